@@ -1,0 +1,72 @@
+"""The order book engine: pure Python, no I/O, no Fava, no click.
+
+Use :func:`load_book` on a ledger's entries (as the plugin sees them) to get a
+:class:`Book` of customers, orders, invoices and payments, the generated
+entries and the errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from beancount.core import data
+
+from plugins.book.config import Config
+from plugins.book.config import parse_config
+from plugins.book.engine import DIRECTIVE_TYPES
+from plugins.book.engine import Book
+from plugins.book.engine import build_book
+from plugins.book.errors import OrdersError
+from plugins.book.model import Status
+from plugins.book.postings import is_generated
+
+__all__ = [
+    "DIRECTIVE_TYPES",
+    "Book",
+    "Config",
+    "OrdersError",
+    "Status",
+    "build_book",
+    "book_from_loaded",
+    "load_book",
+    "parse_config",
+]
+
+
+def load_book(
+    entries: Iterable[data.Directive],
+    config_text: str | None = None,
+    config_source: data.Meta | None = None,
+) -> Book:
+    """Parse the configuration and run the engine; config problems become errors.
+
+    ``config_source`` is where configuration errors point (the plugin line).
+    """
+    config, problems = parse_config(config_text)
+    book = build_book(entries, config)
+    source = config_source or data.new_metadata("<plugins.orders>", 0)
+    book.errors[:0] = [OrdersError(source, problem, None) for problem in problems]
+    return book
+
+
+PLUGIN_NAME = "plugins.orders"
+
+
+def plugin_config(options_map: dict[str, object]) -> str | None:
+    """The configuration string of the orders plugin in a loaded ledger."""
+    for name, config in options_map.get("plugin", []) or []:  # type: ignore[attr-defined]
+        if name == PLUGIN_NAME:
+            return config  # type: ignore[no-any-return]
+    return None
+
+
+def book_from_loaded(
+    entries: Iterable[data.Directive], options_map: dict[str, object]
+) -> Book:
+    """The book of a ledger already loaded with the plugin.
+
+    The generated entries are set aside and the engine runs again over the
+    ledger's own entries, with the plugin's configuration.
+    """
+    own = [entry for entry in entries if not is_generated(entry)]
+    return load_book(own, plugin_config(options_map))

@@ -1,0 +1,191 @@
+"""Reading ``custom`` order directives into checked, typed arguments.
+
+Each directive type has a fixed usage (its value positions, from SPEC.md).
+:func:`parse` checks the number and the type of every value against it and
+returns either a :class:`Directive` or an error message that names the usage
+and what was wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from decimal import Decimal
+from typing import Any
+
+from beancount.core import account as account_lib
+from beancount.core import data
+from beancount.core.amount import Amount
+
+ID_RE = re.compile(r"^[A-Za-z0-9\-_/.]+$")
+ITEM_RE = re.compile(r"^[A-Z](?:[A-Z0-9'._-]*[A-Z0-9])?$")
+
+# Value kinds. A trailing "?" marks an optional value, "*" the (ITEM QTY)... pairs.
+# doc      a new document id (letters, digits, -_/. so that it can be a link)
+# ref      a reference to an existing order, invoice, credit ... (a string)
+# text     any string
+# item     a commodity name written as a string
+# qty      a positive number
+# number   any number
+# amount   a number with a currency
+# method   a payment method string or an account
+# account  an account
+# bool     TRUE or FALSE
+# pairs    zero or more (ITEM QTY) pairs
+USAGES: dict[str, tuple[tuple[str, str], ...]] = {
+    "customer": (("ID", "text"), ("NAME", "text")),
+    "order": (("ORDER", "doc"), ("CUSTOMER", "text")),
+    "line": (("ORDER", "ref"), ("ITEM", "item"), ("QTY", "qty"), ("PRICE", "amount")),
+    "commit": (("ORDER", "ref"), ("(ITEM QTY)...", "pairs")),
+    "cancel": (("ORDER", "ref"), ("(ITEM QTY)...", "pairs")),
+    "invoice": (("ORDER", "ref"), ("INVOICE", "doc"), ("(ITEM QTY)...", "pairs")),
+    "dispatch": (("ORDER", "ref"), ("(ITEM QTY)...", "pairs")),
+    "payment": (("REF", "text"), ("AMOUNT", "amount"), ("METHOD", "method")),
+    "redeem": (("ORDER", "ref"), ("POINTS", "amount")),
+    "credit": (("CREDIT", "doc"), ("CUSTOMER", "text"), ("AMOUNT", "amount")),
+    "refund": (("CUSTOMER", "text"), ("AMOUNT", "amount"), ("METHOD", "method")),
+    "return": (("RETURN", "doc"), ("ORDER", "ref"), ("ITEM", "item"), ("QTY", "qty")),
+    "credit-order": (("CO", "doc"), ("INVOICE", "ref")),
+    "credit-line": (
+        ("CO", "ref"), ("ITEM", "item"), ("TYPE", "text"), ("QTY", "qty"), ("PRICE", "amount"),
+    ),
+    "credit-memo": (("MEMO", "doc"), ("CUSTOMER", "text"), ("AMOUNT", "amount")),
+    "allocate": (("FROM", "ref"), ("INVOICE", "ref"), ("AMOUNT", "amount")),
+    "loyalty-program": (("SYMBOL", "item"),),
+    "loyalty-adjust": (("CUSTOMER", "text"), ("POINTS", "amount")),
+    "stock-in": (("PO", "doc"), ("ITEM", "item"), ("QTY", "qty"), ("COST", "amount")),
+    "transfer": (("ITEM", "item"), ("QTY", "qty"), ("FROM", "text"), ("TO", "text")),
+}
+
+
+def usage(dtype: str) -> str:
+    """The directive's usage line, e.g. ``custom "line" ORDER ITEM QTY PRICE``."""
+    return " ".join([f'"{dtype}"', *(name for name, _ in USAGES[dtype])])
+
+
+@dataclasses.dataclass(frozen=True)
+class Directive:
+    """A checked order directive: its entry and its named arguments."""
+
+    entry: data.Custom
+    args: dict[str, Any]
+    pairs: tuple[tuple[str, Decimal], ...] = ()
+
+    @property
+    def type(self) -> str:
+        return self.entry.type
+
+    @property
+    def date(self) -> datetime.date:
+        return self.entry.date
+
+    @property
+    def meta(self) -> data.Meta:
+        return self.entry.meta
+
+
+def show(value: Any, dtype: Any = None) -> str:
+    """A value as the bookkeeper wrote it, for error messages."""
+    if dtype == account_lib.TYPE:
+        return str(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+def _kind_name(value: Any, dtype: Any) -> str:
+    if dtype == account_lib.TYPE:
+        return "an account"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Amount):
+        return "an amount"
+    if isinstance(value, Decimal):
+        return "a number"
+    if isinstance(value, datetime.date):
+        return "a date"
+    return type(value).__name__
+
+
+def _check(name: str, kind: str, value: Any, dtype: Any) -> tuple[Any, str | None]:
+    """Check one value; return (converted value, problem or None)."""
+    got = f"got {_kind_name(value, dtype)} {show(value, dtype)}"
+    is_string = isinstance(value, str) and dtype != account_lib.TYPE
+    if kind in ("doc", "ref", "text"):
+        if not is_string:
+            return None, f"{name} must be a string, {got}"
+        if not value.strip():
+            return None, f"{name} must not be empty"
+        if kind == "doc" and not ID_RE.match(value):
+            return None, (
+                f'{name} "{value}" cannot be a Beancount link: use only letters, digits '
+                "and - _ / ."
+            )
+        return value, None
+    if kind == "item":
+        if not is_string:
+            return None, f'{name} must be a commodity name in quotes such as "WIDGET", {got}'
+        if not ITEM_RE.match(value) or len(value) > 24:
+            return None, (
+                f'{name} "{value}" is not a valid commodity name (capital letters, digits '
+                "and ' . _ -, starting with a letter)"
+            )
+        return value, None
+    if kind == "qty":
+        if not isinstance(value, Decimal) or isinstance(value, bool):
+            return None, f"{name} must be a number, {got}"
+        if value <= 0:
+            return None, f"{name} must be greater than zero, got {value}"
+        return value, None
+    if kind == "amount":
+        if not isinstance(value, Amount):
+            return None, f"{name} must be an amount such as 10.00 GBP, {got}"
+        return value, None
+    if kind == "method":
+        if dtype == account_lib.TYPE:
+            return ("account", value), None
+        if is_string and value.strip():
+            return ("method", value), None
+        return None, f"{name} must be a method name string or an account, {got}"
+    raise AssertionError(kind)  # pragma: no cover - the usage table is static
+
+
+def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
+    """Check a custom entry against its usage; return the directive or a problem."""
+    spec = USAGES[entry.type]
+    values = list(entry.values or [])
+    fixed = [(name, kind) for name, kind in spec if kind != "pairs"]
+    takes_pairs = any(kind == "pairs" for _, kind in spec)
+    prefix = f"Invalid {usage(entry.type)}"
+    if len(values) < len(fixed) or (not takes_pairs and len(values) > len(fixed)):
+        count = len(values)
+        return None, (
+            f"{prefix}: expected {len(fixed)} value{'s' if len(fixed) != 1 else ''}, "
+            f"got {count}"
+        )
+    args: dict[str, Any] = {}
+    for (name, kind), value_type in zip(fixed, values, strict=False):
+        value, problem = _check(name, kind, value_type.value, value_type.dtype)
+        if problem:
+            return None, f"{prefix}: {problem}"
+        args[name] = value
+    rest = values[len(fixed):]
+    pairs: list[tuple[str, Decimal]] = []
+    if rest:
+        if len(rest) % 2:
+            return None, f"{prefix}: (ITEM QTY) values must come in pairs, got {len(rest)}"
+        for position in range(0, len(rest), 2):
+            item, problem = _check("ITEM", "item", rest[position].value, rest[position].dtype)
+            if problem is None:
+                qty, problem = _check(
+                    "QTY", "qty", rest[position + 1].value, rest[position + 1].dtype
+                )
+            if problem:
+                return None, f"{prefix}: {problem}"
+            pairs.append((item, qty))
+    return Directive(entry, args, tuple(pairs)), None

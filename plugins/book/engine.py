@@ -1,0 +1,624 @@
+"""The order book engine: order directives in, a :class:`Book` out.
+
+The engine reads the ledger's entries once. It keeps the order directives
+(``custom`` entries of the types in :data:`PHASES`) and the master data it
+needs (``open`` and ``commodity`` entries), sorts the directives by date and,
+within a day, by document flow (an order before its lines, an invoice before
+the payment of the same day), and applies each in turn. A directive that is
+malformed or inconsistent with the book so far is reported and changes
+nothing; the others still apply.
+
+Nothing here does I/O or knows about Fava or the command line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Callable
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from beancount.core import account as account_lib
+from beancount.core import data
+from beancount.core.amount import Amount
+
+from plugins.book import directives
+from plugins.book.config import Config
+from plugins.book.config import account_component
+from plugins.book.errors import OrdersError
+from plugins.book.errors import source_of
+from plugins.book.model import ZERO
+from plugins.book.model import Allocation
+from plugins.book.model import Customer
+from plugins.book.model import Invoice
+from plugins.book.model import InvoiceLine
+from plugins.book.model import Order
+from plugins.book.model import OrderLine
+from plugins.book.model import Payment
+from plugins.book.postings import GENERATED
+from plugins.book.postings import TxnBuilder
+from plugins.book.postings import round_money
+
+# The order in which directives of one day apply: master data, then the
+# document flow of an order. Ties keep the ledger's own order.
+PHASES: dict[str, int] = {
+    "customer": 0,
+    "loyalty-program": 0,
+    "order": 1,
+    "line": 2,
+    "stock-in": 3,
+    "transfer": 4,
+    "commit": 5,
+    "cancel": 6,
+    "redeem": 7,
+    "invoice": 8,
+    "dispatch": 9,
+    "credit": 10,
+    "credit-memo": 10,
+    "payment": 11,
+    "refund": 12,
+    "return": 13,
+    "credit-order": 14,
+    "credit-line": 14,
+    "loyalty-adjust": 15,
+    "allocate": 16,
+}
+DIRECTIVE_TYPES = frozenset(PHASES)
+
+
+class Invalid(Exception):
+    """A directive that cannot apply; its message is shown to the bookkeeper."""
+
+
+def _fmt(number: Decimal) -> str:
+    return f"{number:f}"
+
+
+@dataclasses.dataclass
+class Book:
+    """Everything the engine knows after one pass over the ledger."""
+
+    config: Config
+    customers: dict[str, Customer] = dataclasses.field(default_factory=dict)
+    orders: dict[str, Order] = dataclasses.field(default_factory=dict)
+    invoices: dict[str, Invoice] = dataclasses.field(default_factory=dict)
+    payments: dict[str, Payment] = dataclasses.field(default_factory=dict)
+    # Every document id -> its kind ("order", "invoice", ...).
+    documents: dict[str, str] = dataclasses.field(default_factory=dict)
+    transactions: list[data.Transaction] = dataclasses.field(default_factory=list)
+    opens: list[data.Open] = dataclasses.field(default_factory=list)
+    errors: list[OrdersError] = dataclasses.field(default_factory=list)
+
+    @property
+    def generated(self) -> list[data.Directive]:
+        """The generated entries: the opens first, then the transactions."""
+        return [*self.opens, *self.transactions]
+
+    def transactions_for(self, document: str) -> list[data.Transaction]:
+        """The generated transactions linked to a document (order, invoice ...)."""
+        return [txn for txn in self.transactions if document in txn.links]
+
+
+class Engine:
+    """Applies order directives, one at a time, to a :class:`Book`."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.book = Book(config)
+        self.items: dict[str, data.Meta] = {}  # commodity -> its metadata
+        self.opened: set[str] = set()
+        self.first_use: dict[str, tuple[datetime.date, data.Meta]] = {}
+        self.handlers: dict[str, Callable[[directives.Directive], None]] = {
+            "customer": self.on_customer,
+            "order": self.on_order,
+            "line": self.on_line,
+            "commit": self.on_commit,
+            "cancel": self.on_cancel,
+            "invoice": self.on_invoice,
+            "payment": self.on_payment,
+        }
+
+    # -- the pass ---------------------------------------------------------
+
+    def run(self, entries: Iterable[data.Directive]) -> Book:
+        events: list[tuple[datetime.date, int, int, data.Custom]] = []
+        for index, entry in enumerate(entries):
+            if isinstance(entry, data.Custom):
+                if entry.type in DIRECTIVE_TYPES:
+                    events.append((entry.date, PHASES[entry.type], index, entry))
+            elif isinstance(entry, data.Open):
+                self.opened.add(entry.account)
+            elif isinstance(entry, data.Commodity):
+                self.items[entry.currency] = entry.meta
+        events.sort(key=lambda event: event[:3])
+        for _, _, _, entry in events:
+            self.apply(entry)
+        self.open_accounts()
+        self.book.errors.sort(
+            key=lambda error: (error.source["filename"], error.source["lineno"])
+        )
+        return self.book
+
+    def apply(self, entry: data.Custom) -> None:
+        """Apply one directive, or report why it cannot apply."""
+        directive, problem = directives.parse(entry)
+        if directive is None:
+            self.error(entry, problem or "invalid directive")
+            return
+        handler = self.handlers.get(entry.type)
+        if handler is None:
+            self.error(
+                entry,
+                f'The "{entry.type}" directive is not supported by this version of '
+                "beancount-orders; it was not applied",
+            )
+            return
+        try:
+            handler(directive)
+        except Invalid as exc:
+            self.error(entry, str(exc))
+        except Exception as exc:  # a bug must not stop the other directives
+            self.error(
+                entry,
+                f'Internal error in beancount-orders while applying this "{entry.type}" '
+                f"directive (please report it): {type(exc).__name__}: {exc}",
+            )
+
+    def error(self, entry: Any, message: str) -> None:
+        self.book.errors.append(OrdersError(source_of(entry), message, entry))
+
+    def open_accounts(self) -> None:
+        """Open every account the engine posted to that the ledger did not open."""
+        for account, (date, meta) in sorted(self.first_use.items()):
+            if account not in self.opened:
+                source = source_of(_Meta(meta))
+                source[GENERATED] = True
+                self.book.opens.append(data.Open(source, date, account, None, None))
+
+    def emit(self, builder: TxnBuilder) -> data.Transaction:
+        txn = builder.build()
+        for posting in txn.postings:
+            if posting.account not in self.first_use:
+                self.first_use[posting.account] = (txn.date, txn.meta)
+        self.book.transactions.append(txn)
+        return txn
+
+    # -- lookups ----------------------------------------------------------
+
+    def new_document(self, doc_id: str, kind: str) -> None:
+        known = self.book.documents.get(doc_id)
+        if known is not None:
+            raise Invalid(
+                f'Duplicate document id "{doc_id}": already used by {known} "{doc_id}" '
+                "(ids are unique across orders, invoices, credits and other documents)"
+            )
+
+    def register(self, doc_id: str, kind: str) -> None:
+        self.book.documents[doc_id] = kind
+
+    def customer(self, customer_id: str) -> Customer:
+        customer = self.book.customers.get(customer_id)
+        if customer is None:
+            raise Invalid(
+                f'Unknown customer "{customer_id}": declare it first with '
+                f'custom "customer" "{customer_id}" "NAME"'
+            )
+        return customer
+
+    def order(self, order_id: str) -> Order:
+        order = self.book.orders.get(order_id)
+        if order is None:
+            kind = self.book.documents.get(order_id)
+            hint = f' ("{order_id}" is {kind_article(kind)})' if kind else ""
+            raise Invalid(f'Unknown order "{order_id}"{hint}')
+        return order
+
+    def receivable(self, customer: Customer) -> str:
+        return self.config.account("receivable", customer=customer.account)
+
+    def quantum(self) -> Decimal:
+        return self.config.quantum
+
+    # -- master data ------------------------------------------------------
+
+    def on_customer(self, d: directives.Directive) -> None:
+        customer_id, name = d.args["ID"], d.args["NAME"]
+        meta = d.meta
+        terms = _terms(meta.get("terms"), "terms", f'Customer "{customer_id}"')
+        credit_limit = meta.get("credit-limit")
+        if credit_limit is not None and not isinstance(credit_limit, Amount):
+            raise Invalid(
+                f'Customer "{customer_id}": credit-limit must be an amount such as '
+                f"5000.00 GBP, got {directives.show(credit_limit)}"
+            )
+        program = meta.get("program")
+        if program is not None and not isinstance(program, str):
+            raise Invalid(
+                f'Customer "{customer_id}": program must be a loyalty symbol string, '
+                f"got {directives.show(program)}"
+            )
+        explicit = meta.get("account")
+        if explicit is not None:
+            if not isinstance(explicit, str) or not account_lib.is_valid(
+                self.config.account("receivable", customer=explicit)
+            ):
+                raise Invalid(
+                    f'Customer "{customer_id}": account must be an account name component '
+                    f"such as \"AcmeLtd\", got {directives.show(explicit)}"
+                )
+            component = explicit
+        else:
+            component = account_component(customer_id)
+        existing = self.book.customers.get(customer_id)
+        if existing is not None:
+            if existing.account != component:
+                raise Invalid(
+                    f'Customer "{customer_id}" already posts to accounts named '
+                    f'"{existing.account}"; a later customer directive cannot change it '
+                    f'to "{component}"'
+                )
+            existing.name = name
+            existing.terms = terms if terms is not None else existing.terms
+            existing.credit_limit = credit_limit or existing.credit_limit
+            existing.program = program or existing.program
+            return
+        self.book.customers[customer_id] = Customer(
+            customer_id, name, component, d.meta, terms, credit_limit, program
+        )
+
+    # -- orders -----------------------------------------------------------
+
+    def on_order(self, d: directives.Directive) -> None:
+        order_id, customer_id = d.args["ORDER"], d.args["CUSTOMER"]
+        self.new_document(order_id, "order")
+        customer = self.customer(customer_id)
+        meta = d.meta
+        strings = {}
+        for key in ("po", "rep", "source", "location"):
+            value = meta.get(key)
+            if value is not None and not isinstance(value, str):
+                raise Invalid(
+                    f'Order "{order_id}": {key} must be a string, got {directives.show(value)}'
+                )
+            strings[key] = value
+        terms = _terms(meta.get("terms"), "terms", f'Order "{order_id}"')
+        self.register(order_id, "order")
+        self.book.orders[order_id] = Order(
+            order_id, customer_id, d.date, meta, terms=terms, **strings
+        )
+        customer.orders.append(order_id)
+
+    def on_line(self, d: directives.Directive) -> None:
+        order = self.order(d.args["ORDER"])
+        item, qty, price = d.args["ITEM"], d.args["QTY"], d.args["PRICE"]
+        if price.number < 0:
+            raise Invalid(
+                f'Order "{order.id}": line price of {item} must not be negative, got {price}'
+            )
+        if order.currency is not None and price.currency != order.currency:
+            raise Invalid(
+                f'Order "{order.id}" is in {order.currency}; a line in {price.currency} '
+                "cannot join it (one order, one currency)"
+            )
+        settings = self.items.get(item, {})
+        rate = self.tax_rate(d.meta, settings, f'Order "{order.id}" line {item}')
+        description = d.meta.get("description")
+        if description is not None and not isinstance(description, str):
+            raise Invalid(
+                f'Order "{order.id}" line {item}: description must be a string, '
+                f"got {directives.show(description)}"
+            )
+        customer = self.book.customers[order.customer]
+        income = settings.get("income")
+        if income is None:
+            income = self.config.account("sales", customer=customer.account)
+        elif not isinstance(income, str) or not account_lib.is_valid(income):
+            raise Invalid(
+                f'Commodity {item}: income must be an account such as Income:Sales:Widgets, '
+                f"got {directives.show(income)}"
+            )
+        order.currency = price.currency
+        order.lines.append(
+            OrderLine(
+                order.id, len(order.lines) + 1, item, qty, price.number, price.currency,
+                rate, income, description, d.meta,
+            )
+        )
+
+    def tax_rate(self, meta: data.Meta, settings: data.Meta, what: str) -> Decimal:
+        """The tax rate: the line's ``tax``, else the item's, else the config's."""
+        for source in (meta, settings):
+            rate = source.get("tax")
+            if rate is None:
+                continue
+            if not isinstance(rate, Decimal) or isinstance(rate, bool) or not 0 <= rate < 1:
+                raise Invalid(
+                    f"{what}: tax must be a rate from 0 to 1 such as 0.20, "
+                    f"got {directives.show(rate)}"
+                )
+            return rate
+        return self.config.tax_rate
+
+    def select(
+        self,
+        order: Order,
+        pairs: tuple[tuple[str, Decimal], ...],
+        available: Callable[[OrderLine], Decimal],
+        verb: str,
+        describe: Callable[[OrderLine], str],
+    ) -> list[tuple[OrderLine, Decimal]]:
+        """Pick the order lines and quantities an event applies to.
+
+        With no pairs, everything still available on every line; with pairs,
+        each item's quantity spread over that item's lines in order. Raises
+        :class:`Invalid` when an item is not on the order or asks for more
+        than is available.
+        """
+        if not order.lines:
+            raise Invalid(f'Order "{order.id}" has no lines to {verb}')
+        if not pairs:
+            chosen = [(line, available(line)) for line in order.lines if available(line) > 0]
+            if not chosen:
+                raise Invalid(f'Nothing left to {verb} on order "{order.id}"')
+            return chosen
+        wanted: dict[str, Decimal] = {}
+        for item, qty in pairs:
+            wanted[item] = wanted.get(item, ZERO) + qty
+        chosen = []
+        for item, qty in wanted.items():
+            lines = [line for line in order.lines if line.item == item]
+            if not lines:
+                raise Invalid(f'Item {item} is not on order "{order.id}"')
+            free = sum((available(line) for line in lines), ZERO)
+            if qty > free:
+                detail = "; ".join(describe(line) for line in lines)
+                raise Invalid(
+                    f'Cannot {verb} {_fmt(qty)} {item} on order "{order.id}": '
+                    f"only {_fmt(free)} left to {verb} ({detail})"
+                )
+            for line in lines:
+                take = min(qty, available(line))
+                if take > 0:
+                    chosen.append((line, take))
+                    qty -= take
+        return chosen
+
+    def on_commit(self, d: directives.Directive) -> None:
+        order = self.order(d.args["ORDER"])
+        chosen = self.select(
+            order, d.pairs, lambda line: line.uncommitted, "commit",
+            lambda line: f"{_fmt(line.open_qty)} ordered, {_fmt(line.committed)} committed",
+        )
+        for line, qty in chosen:
+            line.committed += qty
+
+    def on_cancel(self, d: directives.Directive) -> None:
+        order = self.order(d.args["ORDER"])
+        chosen = self.select(
+            order, d.pairs, lambda line: line.cancellable, "cancel",
+            lambda line: (
+                f"{_fmt(line.qty)} ordered, {_fmt(line.cancelled)} cancelled, "
+                f"{_fmt(line.invoiced)} invoiced, {_fmt(line.dispatched)} dispatched"
+            ),
+        )
+        for line, qty in chosen:
+            line.cancelled += qty
+            line.committed = min(line.committed, line.open_qty)
+
+    # -- invoices ---------------------------------------------------------
+
+    def on_invoice(self, d: directives.Directive) -> None:
+        order = self.order(d.args["ORDER"])
+        invoice_id = d.args["INVOICE"]
+        self.new_document(invoice_id, "invoice")
+        customer = self.book.customers[order.customer]
+        chosen = self.select(
+            order, d.pairs, lambda line: line.uninvoiced, "invoice",
+            lambda line: (
+                f"{_fmt(line.qty)} ordered, {_fmt(line.cancelled)} cancelled, "
+                f"{_fmt(line.invoiced)} already invoiced"
+            ),
+        )
+        due = d.meta.get("due")
+        if due is None:
+            terms = next(
+                (t for t in (order.terms, customer.terms) if t is not None), self.config.terms
+            )
+            due = d.date + datetime.timedelta(days=terms)
+        elif not isinstance(due, datetime.date):
+            raise Invalid(
+                f'Invoice "{invoice_id}": due must be a date such as 2024-02-01, '
+                f"got {directives.show(due)}"
+            )
+        quantum = self.quantum()
+        lines = []
+        for line, qty in chosen:
+            value = round_money(qty * line.price, quantum)
+            if self.config.prices_include_tax:
+                net = round_money(value / (1 + line.tax_rate), quantum)
+                tax = value - net
+            else:
+                net, tax = value, round_money(value * line.tax_rate, quantum)
+            lines.append(
+                InvoiceLine(line.number, line.item, qty, line.price, line.tax_rate, net, tax,
+                            line.income)
+            )
+        currency = order.currency or ""
+        invoice = Invoice(invoice_id, order.id, order.customer, d.date, due, currency, lines,
+                          d.meta)
+        for line, qty in chosen:
+            line.invoiced += qty
+        self.register(invoice_id, "invoice")
+        self.book.invoices[invoice_id] = invoice
+        order.invoices.append(invoice_id)
+        order.invoiced += invoice.gross
+        customer.receivable[currency] += invoice.gross
+
+        txn = TxnBuilder(
+            d.meta, d.date, customer.name, f"Invoice {invoice_id} for order {order.id}",
+            (order.id, invoice_id),
+            {"order": order.id, "customer": customer.id, "invoice": invoice_id},
+        )
+        txn.post(self.receivable(customer), invoice.gross, currency)
+        for invoice_line in lines:
+            txn.post(invoice_line.income, -invoice_line.net, currency, item=invoice_line.item)
+        taxes: dict[Decimal, Decimal] = {}
+        for invoice_line in lines:
+            if invoice_line.tax:
+                taxes[invoice_line.tax_rate] = (
+                    taxes.get(invoice_line.tax_rate, ZERO) + invoice_line.tax
+                )
+        for rate, tax in sorted(taxes.items()):
+            txn.post(self.config.account("sales_tax"), -tax, currency, rate=rate)
+        self.emit(txn)
+        # Money paid ahead on the order now meets its invoice.
+        for payment_id in order.payments:
+            payment = self.book.payments[payment_id]
+            if payment.ref_kind == "order" and payment.unallocated > 0:
+                self.allocate(payment, invoice, d.date)
+
+    def allocate(
+        self, payment: Payment, invoice: Invoice, date: datetime.date
+    ) -> Decimal:
+        """Match as much of a payment to an invoice as both allow."""
+        amount = min(payment.unallocated, invoice.open_amount)
+        if amount <= 0:
+            return ZERO
+        allocation = Allocation(payment.id, invoice.id, date, amount)
+        payment.allocations.append(allocation)
+        invoice.allocations.append(allocation)
+        return amount
+
+    # -- payments ---------------------------------------------------------
+
+    def method_account(self, method: tuple[str, str], what: str) -> tuple[str, str]:
+        """The account a payment method posts to, and the method's display name."""
+        kind, value = method
+        if kind == "account":
+            return value, value
+        if value == "credit":
+            raise Invalid(
+                f'{what}: paying from customer credit ("credit" method) is not supported '
+                "by this version of beancount-orders"
+            )
+        account = self.config.methods.get(value)
+        if account is None:
+            account = self.config.account("clearing", method=account_component(value))
+        return account, value
+
+    def on_payment(self, d: directives.Directive) -> None:
+        ref, amount = d.args["REF"], d.args["AMOUNT"]
+        if amount.number <= 0:
+            raise Invalid(f'Payment on "{ref}": amount must be greater than zero, got {amount}')
+        order: Order | None = None
+        invoice: Invoice | None = None
+        if ref in self.book.orders:
+            order, ref_kind = self.book.orders[ref], "order"
+        elif ref in self.book.invoices:
+            invoice, ref_kind = self.book.invoices[ref], "invoice"
+            order = self.book.orders[invoice.order]
+        elif ref in self.book.customers:
+            ref_kind = "customer"
+        else:
+            kind = self.book.documents.get(ref)
+            if kind:
+                raise Invalid(
+                    f'Payment on "{ref}": a payment refers to an order, an invoice or a '
+                    f"customer, and \"{ref}\" is {kind_article(kind)}"
+                )
+            raise Invalid(
+                f'Payment on unknown order, invoice or customer "{ref}"'
+            )
+        customer = self.book.customers[order.customer if order else ref]
+        if order is not None and order.currency and amount.currency != order.currency:
+            raise Invalid(
+                f'Payment of {amount} on {ref_kind} "{ref}": order "{order.id}" is in '
+                f"{order.currency}"
+            )
+        payment_id = d.meta.get("id")
+        if payment_id is not None:
+            if not isinstance(payment_id, str) or not directives.ID_RE.match(payment_id):
+                raise Invalid(
+                    f'Payment on "{ref}": id must be a document id of letters, digits and '
+                    f"- _ / ., got {directives.show(payment_id)}"
+                )
+            self.new_document(payment_id, "payment")
+        account, method = self.method_account(d.args["METHOD"], f'Payment on "{ref}"')
+        if payment_id is None:
+            payment_id = f"payment:{d.meta.get('filename')}:{d.meta.get('lineno')}"
+        else:
+            self.register(payment_id, "payment")
+        payment = Payment(
+            payment_id, ref, ref_kind, customer.id, order.id if order else None,
+            invoice.id if invoice else None, d.date, amount.number, amount.currency,
+            account, method, d.meta,
+        )
+        self.book.payments[payment_id] = payment
+        customer.receivable[amount.currency] -= amount.number
+        if order is not None:
+            order.payments.append(payment_id)
+            order.paid += amount.number
+            targets = [invoice] if invoice else [
+                self.book.invoices[invoice_id] for invoice_id in order.invoices
+            ]
+            for target in targets:
+                self.allocate(payment, target, d.date)
+
+        if invoice is not None and order is not None:
+            narration = f"Payment for invoice {invoice.id} (order {order.id}) by {method}"
+        elif order is not None:
+            narration = f"Payment for order {order.id} by {method}"
+        else:
+            narration = f"Payment on account by {method}"
+        links = (
+            order.id if order else "",
+            invoice.id if invoice else "",
+            d.meta.get("id") or "",
+        )
+        txn = TxnBuilder(
+            d.meta, d.date, customer.name, narration, links,
+            {
+                "order": order.id if order else None,
+                "customer": customer.id,
+                "invoice": invoice.id if invoice else None,
+                "payment": d.meta.get("id"),
+            },
+        )
+        txn.post(account, amount.number, amount.currency)
+        txn.post(self.receivable(customer), -amount.number, amount.currency)
+        self.emit(txn)
+
+
+class _Meta:
+    """Adapter so :func:`source_of` can read a bare metadata dict."""
+
+    def __init__(self, meta: data.Meta) -> None:
+        self.meta = meta
+
+
+def kind_article(kind: str) -> str:
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f"{article} {kind}"
+
+
+def _terms(value: Any, key: str, what: str) -> int | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, Decimal)
+        or isinstance(value, bool)
+        or value < 0
+        or value != value.to_integral_value()
+    ):
+        raise Invalid(
+            f"{what}: {key} must be a whole number of days such as 30, "
+            f"got {directives.show(value)}"
+        )
+    return int(value)
+
+
+def build_book(entries: Iterable[data.Directive], config: Config) -> Book:
+    """Run the engine over a ledger's entries."""
+    return Engine(config).run(entries)

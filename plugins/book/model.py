@@ -1,0 +1,255 @@
+"""The engine's data: customers, orders, invoices and payments as typed objects.
+
+These objects are built up by the engine in one pass and then read, never
+changed, by the reports, the CLI and Fava. Money is ``Decimal``; dates are
+``datetime.date``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import enum
+from collections import defaultdict
+from decimal import Decimal
+
+from beancount.core import data
+from beancount.core.amount import Amount
+
+ZERO = Decimal(0)
+
+
+class Status(enum.StrEnum):
+    """One status axis of an order (Pakk): nothing, some, or all of it."""
+
+    NONE = "none"
+    PARTIAL = "partial"
+    FULL = "full"
+
+
+def axis(done: Decimal, total: Decimal) -> Status:
+    """The status of ``done`` out of ``total``."""
+    if done <= 0 or total <= 0:
+        return Status.NONE
+    if done >= total:
+        return Status.FULL
+    return Status.PARTIAL
+
+
+@dataclasses.dataclass
+class Customer:
+    """A customer (``custom "customer" ID NAME``)."""
+
+    id: str
+    name: str
+    account: str  # the account component, e.g. "Acme-Ltd"
+    meta: data.Meta
+    terms: int | None = None
+    credit_limit: Amount | None = None
+    program: str | None = None
+    orders: list[str] = dataclasses.field(default_factory=list)
+    # The receivable balance per currency, equal to the receivable account's balance.
+    receivable: dict[str, Decimal] = dataclasses.field(default_factory=lambda: defaultdict(Decimal))
+
+
+@dataclasses.dataclass
+class OrderLine:
+    """One ``line`` of an order, with its running quantities."""
+
+    order: str
+    number: int  # 1-based position in the order
+    item: str
+    qty: Decimal
+    price: Decimal
+    currency: str
+    tax_rate: Decimal
+    income: str
+    description: str | None
+    meta: data.Meta
+    cancelled: Decimal = ZERO
+    committed: Decimal = ZERO
+    invoiced: Decimal = ZERO
+    dispatched: Decimal = ZERO
+
+    @property
+    def open_qty(self) -> Decimal:
+        """Ordered minus cancelled."""
+        return self.qty - self.cancelled
+
+    @property
+    def uninvoiced(self) -> Decimal:
+        return self.open_qty - self.invoiced
+
+    @property
+    def cancellable(self) -> Decimal:
+        """What is neither cancelled nor invoiced nor dispatched."""
+        return self.open_qty - max(self.invoiced, self.dispatched)
+
+    @property
+    def uncommitted(self) -> Decimal:
+        return self.open_qty - max(self.committed, self.dispatched)
+
+
+@dataclasses.dataclass
+class InvoiceLine:
+    """The part of an order line that one invoice bills."""
+
+    line: int  # the order line's number
+    item: str
+    qty: Decimal
+    price: Decimal
+    tax_rate: Decimal
+    net: Decimal
+    tax: Decimal
+    income: str
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.tax
+
+
+@dataclasses.dataclass
+class Allocation:
+    """Money (a payment, later a credit or memo) matched to an invoice."""
+
+    source: str  # the payment's or document's id
+    invoice: str
+    date: datetime.date
+    amount: Decimal
+
+
+@dataclasses.dataclass
+class Invoice:
+    """An ``invoice``: what it billed and what has been matched to it."""
+
+    id: str
+    order: str
+    customer: str
+    date: datetime.date
+    due: datetime.date
+    currency: str
+    lines: list[InvoiceLine]
+    meta: data.Meta
+    allocations: list[Allocation] = dataclasses.field(default_factory=list)
+
+    @property
+    def net(self) -> Decimal:
+        return sum((line.net for line in self.lines), ZERO)
+
+    @property
+    def tax(self) -> Decimal:
+        return sum((line.tax for line in self.lines), ZERO)
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.tax
+
+    @property
+    def allocated(self) -> Decimal:
+        return sum((allocation.amount for allocation in self.allocations), ZERO)
+
+    @property
+    def open_amount(self) -> Decimal:
+        """What is still owed on this invoice."""
+        return self.gross - self.allocated
+
+
+@dataclasses.dataclass
+class Payment:
+    """A ``payment`` against an order, an invoice or a customer's account."""
+
+    id: str  # the `id` metadata, or "payment:FILE:LINE"
+    ref: str
+    ref_kind: str  # "order", "invoice" or "customer"
+    customer: str
+    order: str | None
+    invoice: str | None
+    date: datetime.date
+    amount: Decimal
+    currency: str
+    account: str
+    method: str
+    meta: data.Meta
+    allocations: list[Allocation] = dataclasses.field(default_factory=list)
+
+    @property
+    def allocated(self) -> Decimal:
+        return sum((allocation.amount for allocation in self.allocations), ZERO)
+
+    @property
+    def unallocated(self) -> Decimal:
+        return self.amount - self.allocated
+
+
+@dataclasses.dataclass
+class Order:
+    """An order with its lines, documents and running totals."""
+
+    id: str
+    customer: str
+    date: datetime.date
+    meta: data.Meta
+    po: str | None = None
+    rep: str | None = None
+    source: str | None = None
+    terms: int | None = None
+    location: str | None = None
+    currency: str | None = None
+    lines: list[OrderLine] = dataclasses.field(default_factory=list)
+    invoices: list[str] = dataclasses.field(default_factory=list)
+    payments: list[str] = dataclasses.field(default_factory=list)
+    invoiced: Decimal = ZERO  # gross total of its invoices
+    paid: Decimal = ZERO  # payments made against the order or its invoices
+    credited: Decimal = ZERO  # credits and memos allocated to its invoices
+
+    @property
+    def outstanding(self) -> Decimal:
+        """Invoiced minus payments minus credits (negative when paid ahead)."""
+        return self.invoiced - self.paid - self.credited
+
+    @property
+    def total(self) -> Decimal:
+        """Net value of the ordered quantities still open (ordered minus cancelled)."""
+        return sum((line.open_qty * line.price for line in self.lines), ZERO)
+
+    def _axis(self, attribute: str) -> Status:
+        done = sum((min(getattr(line, attribute), line.open_qty) for line in self.lines), ZERO)
+        return axis(done, sum((line.open_qty for line in self.lines), ZERO))
+
+    @property
+    def committed_status(self) -> Status:
+        return self._axis("committed")
+
+    @property
+    def invoiced_status(self) -> Status:
+        return self._axis("invoiced")
+
+    @property
+    def dispatched_status(self) -> Status:
+        return self._axis("dispatched")
+
+    @property
+    def paid_status(self) -> Status:
+        """Paid relates to the invoiced amount; money ahead of any invoice is partial."""
+        settled = self.paid + self.credited
+        if settled <= 0:
+            return Status.NONE
+        if self.invoiced > 0 and settled >= self.invoiced:
+            return Status.FULL
+        return Status.PARTIAL
+
+    @property
+    def cancelled(self) -> bool:
+        """Every line fully cancelled."""
+        return bool(self.lines) and all(line.open_qty == 0 for line in self.lines)
+
+    @property
+    def is_open(self) -> bool:
+        """Something still to invoice, dispatch or collect."""
+        if self.cancelled:
+            return self.outstanding != 0
+        return (
+            self.invoiced_status is not Status.FULL
+            or self.dispatched_status is not Status.FULL
+            or self.outstanding != 0
+        )

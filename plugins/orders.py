@@ -1,0 +1,85 @@
+"""Generate the double-entry postings of order books from order directives.
+
+Bookkeepers write short ``custom`` directives (``customer``, ``order``,
+``line``, ``invoice``, ``payment`` ...; see docs/directives.md) and this
+plugin turns them into ordinary Beancount transactions: receivables, sales,
+sales tax and payments, each linked to its order and pointing back (through
+``filename``/``lineno``) at the directive that caused it. It opens every account
+it posts to that the ledger has not opened.
+
+Configuration is an optional Python dict literal (see docs/configuration.md)::
+
+    plugin "plugins.orders" "{'prices_include_tax': True, 'methods': {'card': 'Assets:Stripe'}}"
+
+Example::
+
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+      terms: 30
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
+      tax: 0.20
+    2024-01-05 custom "invoice" "SO-1" "INV-1"
+
+generates::
+
+    2024-01-05 * "Acme Ltd" "Invoice INV-1 for order SO-1" ^INV-1 ^SO-1
+      order: "SO-1"
+      customer: "acme"
+      invoice: "INV-1"
+      Assets:Receivable:Acme   60.00 GBP
+      Income:Sales            -50.00 GBP
+        item: "WIDGET"
+      Liabilities:SalesTax    -10.00 GBP
+        rate: 0.20
+
+The plugin never raises and never changes an entry it was given: a directive
+that cannot apply is reported as an error at its own file and line.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from typing import Any
+
+from beancount.core import data
+
+from plugins.book import OrdersError
+from plugins.book import load_book
+from plugins.book import parse_config
+
+__plugins__ = ("orders",)
+
+PLUGIN_NAME = "plugins.orders"
+
+
+def _plugin_source(options_map: dict[str, Any]) -> data.Meta:
+    """The file and line of the plugin directive, for configuration errors."""
+    filename = options_map.get("filename") or "<plugins.orders>"
+    lineno = 0
+    try:
+        with open(filename, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if re.match(r'\s*plugin\s+"plugins\.orders"', line):
+                    lineno = number
+                    break
+    except OSError:
+        pass
+    return data.new_metadata(filename, lineno)
+
+
+def orders(
+    entries: data.Directives, options_map: dict[str, Any], config: str | None = None
+) -> tuple[data.Directives, list[OrdersError]]:
+    """The plugin: entries in, entries plus generated entries and errors out."""
+    try:
+        source = _plugin_source(options_map) if parse_config(config)[1] else None
+        book = load_book(entries, config, source)
+    except Exception as exc:  # the plugin never raises: report the bug instead
+        detail = "".join(traceback.format_exception_only(exc)).strip()
+        message = (
+            f"Internal error in {PLUGIN_NAME} (please report it): {detail}; "
+            "no order postings were generated"
+        )
+        return entries, [OrdersError(_plugin_source(options_map), message, None)]
+    return data.sorted([*entries, *book.generated]), book.errors
