@@ -74,7 +74,7 @@ def orders(
     """The plugin: entries in, entries plus generated entries and errors out."""
     try:
         source = _plugin_source(options_map) if parse_config(config)[1] else None
-        book = load_book(entries, config, source)
+        book = load_book(entries, config, source, options_map)
     except Exception as exc:  # the plugin never raises: report the bug instead
         detail = "".join(traceback.format_exception_only(exc)).strip()
         message = (

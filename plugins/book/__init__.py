@@ -37,13 +37,18 @@ def load_book(
     entries: Iterable[data.Directive],
     config_text: str | None = None,
     config_source: data.Meta | None = None,
+    options_map: dict[str, object] | None = None,
 ) -> Book:
     """Parse the configuration and run the engine; config problems become errors.
 
-    ``config_source`` is where configuration errors point (the plugin line).
+    ``config_source`` is where configuration errors point (the plugin line);
+    ``options_map`` gives the ledger's default booking method.
     """
     config, problems = parse_config(config_text)
-    book = build_book(entries, config)
+    booking = (options_map or {}).get("booking_method")
+    if not isinstance(booking, data.Booking):
+        booking = data.Booking.STRICT
+    book = build_book(entries, config, booking)
     source = config_source or data.new_metadata("<plugins.orders>", 0)
     book.errors[:0] = [OrdersError(source, problem, None) for problem in problems]
     return book
@@ -69,4 +74,4 @@ def book_from_loaded(
     ledger's own entries, with the plugin's configuration.
     """
     own = [entry for entry in entries if not is_generated(entry)]
-    return load_book(own, plugin_config(options_map))
+    return load_book(own, plugin_config(options_map), options_map=options_map)

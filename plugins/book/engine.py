@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 from collections.abc import Callable
 from collections.abc import Iterable
 from decimal import Decimal
@@ -23,6 +24,7 @@ from typing import Any
 from beancount.core import account as account_lib
 from beancount.core import data
 from beancount.core.amount import Amount
+from beancount.core.position import Cost
 
 from plugins.book import directives
 from plugins.book.config import Config
@@ -32,14 +34,25 @@ from plugins.book.errors import source_of
 from plugins.book.model import ZERO
 from plugins.book.model import Allocation
 from plugins.book.model import Customer
+from plugins.book.model import Dispatch
+from plugins.book.model import DispatchLine
 from plugins.book.model import Invoice
 from plugins.book.model import InvoiceLine
 from plugins.book.model import Order
 from plugins.book.model import OrderLine
 from plugins.book.model import Payment
+from plugins.book.model import Receipt
+from plugins.book.model import Return
+from plugins.book.model import Transfer
 from plugins.book.postings import GENERATED
 from plugins.book.postings import TxnBuilder
+from plugins.book.postings import is_generated
 from plugins.book.postings import round_money
+from plugins.book.stock import Ambiguous
+from plugins.book.stock import Holding
+from plugins.book.stock import Short
+from plugins.book.stock import Stock
+from plugins.book.stock import lot_name
 
 # The order in which directives of one day apply: master data, then the
 # document flow of an order. Ties keep the ledger's own order.
@@ -87,6 +100,11 @@ class Book:
     payments: dict[str, Payment] = dataclasses.field(default_factory=dict)
     # Every document id -> its kind ("order", "invoice", ...).
     documents: dict[str, str] = dataclasses.field(default_factory=dict)
+    dispatches: list[Dispatch] = dataclasses.field(default_factory=list)
+    returns: dict[str, Return] = dataclasses.field(default_factory=dict)
+    receipts: list[Receipt] = dataclasses.field(default_factory=list)
+    transfers: list[Transfer] = dataclasses.field(default_factory=list)
+    stock: Stock = dataclasses.field(default_factory=Stock)
     transactions: list[data.Transaction] = dataclasses.field(default_factory=list)
     opens: list[data.Open] = dataclasses.field(default_factory=list)
     errors: list[OrdersError] = dataclasses.field(default_factory=list)
@@ -96,6 +114,16 @@ class Book:
         """The generated entries: the opens first, then the transactions."""
         return [*self.opens, *self.transactions]
 
+    @property
+    def uncosted(self) -> list[tuple[Dispatch, DispatchLine]]:
+        """Dispatch lines that no stock covered, in date order."""
+        return [
+            (dispatch, line)
+            for dispatch in self.dispatches
+            for line in dispatch.lines
+            if line.uncosted
+        ]
+
     def transactions_for(self, document: str) -> list[data.Transaction]:
         """The generated transactions linked to a document (order, invoice ...)."""
         return [txn for txn in self.transactions if document in txn.links]
@@ -104,11 +132,20 @@ class Book:
 class Engine:
     """Applies order directives, one at a time, to a :class:`Book`."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(
+        self, config: Config, default_booking: data.Booking = data.Booking.STRICT
+    ) -> None:
         self.config = config
         self.book = Book(config)
         self.items: dict[str, data.Meta] = {}  # commodity -> its metadata
         self.opened: set[str] = set()
+        self.default_booking = default_booking
+        self.booking: dict[str, data.Booking] = {}  # account -> its booking method
+        self.average: set[str] = set()  # accounts valued at moving average cost
+        template = re.escape(config.accounts["inventory"])
+        self.inventory_re = re.compile(
+            "^" + template.replace(re.escape("{location}"), "(?P<location>[^:]+)") + "$"
+        )
         self.first_use: dict[str, tuple[datetime.date, data.Meta]] = {}
         self.handlers: dict[str, Callable[[directives.Directive], None]] = {
             "customer": self.on_customer,
@@ -118,23 +155,37 @@ class Engine:
             "cancel": self.on_cancel,
             "invoice": self.on_invoice,
             "payment": self.on_payment,
+            "stock-in": self.on_stock_in,
+            "dispatch": self.on_dispatch,
+            "transfer": self.on_transfer,
+            "return": self.on_return,
         }
 
     # -- the pass ---------------------------------------------------------
 
     def run(self, entries: Iterable[data.Directive]) -> Book:
-        events: list[tuple[datetime.date, int, int, data.Custom]] = []
+        events: list[tuple[datetime.date, int, int, data.Custom | data.Transaction]] = []
+        inventory = self.inventory_re.match
         for index, entry in enumerate(entries):
             if isinstance(entry, data.Custom):
                 if entry.type in DIRECTIVE_TYPES:
                     events.append((entry.date, PHASES[entry.type], index, entry))
+            elif isinstance(entry, data.Transaction):
+                if not is_generated(entry) and any(
+                    posting.cost is not None and inventory(posting.account)
+                    for posting in entry.postings
+                ):
+                    events.append((entry.date, PHASES["stock-in"], index, entry))
             elif isinstance(entry, data.Open):
-                self.opened.add(entry.account)
+                self.on_open(entry)
             elif isinstance(entry, data.Commodity):
                 self.items[entry.currency] = entry.meta
         events.sort(key=lambda event: event[:3])
         for _, _, _, entry in events:
-            self.apply(entry)
+            if isinstance(entry, data.Transaction):
+                self.on_stock_transaction(entry)
+            else:
+                self.apply(entry)
         self.open_accounts()
         self.book.errors.sort(
             key=lambda error: (error.source["filename"], error.source["lineno"])
@@ -590,6 +641,323 @@ class Engine:
         txn.post(self.receivable(customer), -amount.number, amount.currency)
         self.emit(txn)
 
+    # -- stock ------------------------------------------------------------
+
+    def on_open(self, entry: data.Open) -> None:
+        self.opened.add(entry.account)
+        if entry.booking is not None:
+            self.booking[entry.account] = entry.booking
+        valuation = entry.meta.get("valuation")
+        if valuation is not None:
+            if valuation != "average":
+                self.error(
+                    entry,
+                    f"{entry.account}: valuation must be \"average\" (moving-average cost) "
+                    f"or absent (the account's booking method), got {directives.show(valuation)}",
+                )
+            else:
+                self.average.add(entry.account)
+
+    def inventory_account(self, location: str) -> str:
+        return self.config.account("inventory", location=account_component(location))
+
+    def holding(self, account: str, item: str) -> Holding:
+        method = self.booking.get(account, self.default_booking)
+        return self.book.stock.holding(account, item, method)
+
+    def location_of(self, account: str) -> str:
+        match = self.inventory_re.match(account)
+        if match and "location" in match.groupdict():
+            return match.group("location")
+        return self.config.location
+
+    def meta_string(self, meta: data.Meta, key: str, what: str) -> str | None:
+        value = meta.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise Invalid(f"{what}: {key} must be a non-empty string, got {directives.show(value)}")
+        return value
+
+    def on_stock_transaction(self, entry: data.Transaction) -> None:
+        """A receipt (or write-off) written as an ordinary transaction."""
+        for posting in entry.postings:
+            cost = posting.cost
+            if cost is None or not self.inventory_re.match(posting.account):
+                continue
+            if not isinstance(cost, Cost) or cost.number is None:  # unbooked: Beancount says
+                continue
+            item, units = posting.units.currency, posting.units.number
+            holding = self.holding(posting.account, item)
+            if units > 0:
+                holding.add(cost, units)
+                if posting.account in self.average:
+                    self.relot(holding, entry.date, entry.meta, None)
+            elif units < 0:
+                try:
+                    holding.remove(cost, -units)
+                except Short as short:
+                    self.error(
+                        entry,
+                        f"{posting.account} has {short.on_hand} {item} in lot "
+                        f"{lot_name(cost)}, this transaction takes {-units}: the order "
+                        "directives have already dispatched or moved them",
+                    )
+
+    def relot(
+        self, holding: Holding, date: datetime.date, source: data.Meta, links: str | None
+    ) -> None:
+        """Moving-average cost: re-lot an item's stock at its new average cost."""
+        if len(holding.lots) < 2 or holding.units <= 0:
+            return
+        currencies = {cost.currency for cost in holding.lots}
+        if len(currencies) > 1:
+            return  # lots in several currencies cannot be averaged
+        currency = currencies.pop()
+        value = holding.value
+        average = (value / holding.units).quantize(Decimal(1).scaleb(-(self.config.precision + 4)))
+        units = holding.units
+        new_cost = Cost(average, currency, date, None)
+        location = self.location_of(holding.account)
+        old = holding.replace_all(new_cost)
+        txn = TxnBuilder(
+            source, date, None,
+            f"Average cost of {holding.item} at {location}: {units} at {average} {currency}",
+            (links,) if links else (), {"item": holding.item, "location": location},
+        )
+        for cost, lot_units in old:
+            txn.post(holding.account, -lot_units, holding.item, cost)
+        txn.post(holding.account, units, holding.item, new_cost)
+        residue = value - units * average
+        if residue:
+            txn.post(self.config.account("cogs", location=location), residue, currency,
+                     item=holding.item)
+        self.emit(txn)
+
+    def on_stock_in(self, d: directives.Directive) -> None:
+        po, item, qty, unit_cost = d.args["PO"], d.args["ITEM"], d.args["QTY"], d.args["COST"]
+        what = f'Stock-in "{po}"'
+        known = self.book.documents.get(po)
+        if known is not None and known != "purchase receipt":
+            self.new_document(po, "purchase receipt")
+        if unit_cost.number < 0:
+            raise Invalid(f"{what}: cost must not be negative, got {unit_cost}")
+        supplier = self.meta_string(d.meta, "supplier", what)
+        if supplier is None:
+            raise Invalid(f'{what}: supplier metadata is required (e.g. supplier: "acme-supplies")')
+        batch = self.meta_string(d.meta, "batch", what) or po
+        location = self.meta_string(d.meta, "location", what) or self.config.location
+        account = self.inventory_account(location)
+        payable = self.config.account("payable", supplier=account_component(supplier))
+        cost = Cost(unit_cost.number, unit_cost.currency, d.date, batch)
+        self.register(po, "purchase receipt")
+        self.book.receipts.append(
+            Receipt(po, supplier, d.date, item, qty, cost, location, account, d.meta)
+        )
+        holding = self.holding(account, item)
+        holding.add(cost, qty)
+        txn = TxnBuilder(
+            d.meta, d.date, supplier, f"Receipt {po}: {qty} {item} into {location}", (po,),
+            {"po": po, "supplier": supplier, "item": item},
+        )
+        txn.post(account, qty, item, cost)
+        txn.post(payable, -(qty * unit_cost.number), unit_cost.currency)
+        self.emit(txn)
+        if account in self.average:
+            self.relot(holding, d.date, d.meta, po)
+
+    def on_dispatch(self, d: directives.Directive) -> None:
+        order = self.order(d.args["ORDER"])
+        what = f'Dispatch for order "{order.id}"'
+        batch = self.meta_string(d.meta, "batch", what)
+        location = (
+            self.meta_string(d.meta, "location", what) or order.location or self.config.location
+        )
+        account = self.inventory_account(location)
+        chosen = self.select(
+            order, d.pairs, lambda line: line.undispatched, "dispatch",
+            lambda line: (
+                f"{_fmt(line.qty)} ordered, {_fmt(line.cancelled)} cancelled, "
+                f"{_fmt(line.dispatched)} already dispatched"
+            ),
+        )
+        # Take every line's lots first, so that a STRICT ambiguity changes nothing.
+        taken: list[tuple[Any, Decimal, list[tuple[Cost, Decimal]] | None]] = []
+        shortages = []
+        for line, qty in chosen:
+            holding = self.holding(account, line.item)
+            try:
+                lots = holding.take(qty, batch)
+            except Short as short:
+                shortages.append((line, qty, short.on_hand))
+                taken.append((line, qty, None))
+                continue
+            except Ambiguous as ambiguous:
+                for done_line, _, lots_done in taken:
+                    for cost, units in lots_done or ():
+                        self.holding(account, done_line.item).add(cost, units)
+                raise Invalid(
+                    f"{what}: {account} books by STRICT and holds {len(ambiguous.labels)} "
+                    f"lots of {line.item} ({', '.join(ambiguous.labels)}); name one with "
+                    "batch metadata"
+                ) from None
+            taken.append((line, qty, lots))
+        customer = self.book.customers[order.customer]
+        dispatch = Dispatch(order.id, customer.id, d.date, [], d.meta)
+        txn = TxnBuilder(
+            d.meta, d.date, customer.name, f"Dispatch for order {order.id}", (order.id,),
+            {"order": order.id, "customer": customer.id},
+        )
+        cogs = self.config.account("cogs", location=account_component(location))
+        for line, qty, lots in taken:
+            line.dispatched += qty
+            dispatch.lines.append(
+                DispatchLine(line.number, line.item, qty, location, account, lots or [],
+                             uncosted=lots is None)
+            )
+            if lots is None:
+                line.uncosted += qty
+                continue
+            cost_total = ZERO
+            currency = lots[0][0].currency
+            for cost, units in lots:
+                txn.post(account, -units, line.item, cost)
+                cost_total += units * cost.number
+            line.cost += cost_total
+            txn.post(cogs, cost_total, currency, item=line.item)
+        order.dispatches.append(dispatch)
+        self.book.dispatches.append(dispatch)
+        if txn.postings:
+            self.emit(txn)
+        for line, qty, on_hand in shortages:
+            where = f"location {location} ({account})"
+            if batch:
+                where += f', batch "{batch}"'
+            self.error(
+                d.entry,
+                f"{what}: not enough {line.item} at {where}: {_fmt(qty)} needed, "
+                f"{_fmt(on_hand)} on hand; the dispatch is recorded as uncosted",
+            )
+
+    def on_transfer(self, d: directives.Directive) -> None:
+        item, qty = d.args["ITEM"], d.args["QTY"]
+        source, target = d.args["FROM"], d.args["TO"]
+        what = f"Transfer of {_fmt(qty)} {item} from {source} to {target}"
+        from_account, to_account = self.inventory_account(source), self.inventory_account(target)
+        if from_account == to_account:
+            raise Invalid(f"{what}: both locations are {from_account}")
+        batch = self.meta_string(d.meta, "batch", what)
+        try:
+            lots = self.holding(from_account, item).take(qty, batch)
+        except Short as short:
+            where = f', batch "{batch}"' if batch else ""
+            raise Invalid(
+                f"{what}: not enough {item} at location {source} ({from_account}{where}): "
+                f"{_fmt(qty)} needed, {_fmt(short.on_hand)} on hand"
+            ) from None
+        except Ambiguous as ambiguous:
+            raise Invalid(
+                f"{what}: {from_account} books by STRICT and holds {len(ambiguous.labels)} "
+                f"lots of {item} ({', '.join(ambiguous.labels)}); name one with batch metadata"
+            ) from None
+        target_holding = self.holding(to_account, item)
+        txn = TxnBuilder(d.meta, d.date, None, what, (), {"item": item})
+        for cost, units in lots:
+            target_holding.add(cost, units)
+            txn.post(from_account, -units, item, cost)
+        for cost, units in lots:
+            txn.post(to_account, units, item, cost)
+        self.book.transfers.append(Transfer(d.date, item, qty, source, target, lots, d.meta))
+        self.emit(txn)
+
+    def on_return(self, d: directives.Directive) -> None:
+        return_id, item, qty = d.args["RETURN"], d.args["ITEM"], d.args["QTY"]
+        order = self.order(d.args["ORDER"])
+        what = f'Return "{return_id}" of order "{order.id}"'
+        self.new_document(return_id, "return")
+        condition = self.meta_string(d.meta, "condition", what) or "resaleable"
+        if condition not in ("resaleable", "damaged"):
+            raise Invalid(
+                f'{what}: condition must be "resaleable" or "damaged", got "{condition}"'
+            )
+        batch = self.meta_string(d.meta, "batch", what)
+        location = self.meta_string(d.meta, "location", what)
+        sent = [
+            line
+            for dispatch in order.dispatches
+            for line in dispatch.lines
+            if line.item == item
+        ]
+        if not sent:
+            raise Invalid(f"{what}: no {item} was dispatched on this order")
+        restock = condition == "resaleable"
+        # The very lots the dispatches took, in the order they took them.
+        plan: list[tuple[DispatchLine, int | None, Cost | None, Decimal]] = []
+        left = qty
+        for line in sent:
+            if line.uncosted:
+                if not restock and batch is None:
+                    take = min(left, line.qty - line.returned)
+                    if take > 0:
+                        plan.append((line, None, None, take))
+                        left -= take
+                continue
+            for index, (cost, units) in enumerate(line.lots):
+                if batch is not None and cost.label != batch:
+                    continue
+                take = min(left, units - line.lot_returned.get(index, ZERO))
+                if take > 0:
+                    plan.append((line, index, cost, take))
+                    left -= take
+        if left > 0:
+            returnable = qty - left
+            source = f' from batch "{batch}"' if batch else ""
+            uncosted = (
+                " (units dispatched without stock cannot go back into stock)"
+                if restock and any(line.uncosted for line in sent)
+                else ""
+            )
+            raise Invalid(
+                f"{what}: {_fmt(qty)} {item} cannot come back: only {_fmt(returnable)} "
+                f"dispatched{source} and not yet returned{uncosted}"
+            )
+        customer = self.book.customers[order.customer]
+        restocked: list[tuple[str, Cost, Decimal]] = []
+        txn = TxnBuilder(
+            d.meta, d.date, customer.name,
+            f"Return {return_id} of {_fmt(qty)} {item} for order {order.id} ({condition})",
+            (order.id, return_id),
+            {"order": order.id, "customer": customer.id, "return": return_id},
+        )
+        lines_by_number = {line.number: line for line in order.lines}
+        cogs_total: dict[tuple[str, str], Decimal] = {}
+        for line, index, cost, units in plan:
+            line.returned += units
+            if index is not None:
+                line.lot_returned[index] = line.lot_returned.get(index, ZERO) + units
+            order_line = lines_by_number[line.line]
+            order_line.returned += units
+            if not restock or cost is None:
+                continue
+            account = self.inventory_account(location) if location else line.account
+            self.holding(account, item).add(cost, units)
+            restocked.append((account, cost, units))
+            txn.post(account, units, item, cost)
+            value = units * cost.number
+            order_line.cost -= value
+            cogs = self.config.account(
+                "cogs", location=account_component(self.location_of(account))
+            )
+            key = (cogs, cost.currency)
+            cogs_total[key] = cogs_total.get(key, ZERO) + value
+        for (cogs, currency), value in cogs_total.items():
+            txn.post(cogs, -value, currency, item=item)
+        self.register(return_id, "return")
+        self.book.returns[return_id] = Return(
+            return_id, order.id, customer.id, d.date, item, qty, condition, restocked, d.meta
+        )
+        order.returns.append(return_id)
+        if txn.postings:
+            self.emit(txn)
+
 
 class _Meta:
     """Adapter so :func:`source_of` can read a bare metadata dict."""
@@ -619,6 +987,10 @@ def _terms(value: Any, key: str, what: str) -> int | None:
     return int(value)
 
 
-def build_book(entries: Iterable[data.Directive], config: Config) -> Book:
+def build_book(
+    entries: Iterable[data.Directive],
+    config: Config,
+    default_booking: data.Booking = data.Booking.STRICT,
+) -> Book:
     """Run the engine over a ledger's entries."""
-    return Engine(config).run(entries)
+    return Engine(config, default_booking).run(entries)

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from beancount.core import data
 from beancount.core.amount import Amount
+from beancount.core.position import Cost
 
 ZERO = Decimal(0)
 
@@ -70,6 +71,13 @@ class OrderLine:
     committed: Decimal = ZERO
     invoiced: Decimal = ZERO
     dispatched: Decimal = ZERO
+    returned: Decimal = ZERO
+    cost: Decimal = ZERO  # cost of goods dispatched, less what came back into stock
+    uncosted: Decimal = ZERO  # units dispatched that no lot covered
+
+    @property
+    def undispatched(self) -> Decimal:
+        return self.open_qty - self.dispatched
 
     @property
     def open_qty(self) -> Decimal:
@@ -88,6 +96,88 @@ class OrderLine:
     @property
     def uncommitted(self) -> Decimal:
         return self.open_qty - max(self.committed, self.dispatched)
+
+
+@dataclasses.dataclass
+class DispatchLine:
+    """One order line's part of a dispatch, and the lots it took."""
+
+    line: int
+    item: str
+    qty: Decimal
+    location: str
+    account: str
+    lots: list[tuple[Cost, Decimal]]  # empty when uncosted
+    uncosted: bool = False
+    returned: Decimal = ZERO  # units of this dispatch line that came back
+    # Units that came back, by the index of the lot in ``lots``.
+    lot_returned: dict[int, Decimal] = dataclasses.field(default_factory=dict)
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((units * cost.number for cost, units in self.lots), ZERO)
+
+
+@dataclasses.dataclass
+class Dispatch:
+    """A ``dispatch``: goods out of stock for an order."""
+
+    order: str
+    customer: str
+    date: datetime.date
+    lines: list[DispatchLine]
+    meta: data.Meta
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((line.cost for line in self.lines), ZERO)
+
+
+@dataclasses.dataclass
+class Return:
+    """A ``return`` of goods from a customer."""
+
+    id: str
+    order: str
+    customer: str
+    date: datetime.date
+    item: str
+    qty: Decimal
+    condition: str  # "resaleable" or "damaged"
+    lots: list[tuple[str, Cost, Decimal]]  # (account, lot, units) restocked
+    meta: data.Meta
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((units * cost.number for _, cost, units in self.lots), ZERO)
+
+
+@dataclasses.dataclass
+class Receipt:
+    """A ``stock-in``: goods received into a lot."""
+
+    po: str
+    supplier: str
+    date: datetime.date
+    item: str
+    qty: Decimal
+    cost: Cost
+    location: str
+    account: str
+    meta: data.Meta
+
+
+@dataclasses.dataclass
+class Transfer:
+    """A ``transfer`` of lots between locations."""
+
+    date: datetime.date
+    item: str
+    qty: Decimal
+    source: str
+    target: str
+    lots: list[tuple[Cost, Decimal]]
+    meta: data.Meta
 
 
 @dataclasses.dataclass
@@ -198,6 +288,8 @@ class Order:
     lines: list[OrderLine] = dataclasses.field(default_factory=list)
     invoices: list[str] = dataclasses.field(default_factory=list)
     payments: list[str] = dataclasses.field(default_factory=list)
+    dispatches: list[Dispatch] = dataclasses.field(default_factory=list)
+    returns: list[str] = dataclasses.field(default_factory=list)
     invoiced: Decimal = ZERO  # gross total of its invoices
     paid: Decimal = ZERO  # payments made against the order or its invoices
     credited: Decimal = ZERO  # credits and memos allocated to its invoices
@@ -206,6 +298,11 @@ class Order:
     def outstanding(self) -> Decimal:
         """Invoiced minus payments minus credits (negative when paid ahead)."""
         return self.invoiced - self.paid - self.credited
+
+    @property
+    def cost(self) -> Decimal:
+        """Cost of the goods dispatched, less what came back into stock."""
+        return sum((line.cost for line in self.lines), ZERO)
 
     @property
     def total(self) -> Decimal:
