@@ -43,6 +43,7 @@ from plugins.book.model import OrderLine
 from plugins.book.model import Payment
 from plugins.book.model import Receipt
 from plugins.book.model import Return
+from plugins.book.model import StockPosition
 from plugins.book.model import Transfer
 from plugins.book.postings import GENERATED
 from plugins.book.postings import TxnBuilder
@@ -123,6 +124,60 @@ class Book:
             for line in dispatch.lines
             if line.uncosted
         ]
+
+    def stock_positions(self) -> list[StockPosition]:
+        """On hand, committed and available per item and location, and per batch.
+
+        For each item and location a total row (``batch`` None) comes first,
+        then a row per batch (lot label) held there. Committed stock is what
+        orders have committed and not yet dispatched; a commit that named a
+        batch counts against that batch as well.
+        """
+        committed: dict[tuple[str, str, str | None], Decimal] = {}
+        for order in self.orders.values():
+            for line in order.lines:
+                waiting = line.committed_open
+                if waiting <= 0:
+                    continue
+                location = line.commit_location or order.location or self.config.location
+                account = self.config.account("inventory", location=account_component(location))
+                for batch in {None, line.commit_batch}:
+                    key = (account, line.item, batch)
+                    committed[key] = committed.get(key, ZERO) + waiting
+        rows = []
+        keys = sorted(
+            {(h.account, h.item) for h in self.stock if h.lots}
+            | {(account, item) for account, item, _ in committed}
+        )
+        for account, item in keys:
+            holding = self.stock.get(account, item)
+            lots = holding.lots if holding else {}
+            location = account.rsplit(":", 1)[-1]
+            currencies = sorted({cost.currency for cost in lots})
+            currency = currencies[0] if len(currencies) == 1 else None
+            rows.append(StockPosition(
+                item, location, account, None,
+                sum(lots.values(), ZERO),
+                sum((units * cost.number for cost, units in lots.items()), ZERO),
+                currency, committed.get((account, item, None), ZERO),
+            ))
+            batches: dict[str | None, list[tuple[Cost, Decimal]]] = {}
+            for cost, units in lots.items():
+                batches.setdefault(cost.label, []).append((cost, units))
+            for account_, item_, batch in committed:
+                if (account_, item_) == (account, item) and batch is not None:
+                    batches.setdefault(batch, [])
+            for batch in sorted(batches, key=lambda label: (label is None, label or "")):
+                if batch is None:
+                    continue
+                lots_of = batches[batch]
+                rows.append(StockPosition(
+                    item, location, account, batch,
+                    sum((units for _, units in lots_of), ZERO),
+                    sum((units * cost.number for cost, units in lots_of), ZERO),
+                    currency, committed.get((account, item, batch), ZERO),
+                ))
+        return rows
 
     def transactions_for(self, document: str) -> list[data.Transaction]:
         """The generated transactions linked to a document (order, invoice ...)."""
@@ -438,12 +493,19 @@ class Engine:
 
     def on_commit(self, d: directives.Directive) -> None:
         order = self.order(d.args["ORDER"])
+        what = f'Commit for order "{order.id}"'
+        location = (
+            self.meta_string(d.meta, "location", what) or order.location or self.config.location
+        )
+        batch = self.meta_string(d.meta, "batch", what)
         chosen = self.select(
             order, d.pairs, lambda line: line.uncommitted, "commit",
             lambda line: f"{_fmt(line.open_qty)} ordered, {_fmt(line.committed)} committed",
         )
         for line, qty in chosen:
             line.committed += qty
+            line.commit_location = location
+            line.commit_batch = batch
 
     def on_cancel(self, d: directives.Directive) -> None:
         order = self.order(d.args["ORDER"])
@@ -499,8 +561,9 @@ class Engine:
         currency = order.currency or ""
         invoice = Invoice(invoice_id, order.id, order.customer, d.date, due, currency, lines,
                           d.meta)
-        for line, qty in chosen:
+        for (line, qty), invoice_line in zip(chosen, lines, strict=True):
             line.invoiced += qty
+            line.invoiced_net += invoice_line.net
         self.register(invoice_id, "invoice")
         self.book.invoices[invoice_id] = invoice
         order.invoices.append(invoice_id)

@@ -72,8 +72,21 @@ class OrderLine:
     invoiced: Decimal = ZERO
     dispatched: Decimal = ZERO
     returned: Decimal = ZERO
+    invoiced_net: Decimal = ZERO  # revenue: the net amount of its invoice lines
     cost: Decimal = ZERO  # cost of goods dispatched, less what came back into stock
     uncosted: Decimal = ZERO  # units dispatched that no lot covered
+    commit_location: str | None = None  # where its stock is committed
+    commit_batch: str | None = None
+
+    @property
+    def margin(self) -> Decimal:
+        """Revenue invoiced minus the cost of the goods dispatched (net of returns)."""
+        return self.invoiced_net - self.cost
+
+    @property
+    def committed_open(self) -> Decimal:
+        """Committed units still waiting for dispatch."""
+        return max(ZERO, min(self.committed, self.open_qty) - self.dispatched)
 
     @property
     def undispatched(self) -> Decimal:
@@ -96,6 +109,24 @@ class OrderLine:
     @property
     def uncommitted(self) -> Decimal:
         return self.open_qty - max(self.committed, self.dispatched)
+
+
+@dataclasses.dataclass(frozen=True)
+class StockPosition:
+    """Stock of one item at one location (and batch, where ``batch`` is set)."""
+
+    item: str
+    location: str
+    account: str
+    batch: str | None  # None: the item's total at the location
+    on_hand: Decimal
+    value: Decimal
+    currency: str | None
+    committed: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.committed
 
 
 @dataclasses.dataclass
