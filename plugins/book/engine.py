@@ -33,7 +33,12 @@ from plugins.book.errors import OrdersError
 from plugins.book.errors import source_of
 from plugins.book.model import ZERO
 from plugins.book.model import Allocation
+from plugins.book.model import Costing
+from plugins.book.model import CreditLine
+from plugins.book.model import CreditMemo
+from plugins.book.model import CreditOrder
 from plugins.book.model import Customer
+from plugins.book.model import CustomerCredit
 from plugins.book.model import Dispatch
 from plugins.book.model import DispatchLine
 from plugins.book.model import Invoice
@@ -42,6 +47,8 @@ from plugins.book.model import Order
 from plugins.book.model import OrderLine
 from plugins.book.model import Payment
 from plugins.book.model import Receipt
+from plugins.book.model import Refund
+from plugins.book.model import Settlement
 from plugins.book.model import Return
 from plugins.book.model import StockPosition
 from plugins.book.model import Transfer
@@ -99,6 +106,12 @@ class Book:
     orders: dict[str, Order] = dataclasses.field(default_factory=dict)
     invoices: dict[str, Invoice] = dataclasses.field(default_factory=dict)
     payments: dict[str, Payment] = dataclasses.field(default_factory=dict)
+    # Payments, credit orders, memos and redemptions: what reduces receivables.
+    settlements: dict[str, Settlement] = dataclasses.field(default_factory=dict)
+    credits: dict[str, CustomerCredit] = dataclasses.field(default_factory=dict)
+    refunds: list[Refund] = dataclasses.field(default_factory=list)
+    memos: dict[str, CreditMemo] = dataclasses.field(default_factory=dict)
+    credit_orders: dict[str, CreditOrder] = dataclasses.field(default_factory=dict)
     # Every document id -> its kind ("order", "invoice", ...).
     documents: dict[str, str] = dataclasses.field(default_factory=dict)
     dispatches: list[Dispatch] = dataclasses.field(default_factory=list)
@@ -214,7 +227,14 @@ class Engine:
             "dispatch": self.on_dispatch,
             "transfer": self.on_transfer,
             "return": self.on_return,
+            "credit": self.on_credit,
+            "refund": self.on_refund,
+            "credit-memo": self.on_credit_memo,
+            "allocate": self.on_allocate,
+            "credit-order": self.on_credit_order,
         }
+        # Credit lines, by credit order id, waiting for their credit order.
+        self.credit_lines: dict[str, list[directives.Directive]] = {}
 
     # -- the pass ---------------------------------------------------------
 
@@ -223,7 +243,9 @@ class Engine:
         inventory = self.inventory_re.match
         for index, entry in enumerate(entries):
             if isinstance(entry, data.Custom):
-                if entry.type in DIRECTIVE_TYPES:
+                if entry.type == "credit-line":
+                    self.collect_credit_line(entry)
+                elif entry.type in DIRECTIVE_TYPES:
                     events.append((entry.date, PHASES[entry.type], index, entry))
             elif isinstance(entry, data.Transaction):
                 if not is_generated(entry) and any(
@@ -241,6 +263,16 @@ class Engine:
                 self.on_stock_transaction(entry)
             else:
                 self.apply(entry)
+        for lines in self.credit_lines.values():
+            for line in lines:
+                co = line.args["CO"]
+                kind = self.book.documents.get(co)
+                problem = (
+                    f'Credit line for unknown credit order "{co}"' if kind is None
+                    else f'Credit line for "{co}", which is {kind_article(kind)}, '
+                    "not a credit order"
+                )
+                self.error(line.entry, problem)
         self.open_accounts()
         self.book.errors.sort(
             key=lambda error: (error.source["filename"], error.source["lineno"])
@@ -587,45 +619,106 @@ class Engine:
         for rate, tax in sorted(taxes.items()):
             txn.post(self.config.account("sales_tax"), -tax, currency, rate=rate)
         self.emit(txn)
-        # Money paid ahead on the order now meets its invoice.
-        for payment_id in order.payments:
-            payment = self.book.payments[payment_id]
-            if payment.ref_kind == "order" and payment.unallocated > 0:
-                self.allocate(payment, invoice, d.date)
+        # Money paid or credited ahead on the order now meets its invoice.
+        if order.pending:
+            for settlement_id in order.pending:
+                self.allocate(self.book.settlements[settlement_id], invoice, d.date)
+            order.pending = [
+                settlement_id for settlement_id in order.pending
+                if self.book.settlements[settlement_id].unallocated > 0
+            ]
 
     def allocate(
-        self, payment: Payment, invoice: Invoice, date: datetime.date
+        self,
+        settlement: Settlement,
+        invoice: Invoice,
+        date: datetime.date,
+        limit: Decimal | None = None,
     ) -> Decimal:
-        """Match as much of a payment to an invoice as both allow."""
-        amount = min(payment.unallocated, invoice.open_amount)
+        """Match as much of a settlement to an invoice as both allow (up to ``limit``)."""
+        amount = min(settlement.unallocated, invoice.open_amount)
+        if limit is not None:
+            amount = min(amount, limit)
         if amount <= 0:
             return ZERO
-        allocation = Allocation(payment.id, invoice.id, date, amount)
-        payment.allocations.append(allocation)
+        allocation = Allocation(settlement.id, invoice.id, date, amount)
+        settlement.allocations.append(allocation)
         invoice.allocations.append(allocation)
         return amount
 
+    def settle(
+        self,
+        settlement: Settlement,
+        order: Order | None,
+        invoice: Invoice | None,
+    ) -> None:
+        """Book a settlement against the receivable and match it to invoices.
+
+        One naming an invoice is allocated to it; one naming an order to the
+        order's invoices, oldest first, and what is left waits for the
+        order's next invoice. The rest stays unallocated until an
+        ``allocate`` directive matches it.
+        """
+        self.book.settlements[settlement.id] = settlement
+        customer = self.book.customers[settlement.customer]
+        customer.receivable[settlement.currency] -= settlement.amount
+        if order is not None:
+            if settlement.kind == "payment":
+                order.paid += settlement.amount
+            else:
+                order.credited += settlement.amount
+        if invoice is not None:
+            self.allocate(settlement, invoice, settlement.date)
+        elif order is not None:
+            for invoice_id in order.invoices:
+                self.allocate(settlement, self.book.invoices[invoice_id], settlement.date)
+            if settlement.unallocated > 0:
+                order.pending.append(settlement.id)
+
+    def document_id(self, meta: data.Meta, kind: str, what: str) -> str | None:
+        """An optional ``id`` metadata naming a document (checked, not registered)."""
+        doc_id = meta.get("id")
+        if doc_id is None:
+            return None
+        if not isinstance(doc_id, str) or not directives.ID_RE.match(doc_id):
+            raise Invalid(
+                f"{what}: id must be a document id of letters, digits and - _ / ., "
+                f"got {directives.show(doc_id)}"
+            )
+        self.new_document(doc_id, kind)
+        return doc_id
+
     # -- payments ---------------------------------------------------------
 
-    def method_account(self, method: tuple[str, str], what: str) -> tuple[str, str]:
+    def method_account(
+        self, method: tuple[str, str], customer: Customer
+    ) -> tuple[str, str]:
         """The account a payment method posts to, and the method's display name."""
         kind, value = method
         if kind == "account":
             return value, value
         if value == "credit":
-            raise Invalid(
-                f'{what}: paying from customer credit ("credit" method) is not supported '
-                "by this version of beancount-orders"
-            )
+            return self.config.account("customer_credit", customer=customer.account), value
         account = self.config.methods.get(value)
         if account is None:
             account = self.config.account("clearing", method=account_component(value))
         return account, value
 
+    def check_credit(
+        self, customer: Customer, amount: Amount, what: str
+    ) -> None:
+        available = customer.credit.get(amount.currency, ZERO)
+        if amount.number > available:
+            raise Invalid(
+                f'{what}: {amount} exceeds the credit balance of customer "{customer.id}" '
+                f"({_fmt(available)} {amount.currency})"
+            )
+
     def on_payment(self, d: directives.Directive) -> None:
         ref, amount = d.args["REF"], d.args["AMOUNT"]
+        what = f'Payment on "{ref}"'
         if amount.number <= 0:
-            raise Invalid(f'Payment on "{ref}": amount must be greater than zero, got {amount}')
+            raise Invalid(f"{what}: amount must be greater than zero, got {amount}")
         order: Order | None = None
         invoice: Invoice | None = None
         if ref in self.book.orders:
@@ -639,70 +732,248 @@ class Engine:
             kind = self.book.documents.get(ref)
             if kind:
                 raise Invalid(
-                    f'Payment on "{ref}": a payment refers to an order, an invoice or a '
-                    f"customer, and \"{ref}\" is {kind_article(kind)}"
+                    f"{what}: a payment refers to an order, an invoice or a customer, "
+                    f'and "{ref}" is {kind_article(kind)}'
                 )
-            raise Invalid(
-                f'Payment on unknown order, invoice or customer "{ref}"'
-            )
+            raise Invalid(f'Payment on unknown order, invoice or customer "{ref}"')
         customer = self.book.customers[order.customer if order else ref]
         if order is not None and order.currency and amount.currency != order.currency:
             raise Invalid(
                 f'Payment of {amount} on {ref_kind} "{ref}": order "{order.id}" is in '
                 f"{order.currency}"
             )
-        payment_id = d.meta.get("id")
-        if payment_id is not None:
-            if not isinstance(payment_id, str) or not directives.ID_RE.match(payment_id):
-                raise Invalid(
-                    f'Payment on "{ref}": id must be a document id of letters, digits and '
-                    f"- _ / ., got {directives.show(payment_id)}"
-                )
-            self.new_document(payment_id, "payment")
-        account, method = self.method_account(d.args["METHOD"], f'Payment on "{ref}"')
-        if payment_id is None:
-            payment_id = f"payment:{d.meta.get('filename')}:{d.meta.get('lineno')}"
-        else:
-            self.register(payment_id, "payment")
+        doc_id = self.document_id(d.meta, "payment", what)
+        account, method = self.method_account(d.args["METHOD"], customer)
+        if method == "credit":
+            self.check_credit(customer, amount, what)
+            customer.credit[amount.currency] -= amount.number
+        payment_id = doc_id or f"payment:{d.meta.get('filename')}:{d.meta.get('lineno')}"
+        if doc_id:
+            self.register(doc_id, "payment")
         payment = Payment(
-            payment_id, ref, ref_kind, customer.id, order.id if order else None,
-            invoice.id if invoice else None, d.date, amount.number, amount.currency,
-            account, method, d.meta,
+            id=payment_id, ref=ref, ref_kind=ref_kind, customer=customer.id,
+            order=order.id if order else None, invoice=invoice.id if invoice else None,
+            date=d.date, amount=amount.number, currency=amount.currency, account=account,
+            method=method, meta=d.meta,
         )
         self.book.payments[payment_id] = payment
-        customer.receivable[amount.currency] -= amount.number
         if order is not None:
             order.payments.append(payment_id)
-            order.paid += amount.number
-            targets = [invoice] if invoice else [
-                self.book.invoices[invoice_id] for invoice_id in order.invoices
-            ]
-            for target in targets:
-                self.allocate(payment, target, d.date)
+        self.settle(payment, order, invoice)
 
+        by = "from customer credit" if method == "credit" else f"by {method}"
         if invoice is not None and order is not None:
-            narration = f"Payment for invoice {invoice.id} (order {order.id}) by {method}"
+            narration = f"Payment for invoice {invoice.id} (order {order.id}) {by}"
         elif order is not None:
-            narration = f"Payment for order {order.id} by {method}"
+            narration = f"Payment for order {order.id} {by}"
         else:
-            narration = f"Payment on account by {method}"
-        links = (
-            order.id if order else "",
-            invoice.id if invoice else "",
-            d.meta.get("id") or "",
-        )
+            narration = f"Payment on account {by}"
         txn = TxnBuilder(
-            d.meta, d.date, customer.name, narration, links,
+            d.meta, d.date, customer.name, narration,
+            (order.id if order else "", invoice.id if invoice else "", doc_id or ""),
             {
                 "order": order.id if order else None,
                 "customer": customer.id,
                 "invoice": invoice.id if invoice else None,
-                "payment": d.meta.get("id"),
+                "payment": doc_id,
             },
         )
         txn.post(account, amount.number, amount.currency)
         txn.post(self.receivable(customer), -amount.number, amount.currency)
         self.emit(txn)
+
+    # -- credits ----------------------------------------------------------
+
+    def reference(self, meta: data.Meta, what: str) -> tuple[Order | None, Invoice | None]:
+        """The ``invoice`` or ``order`` metadata of a credit, resolved."""
+        invoice_id, order_id = meta.get("invoice"), meta.get("order")
+        invoice = order = None
+        if invoice_id is not None:
+            invoice = self.book.invoices.get(invoice_id) if isinstance(invoice_id, str) else None
+            if invoice is None:
+                raise Invalid(f"{what}: unknown invoice {directives.show(invoice_id)}")
+            order = self.book.orders[invoice.order]
+        if order_id is not None:
+            found = self.book.orders.get(order_id) if isinstance(order_id, str) else None
+            if found is None:
+                raise Invalid(f"{what}: unknown order {directives.show(order_id)}")
+            if order is not None and found is not order:
+                raise Invalid(
+                    f'{what}: invoice "{invoice_id}" belongs to order "{order.id}", '
+                    f'not "{order_id}"'
+                )
+            order = found
+        return order, invoice
+
+    def on_credit(self, d: directives.Directive) -> None:
+        credit_id, amount = d.args["CREDIT"], d.args["AMOUNT"]
+        what = f'Credit "{credit_id}"'
+        self.new_document(credit_id, "credit")
+        customer = self.customer(d.args["CUSTOMER"])
+        if amount.number <= 0:
+            raise Invalid(f"{what}: amount must be greater than zero, got {amount}")
+        reason = self.meta_string(d.meta, "reason", what)
+        order, invoice = self.reference(d.meta, what)
+        if order is not None and order.customer != customer.id:
+            raise Invalid(
+                f'{what}: order "{order.id}" belongs to customer "{order.customer}", '
+                f'not "{customer.id}"'
+            )
+        self.register(credit_id, "credit")
+        self.book.credits[credit_id] = CustomerCredit(
+            credit_id, customer.id, d.date, amount.number, amount.currency, d.meta, reason,
+            invoice.id if invoice else None, order.id if order else None,
+        )
+        customer.credit[amount.currency] += amount.number
+        links = (credit_id, order.id if order else "", invoice.id if invoice else "")
+        narration = f"Credit {credit_id} to {customer.name}"
+        if reason:
+            narration += f": {reason}"
+        txn = TxnBuilder(
+            d.meta, d.date, customer.name, narration, links,
+            {
+                "order": order.id if order else None,
+                "customer": customer.id,
+                "credit": credit_id,
+                "invoice": invoice.id if invoice else None,
+            },
+        )
+        txn.post(self.config.account("credits", customer=customer.account), amount.number,
+                 amount.currency)
+        txn.post(self.config.account("customer_credit", customer=customer.account),
+                 -amount.number, amount.currency)
+        self.emit(txn)
+
+    def on_refund(self, d: directives.Directive) -> None:
+        customer = self.customer(d.args["CUSTOMER"])
+        amount = d.args["AMOUNT"]
+        what = f'Refund to customer "{customer.id}"'
+        if amount.number <= 0:
+            raise Invalid(f"{what}: amount must be greater than zero, got {amount}")
+        if d.args["METHOD"] == ("method", "credit"):
+            raise Invalid(f'{what}: a refund pays credit out; "credit" is not a way to pay it')
+        account, method = self.method_account(d.args["METHOD"], customer)
+        self.check_credit(customer, amount, what)
+        customer.credit[amount.currency] -= amount.number
+        self.book.refunds.append(
+            Refund(customer.id, d.date, amount.number, amount.currency, account, method, d.meta)
+        )
+        txn = TxnBuilder(
+            d.meta, d.date, customer.name, f"Refund of customer credit by {method}", (),
+            {"customer": customer.id},
+        )
+        txn.post(self.config.account("customer_credit", customer=customer.account),
+                 amount.number, amount.currency)
+        txn.post(account, -amount.number, amount.currency)
+        self.emit(txn)
+
+    def on_credit_memo(self, d: directives.Directive) -> None:
+        memo_id, amount = d.args["MEMO"], d.args["AMOUNT"]
+        what = f'Credit memo "{memo_id}"'
+        self.new_document(memo_id, "credit memo")
+        customer = self.customer(d.args["CUSTOMER"])
+        if amount.number <= 0:
+            raise Invalid(f"{what}: amount must be greater than zero, got {amount}")
+        reason = self.meta_string(d.meta, "reason", what)
+        order, invoice = self.reference(d.meta, what)
+        if invoice is not None:
+            if invoice.customer != customer.id:
+                raise Invalid(
+                    f'{what}: invoice "{invoice.id}" belongs to customer '
+                    f'"{invoice.customer}", not "{customer.id}"'
+                )
+            if invoice.currency != amount.currency:
+                raise Invalid(f'{what}: invoice "{invoice.id}" is in {invoice.currency}')
+        elif order is not None:
+            raise Invalid(f"{what}: a memo is allocated to an invoice: use invoice metadata")
+        self.register(memo_id, "credit memo")
+        self.book.memos[memo_id] = CreditMemo(
+            memo_id, customer.id, d.date, amount.number, amount.currency, d.meta,
+            invoice.id if invoice else None, reason,
+        )
+        self.settle(
+            Settlement(
+                id=memo_id, kind="credit-memo", customer=customer.id,
+                order=order.id if order else None, invoice=invoice.id if invoice else None,
+                date=d.date, amount=amount.number, currency=amount.currency, meta=d.meta,
+            ),
+            order, invoice,
+        )
+        narration = f"Credit memo {memo_id}"
+        if invoice is not None:
+            narration += f" against invoice {invoice.id}"
+        if reason:
+            narration += f": {reason}"
+        txn = TxnBuilder(
+            d.meta, d.date, customer.name, narration,
+            (memo_id, order.id if order else "", invoice.id if invoice else ""),
+            {
+                "order": order.id if order else None,
+                "customer": customer.id,
+                "memo": memo_id,
+                "invoice": invoice.id if invoice else None,
+            },
+        )
+        txn.post(self.config.account("credit_memos", customer=customer.account),
+                 amount.number, amount.currency)
+        txn.post(self.receivable(customer), -amount.number, amount.currency)
+        self.emit(txn)
+
+    def on_allocate(self, d: directives.Directive) -> None:
+        source_id, invoice_id, amount = d.args["FROM"], d.args["INVOICE"], d.args["AMOUNT"]
+        what = f'Allocation of "{source_id}" to invoice "{invoice_id}"'
+        if amount.number <= 0:
+            raise Invalid(f"{what}: amount must be greater than zero, got {amount}")
+        settlement = self.book.settlements.get(source_id)
+        if settlement is None:
+            kind = self.book.documents.get(source_id)
+            if kind == "credit":
+                raise Invalid(
+                    f'{what}: "{source_id}" is a customer credit, which is not part of the '
+                    f'receivable; use it with custom "payment" ... "credit"'
+                )
+            if kind == "credit order":
+                raise Invalid(f'{what}: credit order "{source_id}" is not READY')
+            if kind:
+                raise Invalid(f'{what}: "{source_id}" is {kind_article(kind)}, not money '
+                              "received or credited")
+            raise Invalid(
+                f'{what}: unknown payment, credit order or memo "{source_id}" (give the '
+                "payment an id metadata to allocate it)"
+            )
+        invoice = self.book.invoices.get(invoice_id)
+        if invoice is None:
+            raise Invalid(f'{what}: unknown invoice "{invoice_id}"')
+        if invoice.customer != settlement.customer:
+            raise Invalid(
+                f'{what}: the invoice belongs to customer "{invoice.customer}", '
+                f'"{source_id}" to "{settlement.customer}"'
+            )
+        if amount.currency != settlement.currency or amount.currency != invoice.currency:
+            raise Invalid(f"{what}: {amount} is not in the currency of both")
+        if amount.number > settlement.unallocated:
+            raise Invalid(
+                f'{what}: {amount} exceeds the unallocated {_fmt(settlement.unallocated)} '
+                f'{amount.currency} of "{source_id}"'
+            )
+        if amount.number > invoice.open_amount:
+            raise Invalid(
+                f"{what}: {amount} exceeds the {_fmt(invoice.open_amount)} "
+                f"{amount.currency} still open on the invoice"
+            )
+        self.allocate(settlement, invoice, d.date, amount.number)
+        order = self.book.orders[invoice.order]
+        if settlement.order != order.id:  # matched to an order it was not made for
+            if settlement.kind == "payment":
+                order.paid += amount.number
+            else:
+                order.credited += amount.number
+            if settlement.order is not None:
+                previous = self.book.orders[settlement.order]
+                if settlement.kind == "payment":
+                    previous.paid -= amount.number
+                else:
+                    previous.credited -= amount.number
 
     # -- stock ------------------------------------------------------------
 
@@ -943,6 +1214,36 @@ class Engine:
             )
         batch = self.meta_string(d.meta, "batch", what)
         location = self.meta_string(d.meta, "location", what)
+        restock = condition == "resaleable"
+        plan = self.plan_return(order, item, qty, batch, restock, what)
+        customer = self.book.customers[order.customer]
+        txn = TxnBuilder(
+            d.meta, d.date, customer.name,
+            f"Return {return_id} of {_fmt(qty)} {item} for order {order.id} ({condition})",
+            (order.id, return_id),
+            {"order": order.id, "customer": customer.id, "return": return_id},
+        )
+        restocked = self.apply_return(order, item, plan, location, restock, txn)
+        self.register(return_id, "return")
+        self.book.returns[return_id] = Return(
+            return_id, order.id, customer.id, d.date, item, qty, condition, restocked, d.meta
+        )
+        order.returns.append(return_id)
+        if txn.postings:
+            self.emit(txn)
+
+    def plan_return(
+        self,
+        order: Order,
+        item: str,
+        qty: Decimal,
+        batch: str | None,
+        restock: bool,
+        what: str,
+    ) -> list[tuple[DispatchLine, int | None, Cost | None, Decimal]]:
+        """Which dispatched units come back: the very lots the dispatches took,
+        in the order they took them (only lots labelled ``batch`` if given).
+        Raises :class:`Invalid` when fewer went out than come back."""
         sent = [
             line
             for dispatch in order.dispatches
@@ -950,9 +1251,7 @@ class Engine:
             if line.item == item
         ]
         if not sent:
-            raise Invalid(f"{what}: no {item} was dispatched on this order")
-        restock = condition == "resaleable"
-        # The very lots the dispatches took, in the order they took them.
+            raise Invalid(f"{what}: no {item} was dispatched on order \"{order.id}\"")
         plan: list[tuple[DispatchLine, int | None, Cost | None, Decimal]] = []
         left = qty
         for line in sent:
@@ -982,14 +1281,19 @@ class Engine:
                 f"{what}: {_fmt(qty)} {item} cannot come back: only {_fmt(returnable)} "
                 f"dispatched{source} and not yet returned{uncosted}"
             )
-        customer = self.book.customers[order.customer]
+        return plan
+
+    def apply_return(
+        self,
+        order: Order,
+        item: str,
+        plan: list[tuple[DispatchLine, int | None, Cost | None, Decimal]],
+        location: str | None,
+        restock: bool,
+        txn: TxnBuilder,
+    ) -> list[tuple[str, Cost, Decimal]]:
+        """Take the planned units back; restock them at their lots' cost onto ``txn``."""
         restocked: list[tuple[str, Cost, Decimal]] = []
-        txn = TxnBuilder(
-            d.meta, d.date, customer.name,
-            f"Return {return_id} of {_fmt(qty)} {item} for order {order.id} ({condition})",
-            (order.id, return_id),
-            {"order": order.id, "customer": customer.id, "return": return_id},
-        )
         lines_by_number = {line.number: line for line in order.lines}
         cogs_total: dict[tuple[str, str], Decimal] = {}
         for line, index, cost, units in plan:
@@ -1013,13 +1317,256 @@ class Engine:
             cogs_total[key] = cogs_total.get(key, ZERO) + value
         for (cogs, currency), value in cogs_total.items():
             txn.post(cogs, -value, currency, item=item)
-        self.register(return_id, "return")
-        self.book.returns[return_id] = Return(
-            return_id, order.id, customer.id, d.date, item, qty, condition, restocked, d.meta
+        return restocked
+
+    # -- credit orders ----------------------------------------------------
+
+    def collect_credit_line(self, entry: data.Custom) -> None:
+        directive, problem = directives.parse(entry)
+        if directive is None:
+            self.error(entry, problem or "invalid directive")
+            return
+        self.credit_lines.setdefault(directive.args["CO"], []).append(directive)
+
+    def on_credit_order(self, d: directives.Directive) -> None:
+        co_id, invoice_id = d.args["CO"], d.args["INVOICE"]
+        what = f'Credit order "{co_id}"'
+        line_directives = self.credit_lines.pop(co_id, [])
+        try:
+            self.new_document(co_id, "credit order")
+        except Invalid:
+            self.credit_lines[co_id] = line_directives  # reported as orphans
+            raise
+        invoice = self.book.invoices.get(invoice_id)
+        if invoice is None:
+            kind = self.book.documents.get(invoice_id)
+            hint = f' ("{invoice_id}" is {kind_article(kind)})' if kind else ""
+            raise Invalid(f'{what}: unknown invoice "{invoice_id}"{hint}')
+        order = self.book.orders[invoice.order]
+        customer = self.book.customers[order.customer]
+        meta = d.meta
+        status = meta.get("status", "READY")
+        if status not in ("OPEN", "APPROVED", "READY"):
+            raise Invalid(
+                f'{what}: status must be "OPEN", "APPROVED" or "READY", '
+                f"got {directives.show(status)}"
+            )
+        reason = self.meta_string(meta, "reason", what)
+        rep = self.meta_string(meta, "rep", what) or order.rep
+        po = self.meta_string(meta, "po", what) or order.po
+        full = meta.get("full", False)
+        if not isinstance(full, bool):
+            raise Invalid(f"{what}: full must be TRUE or FALSE, got {directives.show(full)}")
+        credit_date = meta.get("credit-date")
+        if credit_date not in (None, "invoice"):
+            raise Invalid(
+                f'{what}: credit-date must be "invoice" (post on the invoice\'s date) or '
+                f"absent (post on the credit order's date), got {directives.show(credit_date)}"
+            )
+        post_date = invoice.date if credit_date == "invoice" else d.date
+        requests: list[tuple[directives.Directive | None, str, str, Decimal, Decimal]] = []
+        if full:
+            if line_directives:
+                raise Invalid(
+                    f"{what}: full: TRUE credits every line of the invoice; it cannot also "
+                    f"have credit-line directives (line {line_directives[0].meta['lineno']})"
+                )
+            line_type = meta.get("type", "credit")
+            if line_type not in ("credit", "return"):
+                raise Invalid(
+                    f'{what}: type must be "credit" or "return", got {directives.show(line_type)}'
+                )
+            for invoice_line in invoice.lines:
+                left = invoice_line.qty - invoice_line.credited
+                if left > 0:
+                    requests.append(
+                        (None, invoice_line.item, line_type, left, invoice_line.price)
+                    )
+            if not requests:
+                raise Invalid(f'{what}: everything on invoice "{invoice.id}" is already credited')
+        else:
+            if not line_directives:
+                raise Invalid(
+                    f'{what}: no credit-line directives name it (custom "credit-line" '
+                    f'"{co_id}" ITEM TYPE QTY PRICE), and it is not full: TRUE'
+                )
+            for line in line_directives:
+                requests.append((
+                    line, line.args["ITEM"], line.args["TYPE"], line.args["QTY"],
+                    line.args["PRICE"].number,
+                ))
+        # Check every line against the invoice before anything changes.
+        credited: dict[int, Decimal] = {}
+        plans = []
+        bad = 0
+        quantum = self.quantum()
+        lines: list[CreditLine] = []
+        for line_directive, item, line_type, qty, price in requests:
+            source = line_directive.entry if line_directive else d.entry
+            label = f"{what} line {item}"
+            try:
+                if line_directive is not None:
+                    self.check_credit_line(line_directive, invoice, label)
+                portions = self.credit_portions(invoice, item, qty, price, credited, label)
+                if line_type == "return" and status == "READY":
+                    batch = self.meta_string(source.meta, "batch", label)
+                    location = self.meta_string(source.meta, "location", label)
+                    plan = self.plan_return(order, item, qty, batch, True, label)
+                    plans.append((plan, item, location))
+            except Invalid as exc:
+                if line_directive is None:
+                    raise
+                self.error(source, str(exc))
+                bad += 1
+                continue
+            for invoice_line, part in portions:
+                value = round_money(part * price, quantum)
+                if self.config.prices_include_tax:
+                    net = round_money(value / (1 + invoice_line.tax_rate), quantum)
+                    tax = value - net
+                else:
+                    net, tax = value, round_money(value * invoice_line.tax_rate, quantum)
+                lines.append(CreditLine(
+                    item, line_type, part, price, invoice_line.tax_rate, net, tax,
+                    invoice_line.line, source.meta,
+                    Costing.OPEN if status != "READY" else (
+                        Costing.COSTED if line_type == "return" else Costing.NONE
+                    ),
+                ))
+        if bad:
+            raise Invalid(
+                f"{what}: not posted, {bad} of its {len(requests)} lines "
+                f"{'is' if bad == 1 else 'are'} invalid"
+            )
+        self.register(co_id, "credit order")
+        credit_order = CreditOrder(
+            co_id, invoice.id, order.id, customer.id, d.date, post_date, status,
+            invoice.currency, lines, meta, reason, rep, po,
         )
-        order.returns.append(return_id)
-        if txn.postings:
-            self.emit(txn)
+        self.book.credit_orders[co_id] = credit_order
+        order.credit_orders.append(co_id)
+        if status != "READY":
+            return
+        self.post_credit_order(credit_order, invoice, order, customer, plans, d)
+
+    def check_credit_line(
+        self, line: directives.Directive, invoice: Invoice, label: str
+    ) -> None:
+        line_type = line.args["TYPE"]
+        if line_type not in ("return", "credit"):
+            raise Invalid(f'{label}: TYPE must be "return" or "credit", got "{line_type}"')
+        price = line.args["PRICE"]
+        if price.currency != invoice.currency:
+            raise Invalid(f'{label}: price {price} is not in the invoice\'s {invoice.currency}')
+        if price.number < 0:
+            raise Invalid(f"{label}: price must not be negative, got {price}")
+
+    def credit_portions(
+        self,
+        invoice: Invoice,
+        item: str,
+        qty: Decimal,
+        price: Decimal,
+        credited: dict[int, Decimal],
+        label: str,
+    ) -> list[tuple[InvoiceLine, Decimal]]:
+        """Spread a credited quantity over the invoice's lines of the item, in order.
+
+        ``credited`` counts what earlier lines of the same credit order took.
+        """
+        lines = [line for line in invoice.lines if line.item == item]
+        if not lines:
+            raise Invalid(f'{label}: {item} is not on invoice "{invoice.id}"')
+        free = sum(
+            (line.qty - line.credited - credited.get(id(line), ZERO) for line in lines), ZERO
+        )
+        if qty > free:
+            invoiced = sum((line.qty for line in lines), ZERO)
+            raise Invalid(
+                f'{label}: cannot credit {_fmt(qty)} {item}: invoice "{invoice.id}" billed '
+                f"{_fmt(invoiced)} and {_fmt(invoiced - free)} are already credited"
+            )
+        portions = []
+        for line in lines:
+            take = min(qty, line.qty - line.credited - credited.get(id(line), ZERO))
+            if take <= 0:
+                continue
+            if price > line.price:
+                raise Invalid(
+                    f"{label}: price {_fmt(price)} {invoice.currency} is above the invoice "
+                    f'price {_fmt(line.price)} {invoice.currency} on "{invoice.id}"'
+                )
+            portions.append((line, take))
+            credited[id(line)] = credited.get(id(line), ZERO) + take
+            qty -= take
+            if qty <= 0:
+                break
+        return portions
+
+    def post_credit_order(
+        self,
+        credit_order: CreditOrder,
+        invoice: Invoice,
+        order: Order,
+        customer: Customer,
+        plans: list[tuple[Any, str, str | None]],
+        d: directives.Directive,
+    ) -> None:
+        currency = credit_order.currency
+        by_line = {(line.item, line.line): line for line in invoice.lines}
+        order_lines = {line.number: line for line in order.lines}
+        for credit_line in credit_order.lines:
+            by_line[(credit_line.item, credit_line.invoice_line)].credited += credit_line.qty
+            order_lines[credit_line.invoice_line].credited_net += credit_line.net
+        links = (order.id, invoice.id, credit_order.id)
+        meta = {
+            "order": order.id,
+            "customer": customer.id,
+            "invoice": invoice.id,
+            "credit-order": credit_order.id,
+            "reason": credit_order.reason,
+            "rep": credit_order.rep,
+            "po": credit_order.po,
+        }
+        txn = TxnBuilder(
+            d.meta, credit_order.post_date, customer.name,
+            f"Credit order {credit_order.id} against invoice {invoice.id}", links, meta,
+        )
+        returns = self.config.account("returns", customer=customer.account)
+        for credit_line in credit_order.lines:
+            txn.post(returns, credit_line.net, currency, item=credit_line.item)
+        taxes: dict[Decimal, Decimal] = {}
+        for credit_line in credit_order.lines:
+            if credit_line.tax:
+                rate = credit_line.tax_rate
+                taxes[rate] = taxes.get(rate, ZERO) + credit_line.tax
+        for rate, tax in sorted(taxes.items()):
+            txn.post(self.config.account("sales_tax"), tax, currency, rate=rate)
+        txn.post(self.receivable(customer), -credit_order.gross, currency)
+        stock_txn = txn
+        if plans and credit_order.post_date != d.date:
+            stock_txn = TxnBuilder(
+                d.meta, d.date, customer.name,
+                f"Goods back into stock for credit order {credit_order.id}", links, meta,
+            )
+        return_lines = [line for line in credit_order.lines if line.type == "return"]
+        for plan, item, location in plans:
+            restocked = self.apply_return(order, item, plan, location, True, stock_txn)
+            for credit_line in return_lines:
+                if credit_line.item == item and not credit_line.lots:
+                    credit_line.lots = restocked
+                    break
+        self.emit(txn)
+        if stock_txn is not txn and stock_txn.postings:
+            self.emit(stock_txn)
+        self.settle(
+            Settlement(
+                id=credit_order.id, kind="credit-order", customer=customer.id,
+                order=order.id, invoice=invoice.id, date=credit_order.post_date,
+                amount=credit_order.gross, currency=currency, meta=d.meta,
+            ),
+            order, invoice,
+        )
 
 
 class _Meta:

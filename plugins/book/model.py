@@ -51,6 +51,12 @@ class Customer:
     orders: list[str] = dataclasses.field(default_factory=list)
     # The receivable balance per currency, equal to the receivable account's balance.
     receivable: dict[str, Decimal] = dataclasses.field(default_factory=lambda: defaultdict(Decimal))
+    # What we owe the customer (customer credit) per currency, equal to the liability.
+    credit: dict[str, Decimal] = dataclasses.field(default_factory=lambda: defaultdict(Decimal))
+
+    def balance(self, currency: str) -> Decimal:
+        """What the customer owes us, net of the credit we owe them."""
+        return self.receivable.get(currency, ZERO) - self.credit.get(currency, ZERO)
 
 
 @dataclasses.dataclass
@@ -73,6 +79,7 @@ class OrderLine:
     dispatched: Decimal = ZERO
     returned: Decimal = ZERO
     invoiced_net: Decimal = ZERO  # revenue: the net amount of its invoice lines
+    credited_net: Decimal = ZERO  # the net amount of READY credit order lines on it
     cost: Decimal = ZERO  # cost of goods dispatched, less what came back into stock
     uncosted: Decimal = ZERO  # units dispatched that no lot covered
     commit_location: str | None = None  # where its stock is committed
@@ -80,8 +87,8 @@ class OrderLine:
 
     @property
     def margin(self) -> Decimal:
-        """Revenue invoiced minus the cost of the goods dispatched (net of returns)."""
-        return self.invoiced_net - self.cost
+        """Revenue (invoiced less credited) minus the cost of goods (net of returns)."""
+        return self.invoiced_net - self.credited_net - self.cost
 
     @property
     def committed_open(self) -> Decimal:
@@ -223,6 +230,7 @@ class InvoiceLine:
     net: Decimal
     tax: Decimal
     income: str
+    credited: Decimal = ZERO  # units credited by READY credit orders
 
     @property
     def gross(self) -> Decimal:
@@ -275,21 +283,23 @@ class Invoice:
         return self.gross - self.allocated
 
 
-@dataclasses.dataclass
-class Payment:
-    """A ``payment`` against an order, an invoice or a customer's account."""
+@dataclasses.dataclass(kw_only=True)
+class Settlement:
+    """Anything that reduces a customer's receivable.
 
-    id: str  # the `id` metadata, or "payment:FILE:LINE"
-    ref: str
-    ref_kind: str  # "order", "invoice" or "customer"
+    A payment, a credit order, a credit memo or a loyalty redemption. Each is
+    matched (allocated) to invoices; what is not allocated is aged by its own
+    date.
+    """
+
+    id: str
+    kind: str  # "payment", "credit-order", "credit-memo" or "redemption"
     customer: str
     order: str | None
     invoice: str | None
     date: datetime.date
     amount: Decimal
     currency: str
-    account: str
-    method: str
     meta: data.Meta
     allocations: list[Allocation] = dataclasses.field(default_factory=list)
 
@@ -300,6 +310,128 @@ class Payment:
     @property
     def unallocated(self) -> Decimal:
         return self.amount - self.allocated
+
+
+@dataclasses.dataclass(kw_only=True)
+class Payment(Settlement):
+    """A ``payment`` against an order, an invoice or a customer's account."""
+
+    kind: str = "payment"
+    ref: str
+    ref_kind: str  # "order", "invoice" or "customer"
+    account: str
+    method: str  # the method name, "credit", or the account written
+
+
+class Costing(enum.StrEnum):
+    """The costing state of a credit order line."""
+
+    COSTED = "costed"  # a return line restocked at the original invoice's lot cost
+    OPEN = "open"  # the credit order is not READY: nothing posted yet
+    UNCOSTED = "uncosted"  # the goods went out without stock: no cost to restore
+    NONE = "none"  # a price credit: no goods move
+
+
+@dataclasses.dataclass
+class CreditLine:
+    """A ``credit-line`` of a credit order."""
+
+    item: str
+    type: str  # "return" or "credit"
+    qty: Decimal
+    price: Decimal
+    tax_rate: Decimal
+    net: Decimal
+    tax: Decimal
+    invoice_line: int  # the order line number the invoice billed
+    meta: data.Meta
+    costing: Costing = Costing.OPEN
+    lots: list[tuple[str, Cost, Decimal]] = dataclasses.field(default_factory=list)
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.tax
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((units * cost.number for _, cost, units in self.lots), ZERO)
+
+
+@dataclasses.dataclass
+class CreditOrder:
+    """A ``credit-order``: a credit invoice against an invoice."""
+
+    id: str
+    invoice: str
+    order: str
+    customer: str
+    date: datetime.date  # the directive's date
+    post_date: datetime.date  # when it posts: its date, or the invoice's
+    status: str  # "OPEN", "APPROVED" or "READY"
+    currency: str
+    lines: list[CreditLine]
+    meta: data.Meta
+    reason: str | None = None
+    rep: str | None = None
+    po: str | None = None
+
+    @property
+    def posted(self) -> bool:
+        return self.status == "READY"
+
+    @property
+    def net(self) -> Decimal:
+        return sum((line.net for line in self.lines), ZERO)
+
+    @property
+    def tax(self) -> Decimal:
+        return sum((line.tax for line in self.lines), ZERO)
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.tax
+
+
+@dataclasses.dataclass
+class CustomerCredit:
+    """A ``credit``: money we owe the customer (Pakk customer credit)."""
+
+    id: str
+    customer: str
+    date: datetime.date
+    amount: Decimal
+    currency: str
+    meta: data.Meta
+    reason: str | None = None
+    invoice: str | None = None
+    order: str | None = None
+
+
+@dataclasses.dataclass
+class Refund:
+    """A ``refund``: customer credit paid out."""
+
+    customer: str
+    date: datetime.date
+    amount: Decimal
+    currency: str
+    account: str
+    method: str
+    meta: data.Meta
+
+
+@dataclasses.dataclass
+class CreditMemo:
+    """A ``credit-memo``: a receivable written down against an expense."""
+
+    id: str
+    customer: str
+    date: datetime.date
+    amount: Decimal
+    currency: str
+    meta: data.Meta
+    invoice: str | None = None
+    reason: str | None = None
 
 
 @dataclasses.dataclass
@@ -323,7 +455,9 @@ class Order:
     returns: list[str] = dataclasses.field(default_factory=list)
     invoiced: Decimal = ZERO  # gross total of its invoices
     paid: Decimal = ZERO  # payments made against the order or its invoices
-    credited: Decimal = ZERO  # credits and memos allocated to its invoices
+    credited: Decimal = ZERO  # credit orders, memos and redemptions on the order
+    pending: list[str] = dataclasses.field(default_factory=list)  # settlements paid ahead
+    credit_orders: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def outstanding(self) -> Decimal:

@@ -1,0 +1,5 @@
+"""Report functions shared by Fava and the command line.
+
+Each takes a :class:`plugins.book.Book` (and options) and returns frozen
+dataclasses; templates and the CLI only format them.
+"""

@@ -1,0 +1,201 @@
+"""Aged receivables, reproducible as of any date.
+
+Each open invoice is bucketed by its age (from its invoice date, or its due
+date) on the as-of date. Money allocated to an invoice (a payment, credit
+order, memo or loyalty redemption) is aged with that invoice whatever its own
+date (Acumen's rule); what is not allocated is aged by its own date and shown
+apart. Everything dated after the as-of date is ignored, so an old ageing
+never changes. The total equals the receivable accounts' balance that day.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
+
+from plugins.book import Book
+from plugins.book.model import ZERO
+from plugins.book.model import Invoice
+
+DEFAULT_BUCKETS = (0, 30, 60, 90)
+BASES = ("invoice", "due")
+
+
+class AgeingError(ValueError):
+    """Bad report options (shown to the user as they are)."""
+
+
+def bucket_labels(bounds: Sequence[int]) -> tuple[str, ...]:
+    """Labels for upper bounds: (0, 30, 60, 90) -> current, 1-30, 31-60, 61-90, 90+."""
+    labels = []
+    low = None
+    for bound in bounds:
+        if low is None:
+            labels.append("current" if bound == 0 else f"0-{bound}")
+        else:
+            labels.append(f"{low + 1}-{bound}")
+        low = bound
+    labels.append(f"{low}+" if low is not None else "all")
+    return tuple(labels)
+
+
+def parse_buckets(text: str) -> tuple[int, ...]:
+    """Bucket bounds from text such as ``"0,30,60,90"``."""
+    try:
+        bounds = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise AgeingError(
+            f"Invalid buckets {text!r}: expected whole numbers of days separated by "
+            "commas, such as 0,30,60,90"
+        ) from None
+    check_buckets(bounds)
+    return bounds
+
+
+def check_buckets(bounds: Sequence[int]) -> None:
+    if not bounds or any(b < 0 for b in bounds) or list(bounds) != sorted(set(bounds)):
+        raise AgeingError(
+            f"Invalid buckets {list(bounds)}: expected increasing whole numbers of days "
+            "from 0, such as 0,30,60,90"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class AgedItem:
+    """One open invoice or one unallocated settlement, as of the date."""
+
+    document: str
+    kind: str  # "invoice", "payment", "credit-order", "credit-memo", "redemption"
+    order: str | None
+    date: datetime.date  # the date it is aged from
+    age: int
+    bucket: int  # index into the report's labels
+    amount: Decimal  # what is open (negative for unallocated money)
+    meta: dict[str, object]
+
+
+@dataclasses.dataclass(frozen=True)
+class AgeingRow:
+    """One customer's ageing in one currency."""
+
+    customer: str
+    name: str
+    currency: str
+    buckets: tuple[Decimal, ...]  # open invoices, by bucket
+    unallocated: tuple[Decimal, ...]  # unallocated money, by bucket of its own date
+    credit_limit: Decimal | None
+    items: tuple[AgedItem, ...]
+
+    @property
+    def invoiced_open(self) -> Decimal:
+        return sum(self.buckets, ZERO)
+
+    @property
+    def unallocated_total(self) -> Decimal:
+        return sum(self.unallocated, ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        """What the customer owes: open invoices less unallocated money."""
+        return self.invoiced_open + self.unallocated_total
+
+    @property
+    def over_limit(self) -> bool:
+        return self.credit_limit is not None and self.total > self.credit_limit
+
+
+@dataclasses.dataclass(frozen=True)
+class AgeingTotal:
+    currency: str
+    buckets: tuple[Decimal, ...]
+    unallocated: tuple[Decimal, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.buckets, ZERO) + sum(self.unallocated, ZERO)
+
+
+@dataclasses.dataclass(frozen=True)
+class AgeingReport:
+    as_of: datetime.date
+    basis: str
+    labels: tuple[str, ...]
+    rows: tuple[AgeingRow, ...]
+    totals: tuple[AgeingTotal, ...]
+
+
+def _bucket(age: int, bounds: Sequence[int]) -> int:
+    for index, bound in enumerate(bounds):
+        if age <= bound:
+            return index
+    return len(bounds)
+
+
+def aged_receivables(
+    book: Book,
+    as_of: datetime.date,
+    basis: str = "invoice",
+    buckets: Sequence[int] = DEFAULT_BUCKETS,
+) -> AgeingReport:
+    """Aged receivables on ``as_of``, by invoice date or due date."""
+    if basis not in BASES:
+        raise AgeingError(f"Invalid ageing basis {basis!r}: expected 'invoice' or 'due'")
+    check_buckets(buckets)
+    labels = bucket_labels(buckets)
+    width = len(labels)
+
+    def aged_from(invoice: Invoice) -> datetime.date:
+        return invoice.due if basis == "due" else invoice.date
+
+    items: dict[tuple[str, str], list[AgedItem]] = {}
+    for invoice in book.invoices.values():
+        if invoice.date > as_of:
+            continue
+        allocated = sum((a.amount for a in invoice.allocations if a.date <= as_of), ZERO)
+        open_amount = invoice.gross - allocated
+        if open_amount == 0:
+            continue
+        start = aged_from(invoice)
+        age = (as_of - start).days
+        items.setdefault((invoice.customer, invoice.currency), []).append(
+            AgedItem(invoice.id, "invoice", invoice.order, start, age, _bucket(age, buckets),
+                     open_amount, dict(invoice.meta))
+        )
+    for settlement in book.settlements.values():
+        if settlement.date > as_of:
+            continue
+        allocated = sum((a.amount for a in settlement.allocations if a.date <= as_of), ZERO)
+        left = settlement.amount - allocated
+        if left == 0:
+            continue
+        age = (as_of - settlement.date).days
+        items.setdefault((settlement.customer, settlement.currency), []).append(
+            AgedItem(settlement.id, settlement.kind, settlement.order, settlement.date, age,
+                     _bucket(age, buckets), -left, dict(settlement.meta))
+        )
+    rows = []
+    totals: dict[str, tuple[list[Decimal], list[Decimal]]] = {}
+    for (customer_id, currency), aged in sorted(items.items()):
+        customer = book.customers[customer_id]
+        invoice_buckets = [ZERO] * width
+        money_buckets = [ZERO] * width
+        for item in aged:
+            target = invoice_buckets if item.kind == "invoice" else money_buckets
+            target[item.bucket] += item.amount
+        limit = customer.credit_limit
+        rows.append(AgeingRow(
+            customer_id, customer.name, currency, tuple(invoice_buckets), tuple(money_buckets),
+            limit.number if limit is not None and limit.currency == currency else None,
+            tuple(sorted(aged, key=lambda item: (item.date, item.document))),
+        ))
+        total = totals.setdefault(currency, ([ZERO] * width, [ZERO] * width))
+        for index in range(width):
+            total[0][index] += invoice_buckets[index]
+            total[1][index] += money_buckets[index]
+    return AgeingReport(
+        as_of, basis, labels, tuple(rows),
+        tuple(AgeingTotal(currency, tuple(b), tuple(u)) for currency, (b, u) in
+              sorted(totals.items())),
+    )
