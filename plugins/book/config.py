@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import datetime
 import re
 import string
 from decimal import Decimal
@@ -69,6 +70,8 @@ class Config:
     terms: int = 0
     location: str = "Main"
     methods: dict[str, str] = dataclasses.field(default_factory=dict)
+    # The date loyalty points expire up to (None: the day the books are loaded).
+    today: datetime.date | None = None
 
     def account(self, key: str, **fields: str) -> str:
         """The account for ``key``, its placeholders filled in."""
@@ -176,6 +179,14 @@ def _apply(config: Config, key: Any, value: Any) -> str | None:
                 return f"'methods' maps {method!r} to an invalid account name {account!r}"
         config.methods = dict(value)
         return None
+    if key == "today":
+        try:
+            config.today = datetime.date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            config.today = None
+        if config.today is None:
+            return f"'today' must be a date written 'YYYY-MM-DD', got {value!r}"
+        return None
     known = sorted([*ACCOUNT_KEYS, "location", "methods", "precision", "prices_include_tax",
-                    "tax_rate", "terms"])
+                    "tax_rate", "terms", "today"])
     return f"unknown key {key!r} (known keys: {', '.join(known)})"

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import heapq
 import re
 from collections.abc import Callable
 from collections.abc import Iterable
+from decimal import ROUND_FLOOR
+from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +34,10 @@ from plugins.book.config import Config
 from plugins.book.config import account_component
 from plugins.book.errors import OrdersError
 from plugins.book.errors import source_of
+from plugins.book.loyalty import LoyaltyEvent
+from plugins.book.loyalty import Parcel
+from plugins.book.loyalty import Program
+from plugins.book.loyalty import Wallet
 from plugins.book.model import ZERO
 from plugins.book.model import Allocation
 from plugins.book.model import Costing
@@ -112,6 +119,10 @@ class Book:
     refunds: list[Refund] = dataclasses.field(default_factory=list)
     memos: dict[str, CreditMemo] = dataclasses.field(default_factory=dict)
     credit_orders: dict[str, CreditOrder] = dataclasses.field(default_factory=dict)
+    programs: dict[str, Program] = dataclasses.field(default_factory=dict)
+    wallets: dict[tuple[str, str], Wallet] = dataclasses.field(default_factory=dict)
+    loyalty_events: list[LoyaltyEvent] = dataclasses.field(default_factory=list)
+    today: datetime.date = datetime.date.min  # the day points expired up to
     # Every document id -> its kind ("order", "invoice", ...).
     documents: dict[str, str] = dataclasses.field(default_factory=dict)
     dispatches: list[Dispatch] = dataclasses.field(default_factory=list)
@@ -232,7 +243,14 @@ class Engine:
             "credit-memo": self.on_credit_memo,
             "allocate": self.on_allocate,
             "credit-order": self.on_credit_order,
+            "loyalty-program": self.on_loyalty_program,
+            "redeem": self.on_redeem,
+            "loyalty-adjust": self.on_loyalty_adjust,
         }
+        self.today = config.today or datetime.date.today()
+        self.book.today = self.today
+        self.expiries: list[tuple[datetime.date, int, Parcel]] = []
+        self.parcel_seq = 0
         # Credit lines, by credit order id, waiting for their credit order.
         self.credit_lines: dict[str, list[directives.Directive]] = {}
 
@@ -258,11 +276,15 @@ class Engine:
             elif isinstance(entry, data.Commodity):
                 self.items[entry.currency] = entry.meta
         events.sort(key=lambda event: event[:3])
-        for _, _, _, entry in events:
+        today = self.today
+        for date, _, _, entry in events:
+            if self.expiries and self.expiries[0][0] <= date:
+                self.expire_through(min(date, today))
             if isinstance(entry, data.Transaction):
                 self.on_stock_transaction(entry)
             else:
                 self.apply(entry)
+        self.expire_through(today)
         for lines in self.credit_lines.values():
             for line in lines:
                 co = line.args["CO"]
@@ -414,7 +436,7 @@ class Engine:
         customer = self.customer(customer_id)
         meta = d.meta
         strings = {}
-        for key in ("po", "rep", "source", "location"):
+        for key in ("po", "rep", "source", "location", "program"):
             value = meta.get(key)
             if value is not None and not isinstance(value, str):
                 raise Invalid(
@@ -619,6 +641,7 @@ class Engine:
         for rate, tax in sorted(taxes.items()):
             txn.post(self.config.account("sales_tax"), -tax, currency, rate=rate)
         self.emit(txn)
+        self.earn(invoice, order, customer, d)
         # Money paid or credited ahead on the order now meets its invoice.
         if order.pending:
             for settlement_id in order.pending:
@@ -1559,6 +1582,7 @@ class Engine:
         self.emit(txn)
         if stock_txn is not txn and stock_txn.postings:
             self.emit(stock_txn)
+        self.loyalty_on_credit(credit_order, invoice, order, customer, d)
         self.settle(
             Settlement(
                 id=credit_order.id, kind="credit-order", customer=customer.id,
@@ -1567,6 +1591,356 @@ class Engine:
             ),
             order, invoice,
         )
+
+
+    # -- loyalty ----------------------------------------------------------
+
+    def on_loyalty_program(self, d: directives.Directive) -> None:
+        symbol = d.args["SYMBOL"]
+        what = f"Loyalty program {symbol}"
+        meta = d.meta
+        earn = meta.get("earn")
+        if earn is not None and (not isinstance(earn, Decimal) or isinstance(earn, bool)
+                                 or earn < 0):
+            raise Invalid(f"{what}: earn must be a number of points per currency unit such "
+                          f"as 1, got {directives.show(earn)}")
+        value = meta.get("value")
+        if value is not None and (not isinstance(value, Amount) or value.number < 0):
+            raise Invalid(f"{what}: value must be an amount per point such as 0.10 GBP, "
+                          f"got {directives.show(value)}")
+        expiry = _terms(meta.get("expiry"), "expiry", what)
+        name = self.meta_string(meta, "name", what)
+        accounts = {}
+        for key in ("liability", "expense", "discount"):
+            account = meta.get(key)
+            if account is not None and (
+                not isinstance(account, str) or not account_lib.is_valid(account)
+            ):
+                raise Invalid(f"{what}: {key} must be an account, got "
+                              f"{directives.show(account)}")
+            accounts[key] = account
+        existing = self.book.programs.get(symbol)
+        if existing is not None:
+            for key, account in accounts.items():
+                current = getattr(existing, key)
+                if account is not None and account != current:
+                    raise Invalid(
+                        f"{what} already posts its {key} to {current}; a symbol, once used, "
+                        f"can never be re-pointed at other accounts (got {account})"
+                    )
+            if earn is not None:
+                existing.earn = earn
+            if value is not None:
+                existing.value = value
+            if "expiry" in meta:
+                existing.expiry = expiry
+            if name:
+                existing.name = name
+            existing.history.append((d.date, existing.earn, existing.value, existing.expiry))
+            return
+        if symbol in self.book.documents or symbol in self.items and "income" in self.items[
+            symbol
+        ]:
+            raise Invalid(f"{what}: {symbol} is already an item sold on orders")
+        program = Program(
+            symbol, name or symbol,
+            accounts["liability"] or self.config.account("loyalty_liability", program=symbol),
+            accounts["expense"] or self.config.account("loyalty_expense", program=symbol),
+            accounts["discount"] or self.config.account("loyalty_discount", program=symbol),
+            earn if earn is not None else Decimal(1), value, expiry, meta,
+        )
+        program.history.append((d.date, program.earn, program.value, program.expiry))
+        self.book.programs[symbol] = program
+
+    def program_of(self, order: Order, customer: Customer) -> Program | None:
+        """The loyalty program an order earns and redeems in (the order's, else the
+        customer's); raises :class:`Invalid` when it names an unknown program."""
+        symbol = order.program or customer.program
+        if symbol is None:
+            return None
+        program = self.book.programs.get(symbol)
+        if program is None:
+            raise Invalid(
+                f'Loyalty program "{symbol}" of order "{order.id}" is not defined '
+                f'(custom "loyalty-program" "{symbol}")'
+            )
+        return program
+
+    def wallet(self, customer: str, program: str) -> Wallet:
+        key = (customer, program)
+        wallet = self.book.wallets.get(key)
+        if wallet is None:
+            wallet = self.book.wallets[key] = Wallet(customer, program)
+        return wallet
+
+    def add_parcel(
+        self,
+        program: Program,
+        customer: Customer,
+        date: datetime.date,
+        points: Decimal,
+        source: str,
+        meta: data.Meta,
+    ) -> Parcel:
+        expires = date + datetime.timedelta(days=program.expiry) if program.expiry else None
+        self.parcel_seq += 1
+        parcel = Parcel(self.parcel_seq, customer.id, program.symbol, date, points, expires,
+                        source, meta)
+        self.wallet(customer.id, program.symbol).add(parcel)
+        if expires is not None:
+            heapq.heappush(self.expiries, (expires, parcel.seq, parcel))
+        return parcel
+
+    def event(
+        self,
+        date: datetime.date,
+        customer: Customer,
+        program: Program,
+        kind: str,
+        points: Decimal,
+        value: Decimal | None,
+        document: str | None,
+        meta: data.Meta,
+    ) -> None:
+        self.book.loyalty_events.append(LoyaltyEvent(
+            date, customer.id, program.symbol, kind, points, value, document, meta
+        ))
+
+    def earn(self, invoice: Invoice, order: Order, customer: Customer,
+             d: directives.Directive) -> None:
+        """Points for an invoice: its gross less the order's redemptions up to now."""
+        try:
+            program = self.program_of(order, customer)
+        except Invalid as exc:
+            self.error(d.entry, f'Invoice "{invoice.id}": {exc}; no points earned')
+            return
+        if program is None:
+            return
+        invoice.program = program.symbol
+        basis = invoice.gross
+        for redemption in order.redemptions_unapplied:
+            points, value = redemption
+            if value <= 0 or basis <= 0:
+                continue
+            used = min(value, basis)
+            used_points = points if used == value else (points * used / value)
+            invoice.redeemed_value += used
+            invoice.redeemed_points += used_points
+            redemption[0] -= used_points
+            redemption[1] -= used
+            basis -= used
+        order.redemptions_unapplied = [r for r in order.redemptions_unapplied if r[1] > 0]
+        points = (basis * program.earn).to_integral_value(rounding=ROUND_FLOOR)
+        if points <= 0:
+            return
+        invoice.points_earned = points
+        self.add_parcel(program, customer, d.date, points, invoice.id, d.meta)
+        self.event(d.date, customer, program, "earned", points, None, invoice.id, d.meta)
+        txn = TxnBuilder(
+            d.meta, d.date, customer.name,
+            f"{program.symbol} points earned on invoice {invoice.id}", (order.id, invoice.id),
+            {"order": order.id, "customer": customer.id, "invoice": invoice.id,
+             "program": program.symbol},
+        )
+        txn.post(program.liability, -points, program.symbol)
+        txn.post(program.expense, points, program.symbol)
+        self.emit(txn)
+
+    def on_redeem(self, d: directives.Directive) -> None:
+        order = self.order(d.args["ORDER"])
+        points = d.args["POINTS"]
+        what = f'Redemption of {points} on order "{order.id}"'
+        customer = self.book.customers[order.customer]
+        program = self.program_of(order, customer)
+        if program is None:
+            raise Invalid(f'{what}: customer "{customer.id}" is in no loyalty program '
+                          "(program metadata on the customer or the order)")
+        if points.currency != program.symbol:
+            raise Invalid(f"{what}: the order's loyalty program is {program.symbol}")
+        if points.number <= 0:
+            raise Invalid(f"{what}: points must be greater than zero")
+        if program.value is None:
+            raise Invalid(f"{what}: program {program.symbol} has no value per point "
+                          "(value metadata such as 0.10 GBP)")
+        currency = program.value.currency
+        if order.currency is not None and order.currency != currency:
+            raise Invalid(f"{what}: points are worth {currency} and the order is in "
+                          f"{order.currency}")
+        wallet = self.wallet(customer.id, program.symbol)
+        if points.number > wallet.balance:
+            raise Invalid(
+                f'{what}: customer "{customer.id}" has only {_fmt(wallet.balance)} '
+                f"{program.symbol}"
+            )
+        value = round_money(points.number * program.value.number, self.quantum())
+        wallet.take(points.number)
+        redemption_id = f"redemption:{d.meta.get('filename')}:{d.meta.get('lineno')}"
+        order.redemptions_unapplied.append([points.number, value])
+        self.event(d.date, customer, program, "redeemed", -points.number, value, order.id,
+                   d.meta)
+        txn = TxnBuilder(
+            d.meta, d.date, customer.name,
+            f"Redemption of {points} on order {order.id}", (order.id,),
+            {"order": order.id, "customer": customer.id, "program": program.symbol},
+        )
+        txn.post(program.liability, points.number, program.symbol)
+        txn.post(program.expense, -points.number, program.symbol)
+        txn.post(program.discount, value, currency)
+        txn.post(self.receivable(customer), -value, currency)
+        self.emit(txn)
+        self.settle(
+            Settlement(
+                id=redemption_id, kind="redemption", customer=customer.id, order=order.id,
+                invoice=None, date=d.date, amount=value, currency=currency, meta=d.meta,
+            ),
+            order, None,
+        )
+
+    def on_loyalty_adjust(self, d: directives.Directive) -> None:
+        customer = self.customer(d.args["CUSTOMER"])
+        points = d.args["POINTS"]
+        what = f'Loyalty adjustment of {points} for customer "{customer.id}"'
+        program = self.book.programs.get(points.currency)
+        if program is None:
+            raise Invalid(f"{what}: {points.currency} is not a loyalty program")
+        if points.number == 0:
+            raise Invalid(f"{what}: points must not be zero")
+        reason = self.meta_string(d.meta, "reason", what)
+        wallet = self.wallet(customer.id, program.symbol)
+        if points.number < 0:
+            if -points.number > wallet.balance:
+                raise Invalid(f'{what}: customer "{customer.id}" has only '
+                              f"{_fmt(wallet.balance)} {program.symbol}")
+            wallet.take(-points.number)
+        else:
+            source = f"adjustment:{d.meta.get('filename')}:{d.meta.get('lineno')}"
+            self.add_parcel(program, customer, d.date, points.number, source, d.meta)
+        self.event(d.date, customer, program, "adjusted", points.number, None, None, d.meta)
+        narration = f"Loyalty adjustment of {points}"
+        if reason:
+            narration += f": {reason}"
+        txn = TxnBuilder(d.meta, d.date, customer.name, narration, (),
+                         {"customer": customer.id, "program": program.symbol})
+        txn.post(program.liability, -points.number, program.symbol)
+        txn.post(program.expense, points.number, program.symbol)
+        self.emit(txn)
+
+    def expire_through(self, date: datetime.date) -> None:
+        """Expire the points left in parcels whose expiry date is on or before ``date``."""
+        while self.expiries and self.expiries[0][0] <= date:
+            expires, _, parcel = heapq.heappop(self.expiries)
+            points = parcel.remaining
+            if points <= 0:
+                continue
+            wallet = self.book.wallets[(parcel.customer, parcel.program)]
+            parcel.remaining = ZERO
+            parcel.expired = points
+            wallet.balance -= points
+            program = self.book.programs[parcel.program]
+            customer = self.book.customers[parcel.customer]
+            self.event(expires, customer, program, "expired", -points, None, parcel.source,
+                       parcel.meta)
+            kind = self.book.documents.get(parcel.source)
+            document = parcel.source if kind else None
+            txn = TxnBuilder(
+                parcel.meta, expires, customer.name,
+                f"Expiry of {_fmt(points)} {program.symbol} earned {parcel.date}"
+                + (f" on {kind} {document}" if document else ""),
+                (document or "",),
+                {
+                    "customer": customer.id,
+                    "program": program.symbol,
+                    (kind or "document").replace(" ", "-"): document,
+                },
+            )
+            txn.post(program.liability, points, program.symbol)
+            txn.post(program.expense, -points, program.symbol)
+            self.emit(txn)
+
+    def loyalty_on_credit(
+        self,
+        credit_order: CreditOrder,
+        invoice: Invoice,
+        order: Order,
+        customer: Customer,
+        d: directives.Directive,
+    ) -> None:
+        """Claw back the points an invoice earned and give back the points redeemed
+        on it, pro rata to the amount credited."""
+        if invoice.program is None or invoice.gross <= 0:
+            return
+        program = self.book.programs[invoice.program]
+        ratio = credit_order.gross / invoice.gross
+        whole = Decimal(1)
+        claw = min(
+            (invoice.points_earned * ratio).quantize(whole, rounding=ROUND_HALF_UP),
+            invoice.points_earned - invoice.points_clawed,
+        )
+        back = ZERO
+        if invoice.redeemed_points > 0:
+            back = min(
+                (invoice.redeemed_points * ratio).quantize(whole, rounding=ROUND_HALF_UP),
+                invoice.redeemed_points - invoice.points_given_back,
+            )
+        if claw <= 0 and back <= 0:
+            return
+        wallet = self.wallet(customer.id, program.symbol)
+        date = credit_order.post_date
+        short = ZERO
+        if claw > 0:
+            short = max(ZERO, claw - wallet.balance)
+            claw -= short
+            wallet.take(claw)
+            invoice.points_clawed += claw + short
+        value = ZERO
+        if back > 0:
+            value = round_money(back * invoice.redeemed_value / invoice.redeemed_points,
+                                self.quantum())
+            value = min(value, invoice.redeemed_value - invoice.value_given_back)
+            invoice.points_given_back += back
+            invoice.value_given_back += value
+            self.add_parcel(program, customer, date, back, credit_order.id, d.meta)
+        parts = []
+        if claw > 0:
+            parts.append(f"{_fmt(claw)} {program.symbol} clawed back")
+        if short > 0:
+            parts.append(f"{_fmt(short)} {program.symbol} already used, not clawed back")
+        if back > 0:
+            parts.append(f"{_fmt(back)} {program.symbol} given back")
+        txn = TxnBuilder(
+            d.meta, date, customer.name,
+            f"Loyalty on credit order {credit_order.id}: " + ", ".join(parts),
+            (order.id, invoice.id, credit_order.id),
+            {"order": order.id, "customer": customer.id, "invoice": invoice.id,
+             "credit-order": credit_order.id, "program": program.symbol},
+        )
+        if claw > 0:
+            self.event(date, customer, program, "clawed-back", -claw, None, credit_order.id,
+                       d.meta)
+            txn.post(program.liability, claw, program.symbol)
+            txn.post(program.expense, -claw, program.symbol)
+        if back > 0:
+            self.event(date, customer, program, "given-back", back, value, credit_order.id,
+                       d.meta)
+            txn.post(program.liability, -back, program.symbol)
+            txn.post(program.expense, back, program.symbol)
+            if value:
+                currency = invoice.currency
+                txn.post(self.receivable(customer), value, currency)
+                txn.post(program.discount, -value, currency)
+                # The discount no longer settles the invoice: it is open again.
+                reversal = Settlement(
+                    id=f"{credit_order.id}:points", kind="redemption", customer=customer.id,
+                    order=order.id, invoice=invoice.id, date=date, amount=-value,
+                    currency=currency, meta=d.meta,
+                )
+                reversal.allocations.append(Allocation(reversal.id, invoice.id, date, -value))
+                invoice.allocations.append(reversal.allocations[0])
+                self.book.settlements[reversal.id] = reversal
+                customer.receivable[currency] += value
+                order.credited -= value
+        if txn.postings:
+            self.emit(txn)
 
 
 class _Meta:

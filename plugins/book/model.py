@@ -260,6 +260,15 @@ class Invoice:
     lines: list[InvoiceLine]
     meta: data.Meta
     allocations: list[Allocation] = dataclasses.field(default_factory=list)
+    # Loyalty: the program it earned in, points earned and clawed back, and the
+    # redemptions (points and their money value) that reduced its earning basis.
+    program: str | None = None
+    points_earned: Decimal = ZERO
+    points_clawed: Decimal = ZERO
+    redeemed_points: Decimal = ZERO
+    redeemed_value: Decimal = ZERO
+    points_given_back: Decimal = ZERO
+    value_given_back: Decimal = ZERO
 
     @property
     def net(self) -> Decimal:
@@ -447,6 +456,7 @@ class Order:
     source: str | None = None
     terms: int | None = None
     location: str | None = None
+    program: str | None = None  # loyalty program symbol, if not the customer's
     currency: str | None = None
     lines: list[OrderLine] = dataclasses.field(default_factory=list)
     invoices: list[str] = dataclasses.field(default_factory=list)
@@ -458,6 +468,8 @@ class Order:
     credited: Decimal = ZERO  # credit orders, memos and redemptions on the order
     pending: list[str] = dataclasses.field(default_factory=list)  # settlements paid ahead
     credit_orders: list[str] = dataclasses.field(default_factory=list)
+    # Redemptions not yet set against an invoice's earning basis: [points, value].
+    redemptions_unapplied: list[list[Decimal]] = dataclasses.field(default_factory=list)
 
     @property
     def outstanding(self) -> Decimal:

@@ -1,0 +1,122 @@
+"""Loyalty programs: points as their own commodity, held in parcels.
+
+Every earning (and every adjustment or give-back that adds points) is a
+:class:`Parcel` with its own expiry date. Redemptions and negative adjustments
+use the soonest-expiring parcels first; a parcel's points left on its expiry
+date expire that day. Each customer's parcels in one program are a
+:class:`Wallet`, with a heap in expiry order so that a redemption costs
+O(parcels it touches x log parcels).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import heapq
+from decimal import Decimal
+
+from beancount.core import data
+from beancount.core.amount import Amount
+
+from plugins.book.model import ZERO
+
+NEVER = datetime.date.max
+
+
+@dataclasses.dataclass
+class Program:
+    """A ``loyalty-program``: its symbol, accounts and current rates."""
+
+    symbol: str
+    name: str
+    liability: str
+    expense: str
+    discount: str
+    earn: Decimal  # points per currency unit
+    value: Amount | None  # money per point
+    expiry: int | None  # days a parcel lasts
+    meta: data.Meta
+    # (date, earn, value, expiry) from each loyalty-program directive, in date order.
+    history: list[tuple[datetime.date, Decimal, Amount | None, int | None]] = (
+        dataclasses.field(default_factory=list)
+    )
+
+
+@dataclasses.dataclass
+class Parcel:
+    """Points earned (or added) at once, used up and expiring together."""
+
+    seq: int
+    customer: str
+    program: str
+    date: datetime.date
+    points: Decimal
+    expires: datetime.date | None
+    source: str  # the invoice, adjustment or credit order that added them
+    meta: data.Meta
+    remaining: Decimal = ZERO
+    expired: Decimal = ZERO
+
+    def __post_init__(self) -> None:
+        self.remaining = self.points
+
+
+@dataclasses.dataclass(frozen=True)
+class LoyaltyEvent:
+    """A change of a customer's points, for the loyalty reports."""
+
+    date: datetime.date
+    customer: str
+    program: str
+    kind: str  # earned, redeemed, expired, adjusted, clawed-back, given-back
+    points: Decimal  # signed: + adds to the customer's balance
+    value: Decimal | None  # the money discount of a redemption or give-back
+    document: str | None
+    meta: data.Meta
+
+
+@dataclasses.dataclass
+class Wallet:
+    """One customer's parcels in one program."""
+
+    customer: str
+    program: str
+    balance: Decimal = ZERO
+    parcels: list[Parcel] = dataclasses.field(default_factory=list)
+    _heap: list[tuple[datetime.date, int, Parcel]] = dataclasses.field(default_factory=list)
+
+    def add(self, parcel: Parcel) -> None:
+        self.parcels.append(parcel)
+        self.balance += parcel.remaining
+        heapq.heappush(self._heap, (parcel.expires or NEVER, parcel.seq, parcel))
+
+    def take(self, points: Decimal) -> list[tuple[Parcel, Decimal]]:
+        """Use ``points``, soonest-expiring parcels first (the caller checks the balance)."""
+        taken = []
+        heap = self._heap
+        while points > 0 and heap:
+            parcel = heap[0][2]
+            if parcel.remaining <= 0:
+                heapq.heappop(heap)
+                continue
+            used = min(points, parcel.remaining)
+            parcel.remaining -= used
+            if parcel.remaining <= 0:
+                heapq.heappop(heap)
+            taken.append((parcel, used))
+            points -= used
+        self.balance -= sum((used for _, used in taken), ZERO)
+        return taken
+
+    def next_expiry(self) -> tuple[datetime.date, Decimal] | None:
+        """The soonest expiry date and the points expiring then."""
+        heap = self._heap
+        while heap and heap[0][2].remaining <= 0:
+            heapq.heappop(heap)
+        if not heap or heap[0][0] is NEVER:
+            return None
+        date = heap[0][0]
+        points = sum(
+            (p.remaining for p in self.parcels if p.expires == date and p.remaining > 0), ZERO
+        )
+        return date, points
