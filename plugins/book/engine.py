@@ -203,6 +203,26 @@ class Book:
                 ))
         return rows
 
+    def points(self, customer: str, program: str) -> Decimal:
+        """A customer's points in a program (unexpired, unredeemed)."""
+        wallet = self.wallets.get((customer, program))
+        return wallet.balance if wallet else ZERO
+
+    def program_outstanding(self, program: str) -> tuple[Decimal, Amount | None]:
+        """A program's points outstanding over all customers, and their money value
+        at the program's current value per point."""
+        points = sum(
+            (wallet.balance for (_, symbol), wallet in self.wallets.items()
+             if symbol == program),
+            ZERO,
+        )
+        value = self.programs[program].value
+        money = (
+            Amount(round_money(points * value.number, self.config.quantum), value.currency)
+            if value is not None else None
+        )
+        return points, money
+
     def transactions_for(self, document: str) -> list[data.Transaction]:
         """The generated transactions linked to a document (order, invoice ...)."""
         return [txn for txn in self.transactions if document in txn.links]
