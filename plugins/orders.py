@@ -9,7 +9,8 @@ it posts to that the ledger has not opened.
 
 Configuration is an optional Python dict literal (see docs/configuration.md)::
 
-    plugin "plugins.orders" "{'prices_include_tax': True, 'methods': {'card': 'Assets:Stripe'}}"
+    plugin "plugins.orders" "{'prices_include_tax': True,
+                              'methods': {'card': 'Assets:Stripe'}}"
 
 Example::
 

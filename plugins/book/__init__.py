@@ -26,8 +26,8 @@ __all__ = [
     "Config",
     "OrdersError",
     "Status",
-    "build_book",
     "book_from_loaded",
+    "build_book",
     "load_book",
     "parse_config",
 ]

@@ -3,7 +3,8 @@
 The configuration is the plugin directive's string, a Python dict literal read
 with :func:`ast.literal_eval` (never ``eval``)::
 
-    plugin "plugins.orders" "{'prices_include_tax': True, 'methods': {'card': 'Assets:Stripe'}}"
+    plugin "plugins.orders" "{'prices_include_tax': True,
+                              'methods': {'card': 'Assets:Stripe'}}"
 
 A bad key or value is reported as an error and the default is kept for it, so
 the rest of the books still load.
@@ -88,7 +89,9 @@ def _check_template(key: str, value: Any) -> str | None:
         return f"'{key}' must be an account name string, got {value!r}"
     allowed = ACCOUNT_KEYS[key][1]
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        names = {
+            name for _, name, _, _ in string.Formatter().parse(value) if name is not None
+        }
     except ValueError:
         return f"'{key}' is not a valid account template: {value!r}"
     unknown = names - allowed
@@ -98,7 +101,7 @@ def _check_template(key: str, value: Any) -> str | None:
             f"'{key}' uses unknown placeholder {{{sorted(unknown)[0]}}}: "
             f"{value!r} (allowed: {expected})"
         )
-    sample = value.format(**{name: "Sample" for name in allowed})
+    sample = value.format(**dict.fromkeys(allowed, "Sample"))
     if not account_lib.is_valid(sample):
         return f"'{key}' is not a valid account name: {value!r}"
     return None
@@ -147,7 +150,9 @@ def _apply(config: Config, key: Any, value: Any) -> str | None:
         return None
     if key == "precision":
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 8:
-            return f"'precision' must be a whole number of decimal places 0-8, got {value!r}"
+            return (
+                f"'precision' must be a whole number of decimal places 0-8, got {value!r}"
+            )
         config.precision = value
         return None
     if key == "tax_rate":
@@ -174,19 +179,34 @@ def _apply(config: Config, key: Any, value: Any) -> str | None:
             return f"'methods' must be a dict of method name to account, got {value!r}"
         for method, account in value.items():
             if not isinstance(method, str) or not isinstance(account, str):
-                return f"'methods' must map strings to account names, got {method!r}: {account!r}"
+                return (
+                    f"'methods' must map strings to account names, "
+                    f"got {method!r}: {account!r}"
+                )
             if not account_lib.is_valid(account):
                 return f"'methods' maps {method!r} to an invalid account name {account!r}"
         config.methods = dict(value)
         return None
     if key == "today":
         try:
-            config.today = datetime.date.fromisoformat(value) if isinstance(value, str) else None
+            config.today = (
+                datetime.date.fromisoformat(value) if isinstance(value, str) else None
+            )
         except ValueError:
             config.today = None
         if config.today is None:
             return f"'today' must be a date written 'YYYY-MM-DD', got {value!r}"
         return None
-    known = sorted([*ACCOUNT_KEYS, "location", "methods", "precision", "prices_include_tax",
-                    "tax_rate", "terms", "today"])
+    known = sorted(
+        [
+            *ACCOUNT_KEYS,
+            "location",
+            "methods",
+            "precision",
+            "prices_include_tax",
+            "tax_rate",
+            "terms",
+            "today",
+        ]
+    )
     return f"unknown key {key!r} (known keys: {', '.join(known)})"

@@ -48,7 +48,11 @@ USAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "return": (("RETURN", "doc"), ("ORDER", "ref"), ("ITEM", "item"), ("QTY", "qty")),
     "credit-order": (("CO", "doc"), ("INVOICE", "ref")),
     "credit-line": (
-        ("CO", "ref"), ("ITEM", "item"), ("TYPE", "text"), ("QTY", "qty"), ("PRICE", "amount"),
+        ("CO", "ref"),
+        ("ITEM", "item"),
+        ("TYPE", "text"),
+        ("QTY", "qty"),
+        ("PRICE", "amount"),
     ),
     "credit-memo": (("MEMO", "doc"), ("CUSTOMER", "text"), ("AMOUNT", "amount")),
     "allocate": (("FROM", "ref"), ("INVOICE", "ref"), ("AMOUNT", "amount")),
@@ -129,7 +133,10 @@ def _check(name: str, kind: str, value: Any, dtype: Any) -> tuple[Any, str | Non
         return value, None
     if kind == "item":
         if not is_string:
-            return None, f'{name} must be a commodity name in quotes such as "WIDGET", {got}'
+            return (
+                None,
+                f'{name} must be a commodity name in quotes such as "WIDGET", {got}',
+            )
         if not ITEM_RE.match(value) or len(value) > 24:
             return None, (
                 f'{name} "{value}" is not a valid commodity name (capital letters, digits '
@@ -174,13 +181,15 @@ def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
         if problem:
             return None, f"{prefix}: {problem}"
         args[name] = value
-    rest = values[len(fixed):]
+    rest = values[len(fixed) :]
     pairs: list[tuple[str, Decimal]] = []
     if rest:
         if len(rest) % 2:
             return None, f"{prefix}: (ITEM QTY) values must come in pairs, got {len(rest)}"
         for position in range(0, len(rest), 2):
-            item, problem = _check("ITEM", "item", rest[position].value, rest[position].dtype)
+            item, problem = _check(
+                "ITEM", "item", rest[position].value, rest[position].dtype
+            )
             if problem is None:
                 qty, problem = _check(
                     "QTY", "qty", rest[position + 1].value, rest[position + 1].dtype

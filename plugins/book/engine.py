@@ -55,8 +55,8 @@ from plugins.book.model import OrderLine
 from plugins.book.model import Payment
 from plugins.book.model import Receipt
 from plugins.book.model import Refund
-from plugins.book.model import Settlement
 from plugins.book.model import Return
+from plugins.book.model import Settlement
 from plugins.book.model import StockPosition
 from plugins.book.model import Transfer
 from plugins.book.postings import GENERATED
@@ -164,7 +164,9 @@ class Book:
                 if waiting <= 0:
                     continue
                 location = line.commit_location or order.location or self.config.location
-                account = self.config.account("inventory", location=account_component(location))
+                account = self.config.account(
+                    "inventory", location=account_component(location)
+                )
                 for batch in {None, line.commit_batch}:
                     key = (account, line.item, batch)
                     committed[key] = committed.get(key, ZERO) + waiting
@@ -179,12 +181,18 @@ class Book:
             location = account.rsplit(":", 1)[-1]
             currencies = sorted({cost.currency for cost in lots})
             currency = currencies[0] if len(currencies) == 1 else None
-            rows.append(StockPosition(
-                item, location, account, None,
-                sum(lots.values(), ZERO),
-                sum((units * cost.number for cost, units in lots.items()), ZERO),
-                currency, committed.get((account, item, None), ZERO),
-            ))
+            rows.append(
+                StockPosition(
+                    item,
+                    location,
+                    account,
+                    None,
+                    sum(lots.values(), ZERO),
+                    sum((units * cost.number for cost, units in lots.items()), ZERO),
+                    currency,
+                    committed.get((account, item, None), ZERO),
+                )
+            )
             batches: dict[str | None, list[tuple[Cost, Decimal]]] = {}
             for cost, units in lots.items():
                 batches.setdefault(cost.label, []).append((cost, units))
@@ -195,12 +203,18 @@ class Book:
                 if batch is None:
                     continue
                 lots_of = batches[batch]
-                rows.append(StockPosition(
-                    item, location, account, batch,
-                    sum((units for _, units in lots_of), ZERO),
-                    sum((units * cost.number for cost, units in lots_of), ZERO),
-                    currency, committed.get((account, item, batch), ZERO),
-                ))
+                rows.append(
+                    StockPosition(
+                        item,
+                        location,
+                        account,
+                        batch,
+                        sum((units for _, units in lots_of), ZERO),
+                        sum((units * cost.number for cost, units in lots_of), ZERO),
+                        currency,
+                        committed.get((account, item, batch), ZERO),
+                    )
+                )
         return rows
 
     def points(self, customer: str, program: str) -> Decimal:
@@ -212,14 +226,18 @@ class Book:
         """A program's points outstanding over all customers, and their money value
         at the program's current value per point."""
         points = sum(
-            (wallet.balance for (_, symbol), wallet in self.wallets.items()
-             if symbol == program),
+            (
+                wallet.balance
+                for (_, symbol), wallet in self.wallets.items()
+                if symbol == program
+            ),
             ZERO,
         )
         value = self.programs[program].value
         money = (
-            Amount(round_money(points * value.number, self.config.quantum), value.currency)
-            if value is not None else None
+            Amount(round_money(points * number(value), self.config.quantum), value.currency)
+            if value is not None
+            else None
         )
         return points, money
 
@@ -310,7 +328,8 @@ class Engine:
                 co = line.args["CO"]
                 kind = self.book.documents.get(co)
                 problem = (
-                    f'Credit line for unknown credit order "{co}"' if kind is None
+                    f'Credit line for unknown credit order "{co}"'
+                    if kind is None
                     else f'Credit line for "{co}", which is {kind_article(kind)}, '
                     "not a credit order"
                 )
@@ -355,7 +374,7 @@ class Engine:
             if account not in self.opened:
                 source = source_of(_Meta(meta))
                 source[GENERATED] = True
-                self.book.opens.append(data.Open(source, date, account, None, None))
+                self.book.opens.append(data.Open(source, date, account, [], None))
 
     def emit(self, builder: TxnBuilder) -> data.Transaction:
         txn = builder.build()
@@ -426,7 +445,7 @@ class Engine:
             ):
                 raise Invalid(
                     f'Customer "{customer_id}": account must be an account name component '
-                    f"such as \"AcmeLtd\", got {directives.show(explicit)}"
+                    f'such as "AcmeLtd", got {directives.show(explicit)}'
                 )
             component = explicit
         else:
@@ -455,12 +474,13 @@ class Engine:
         self.new_document(order_id, "order")
         customer = self.customer(customer_id)
         meta = d.meta
-        strings = {}
+        strings: dict[str, Any] = {}
         for key in ("po", "rep", "source", "location", "program"):
             value = meta.get(key)
             if value is not None and not isinstance(value, str):
                 raise Invalid(
-                    f'Order "{order_id}": {key} must be a string, got {directives.show(value)}'
+                    f'Order "{order_id}": {key} must be a string, '
+                    f"got {directives.show(value)}"
                 )
             strings[key] = value
         terms = _terms(meta.get("terms"), "terms", f'Order "{order_id}"')
@@ -475,7 +495,8 @@ class Engine:
         item, qty, price = d.args["ITEM"], d.args["QTY"], d.args["PRICE"]
         if price.number < 0:
             raise Invalid(
-                f'Order "{order.id}": line price of {item} must not be negative, got {price}'
+                f'Order "{order.id}": line price of {item} must not be negative, '
+                f"got {price}"
             )
         if order.currency is not None and price.currency != order.currency:
             raise Invalid(
@@ -496,14 +517,23 @@ class Engine:
             income = self.config.account("sales", customer=customer.account)
         elif not isinstance(income, str) or not account_lib.is_valid(income):
             raise Invalid(
-                f'Commodity {item}: income must be an account such as Income:Sales:Widgets, '
+                f"Commodity {item}: income must be an account such as "
+                "Income:Sales:Widgets, "
                 f"got {directives.show(income)}"
             )
         order.currency = price.currency
         order.lines.append(
             OrderLine(
-                order.id, len(order.lines) + 1, item, qty, price.number, price.currency,
-                rate, income, description, d.meta,
+                order.id,
+                len(order.lines) + 1,
+                item,
+                qty,
+                price.number,
+                price.currency,
+                rate,
+                income,
+                description,
+                d.meta,
             )
         )
 
@@ -539,7 +569,9 @@ class Engine:
         if not order.lines:
             raise Invalid(f'Order "{order.id}" has no lines to {verb}')
         if not pairs:
-            chosen = [(line, available(line)) for line in order.lines if available(line) > 0]
+            chosen = [
+                (line, available(line)) for line in order.lines if available(line) > 0
+            ]
             if not chosen:
                 raise Invalid(f'Nothing left to {verb} on order "{order.id}"')
             return chosen
@@ -558,22 +590,28 @@ class Engine:
                     f'Cannot {verb} {_fmt(qty)} {item} on order "{order.id}": '
                     f"only {_fmt(free)} left to {verb} ({detail})"
                 )
+            left = qty
             for line in lines:
-                take = min(qty, available(line))
+                take = min(left, available(line))
                 if take > 0:
                     chosen.append((line, take))
-                    qty -= take
+                    left -= take
         return chosen
 
     def on_commit(self, d: directives.Directive) -> None:
         order = self.order(d.args["ORDER"])
         what = f'Commit for order "{order.id}"'
         location = (
-            self.meta_string(d.meta, "location", what) or order.location or self.config.location
+            self.meta_string(d.meta, "location", what)
+            or order.location
+            or self.config.location
         )
         batch = self.meta_string(d.meta, "batch", what)
         chosen = self.select(
-            order, d.pairs, lambda line: line.uncommitted, "commit",
+            order,
+            d.pairs,
+            lambda line: line.uncommitted,
+            "commit",
             lambda line: f"{_fmt(line.open_qty)} ordered, {_fmt(line.committed)} committed",
         )
         for line, qty in chosen:
@@ -584,7 +622,10 @@ class Engine:
     def on_cancel(self, d: directives.Directive) -> None:
         order = self.order(d.args["ORDER"])
         chosen = self.select(
-            order, d.pairs, lambda line: line.cancellable, "cancel",
+            order,
+            d.pairs,
+            lambda line: line.cancellable,
+            "cancel",
             lambda line: (
                 f"{_fmt(line.qty)} ordered, {_fmt(line.cancelled)} cancelled, "
                 f"{_fmt(line.invoiced)} invoiced, {_fmt(line.dispatched)} dispatched"
@@ -602,7 +643,10 @@ class Engine:
         self.new_document(invoice_id, "invoice")
         customer = self.book.customers[order.customer]
         chosen = self.select(
-            order, d.pairs, lambda line: line.uninvoiced, "invoice",
+            order,
+            d.pairs,
+            lambda line: line.uninvoiced,
+            "invoice",
             lambda line: (
                 f"{_fmt(line.qty)} ordered, {_fmt(line.cancelled)} cancelled, "
                 f"{_fmt(line.invoiced)} already invoiced"
@@ -611,7 +655,8 @@ class Engine:
         due = d.meta.get("due")
         if due is None:
             terms = next(
-                (t for t in (order.terms, customer.terms) if t is not None), self.config.terms
+                (t for t in (order.terms, customer.terms) if t is not None),
+                self.config.terms,
             )
             due = d.date + datetime.timedelta(days=terms)
         elif not isinstance(due, datetime.date):
@@ -629,12 +674,21 @@ class Engine:
             else:
                 net, tax = value, round_money(value * line.tax_rate, quantum)
             lines.append(
-                InvoiceLine(line.number, line.item, qty, line.price, line.tax_rate, net, tax,
-                            line.income)
+                InvoiceLine(
+                    line.number,
+                    line.item,
+                    qty,
+                    line.price,
+                    line.tax_rate,
+                    net,
+                    tax,
+                    line.income,
+                )
             )
         currency = order.currency or ""
-        invoice = Invoice(invoice_id, order.id, order.customer, d.date, due, currency, lines,
-                          d.meta)
+        invoice = Invoice(
+            invoice_id, order.id, order.customer, d.date, due, currency, lines, d.meta
+        )
         for (line, qty), invoice_line in zip(chosen, lines, strict=True):
             line.invoiced += qty
             line.invoiced_net += invoice_line.net
@@ -645,13 +699,18 @@ class Engine:
         customer.receivable[currency] += invoice.gross
 
         txn = TxnBuilder(
-            d.meta, d.date, customer.name, f"Invoice {invoice_id} for order {order.id}",
+            d.meta,
+            d.date,
+            customer.name,
+            f"Invoice {invoice_id} for order {order.id}",
             (order.id, invoice_id),
             {"order": order.id, "customer": customer.id, "invoice": invoice_id},
         )
         txn.post(self.receivable(customer), invoice.gross, currency)
         for invoice_line in lines:
-            txn.post(invoice_line.income, -invoice_line.net, currency, item=invoice_line.item)
+            txn.post(
+                invoice_line.income, -invoice_line.net, currency, item=invoice_line.item
+            )
         taxes: dict[Decimal, Decimal] = {}
         for invoice_line in lines:
             if invoice_line.tax:
@@ -667,7 +726,8 @@ class Engine:
             for settlement_id in order.pending:
                 self.allocate(self.book.settlements[settlement_id], invoice, d.date)
             order.pending = [
-                settlement_id for settlement_id in order.pending
+                settlement_id
+                for settlement_id in order.pending
                 if self.book.settlements[settlement_id].unallocated > 0
             ]
 
@@ -747,11 +807,9 @@ class Engine:
             account = self.config.account("clearing", method=account_component(value))
         return account, value
 
-    def check_credit(
-        self, customer: Customer, amount: Amount, what: str
-    ) -> None:
+    def check_credit(self, customer: Customer, amount: Amount, what: str) -> None:
         available = customer.credit.get(amount.currency, ZERO)
-        if amount.number > available:
+        if number(amount) > available:
             raise Invalid(
                 f'{what}: {amount} exceeds the credit balance of customer "{customer.id}" '
                 f"({_fmt(available)} {amount.currency})"
@@ -794,10 +852,18 @@ class Engine:
         if doc_id:
             self.register(doc_id, "payment")
         payment = Payment(
-            id=payment_id, ref=ref, ref_kind=ref_kind, customer=customer.id,
-            order=order.id if order else None, invoice=invoice.id if invoice else None,
-            date=d.date, amount=amount.number, currency=amount.currency, account=account,
-            method=method, meta=d.meta,
+            id=payment_id,
+            ref=ref,
+            ref_kind=ref_kind,
+            customer=customer.id,
+            order=order.id if order else None,
+            invoice=invoice.id if invoice else None,
+            date=d.date,
+            amount=amount.number,
+            currency=amount.currency,
+            account=account,
+            method=method,
+            meta=d.meta,
         )
         self.book.payments[payment_id] = payment
         if order is not None:
@@ -812,7 +878,10 @@ class Engine:
         else:
             narration = f"Payment on account {by}"
         txn = TxnBuilder(
-            d.meta, d.date, customer.name, narration,
+            d.meta,
+            d.date,
+            customer.name,
+            narration,
             (order.id if order else "", invoice.id if invoice else "", doc_id or ""),
             {
                 "order": order.id if order else None,
@@ -832,7 +901,9 @@ class Engine:
         invoice_id, order_id = meta.get("invoice"), meta.get("order")
         invoice = order = None
         if invoice_id is not None:
-            invoice = self.book.invoices.get(invoice_id) if isinstance(invoice_id, str) else None
+            invoice = (
+                self.book.invoices.get(invoice_id) if isinstance(invoice_id, str) else None
+            )
             if invoice is None:
                 raise Invalid(f"{what}: unknown invoice {directives.show(invoice_id)}")
             order = self.book.orders[invoice.order]
@@ -864,8 +935,15 @@ class Engine:
             )
         self.register(credit_id, "credit")
         self.book.credits[credit_id] = CustomerCredit(
-            credit_id, customer.id, d.date, amount.number, amount.currency, d.meta, reason,
-            invoice.id if invoice else None, order.id if order else None,
+            credit_id,
+            customer.id,
+            d.date,
+            amount.number,
+            amount.currency,
+            d.meta,
+            reason,
+            invoice.id if invoice else None,
+            order.id if order else None,
         )
         customer.credit[amount.currency] += amount.number
         links = (credit_id, order.id if order else "", invoice.id if invoice else "")
@@ -873,7 +951,11 @@ class Engine:
         if reason:
             narration += f": {reason}"
         txn = TxnBuilder(
-            d.meta, d.date, customer.name, narration, links,
+            d.meta,
+            d.date,
+            customer.name,
+            narration,
+            links,
             {
                 "order": order.id if order else None,
                 "customer": customer.id,
@@ -881,10 +963,16 @@ class Engine:
                 "invoice": invoice.id if invoice else None,
             },
         )
-        txn.post(self.config.account("credits", customer=customer.account), amount.number,
-                 amount.currency)
-        txn.post(self.config.account("customer_credit", customer=customer.account),
-                 -amount.number, amount.currency)
+        txn.post(
+            self.config.account("credits", customer=customer.account),
+            amount.number,
+            amount.currency,
+        )
+        txn.post(
+            self.config.account("customer_credit", customer=customer.account),
+            -amount.number,
+            amount.currency,
+        )
         self.emit(txn)
 
     def on_refund(self, d: directives.Directive) -> None:
@@ -894,19 +982,30 @@ class Engine:
         if amount.number <= 0:
             raise Invalid(f"{what}: amount must be greater than zero, got {amount}")
         if d.args["METHOD"] == ("method", "credit"):
-            raise Invalid(f'{what}: a refund pays credit out; "credit" is not a way to pay it')
+            raise Invalid(
+                f'{what}: a refund pays credit out; "credit" is not a way to pay it'
+            )
         account, method = self.method_account(d.args["METHOD"], customer)
         self.check_credit(customer, amount, what)
         customer.credit[amount.currency] -= amount.number
         self.book.refunds.append(
-            Refund(customer.id, d.date, amount.number, amount.currency, account, method, d.meta)
+            Refund(
+                customer.id, d.date, amount.number, amount.currency, account, method, d.meta
+            )
         )
         txn = TxnBuilder(
-            d.meta, d.date, customer.name, f"Refund of customer credit by {method}", (),
+            d.meta,
+            d.date,
+            customer.name,
+            f"Refund of customer credit by {method}",
+            (),
             {"customer": customer.id},
         )
-        txn.post(self.config.account("customer_credit", customer=customer.account),
-                 amount.number, amount.currency)
+        txn.post(
+            self.config.account("customer_credit", customer=customer.account),
+            amount.number,
+            amount.currency,
+        )
         txn.post(account, -amount.number, amount.currency)
         self.emit(txn)
 
@@ -928,19 +1027,34 @@ class Engine:
             if invoice.currency != amount.currency:
                 raise Invalid(f'{what}: invoice "{invoice.id}" is in {invoice.currency}')
         elif order is not None:
-            raise Invalid(f"{what}: a memo is allocated to an invoice: use invoice metadata")
+            raise Invalid(
+                f"{what}: a memo is allocated to an invoice: use invoice metadata"
+            )
         self.register(memo_id, "credit memo")
         self.book.memos[memo_id] = CreditMemo(
-            memo_id, customer.id, d.date, amount.number, amount.currency, d.meta,
-            invoice.id if invoice else None, reason,
+            memo_id,
+            customer.id,
+            d.date,
+            amount.number,
+            amount.currency,
+            d.meta,
+            invoice.id if invoice else None,
+            reason,
         )
         self.settle(
             Settlement(
-                id=memo_id, kind="credit-memo", customer=customer.id,
-                order=order.id if order else None, invoice=invoice.id if invoice else None,
-                date=d.date, amount=amount.number, currency=amount.currency, meta=d.meta,
+                id=memo_id,
+                kind="credit-memo",
+                customer=customer.id,
+                order=order.id if order else None,
+                invoice=invoice.id if invoice else None,
+                date=d.date,
+                amount=amount.number,
+                currency=amount.currency,
+                meta=d.meta,
             ),
-            order, invoice,
+            order,
+            invoice,
         )
         narration = f"Credit memo {memo_id}"
         if invoice is not None:
@@ -948,7 +1062,10 @@ class Engine:
         if reason:
             narration += f": {reason}"
         txn = TxnBuilder(
-            d.meta, d.date, customer.name, narration,
+            d.meta,
+            d.date,
+            customer.name,
+            narration,
             (memo_id, order.id if order else "", invoice.id if invoice else ""),
             {
                 "order": order.id if order else None,
@@ -957,8 +1074,11 @@ class Engine:
                 "invoice": invoice.id if invoice else None,
             },
         )
-        txn.post(self.config.account("credit_memos", customer=customer.account),
-                 amount.number, amount.currency)
+        txn.post(
+            self.config.account("credit_memos", customer=customer.account),
+            amount.number,
+            amount.currency,
+        )
         txn.post(self.receivable(customer), -amount.number, amount.currency)
         self.emit(txn)
 
@@ -978,8 +1098,10 @@ class Engine:
             if kind == "credit order":
                 raise Invalid(f'{what}: credit order "{source_id}" is not READY')
             if kind:
-                raise Invalid(f'{what}: "{source_id}" is {kind_article(kind)}, not money '
-                              "received or credited")
+                raise Invalid(
+                    f'{what}: "{source_id}" is {kind_article(kind)}, not money '
+                    "received or credited"
+                )
             raise Invalid(
                 f'{what}: unknown payment, credit order or memo "{source_id}" (give the '
                 "payment an id metadata to allocate it)"
@@ -996,7 +1118,7 @@ class Engine:
             raise Invalid(f"{what}: {amount} is not in the currency of both")
         if amount.number > settlement.unallocated:
             raise Invalid(
-                f'{what}: {amount} exceeds the unallocated {_fmt(settlement.unallocated)} '
+                f"{what}: {amount} exceeds the unallocated {_fmt(settlement.unallocated)} "
                 f'{amount.currency} of "{source_id}"'
             )
         if amount.number > invoice.open_amount:
@@ -1029,8 +1151,9 @@ class Engine:
             if valuation != "average":
                 self.error(
                     entry,
-                    f"{entry.account}: valuation must be \"average\" (moving-average cost) "
-                    f"or absent (the account's booking method), got {directives.show(valuation)}",
+                    f'{entry.account}: valuation must be "average" (moving-average cost) '
+                    "or absent (the account's booking method), "
+                    f"got {directives.show(valuation)}",
                 )
             else:
                 self.average.add(entry.account)
@@ -1051,7 +1174,9 @@ class Engine:
     def meta_string(self, meta: data.Meta, key: str, what: str) -> str | None:
         value = meta.get(key)
         if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise Invalid(f"{what}: {key} must be a non-empty string, got {directives.show(value)}")
+            raise Invalid(
+                f"{what}: {key} must be a non-empty string, got {directives.show(value)}"
+            )
         return value
 
     def on_stock_transaction(self, entry: data.Transaction) -> None:
@@ -1060,9 +1185,9 @@ class Engine:
             cost = posting.cost
             if cost is None or not self.inventory_re.match(posting.account):
                 continue
-            if not isinstance(cost, Cost) or cost.number is None:  # unbooked: Beancount says
-                continue
-            item, units = posting.units.currency, posting.units.number
+            if not isinstance(cost, Cost) or cost.number is None or posting.units is None:
+                continue  # not booked: Beancount reports it
+            item, units = posting.units.currency, number(posting.units)
             holding = self.holding(posting.account, item)
             if units > 0:
                 holding.add(cost, units)
@@ -1090,27 +1215,42 @@ class Engine:
             return  # lots in several currencies cannot be averaged
         currency = currencies.pop()
         value = holding.value
-        average = (value / holding.units).quantize(Decimal(1).scaleb(-(self.config.precision + 4)))
+        average = (value / holding.units).quantize(
+            Decimal(1).scaleb(-(self.config.precision + 4))
+        )
         units = holding.units
         new_cost = Cost(average, currency, date, None)
         location = self.location_of(holding.account)
         old = holding.replace_all(new_cost)
         txn = TxnBuilder(
-            source, date, None,
-            f"Average cost of {holding.item} at {location}: {units} at {average} {currency}",
-            (links,) if links else (), {"item": holding.item, "location": location},
+            source,
+            date,
+            None,
+            f"Average cost of {holding.item} at {location}: "
+            f"{units} at {average} {currency}",
+            (links,) if links else (),
+            {"item": holding.item, "location": location},
         )
         for cost, lot_units in old:
             txn.post(holding.account, -lot_units, holding.item, cost)
         txn.post(holding.account, units, holding.item, new_cost)
         residue = value - units * average
         if residue:
-            txn.post(self.config.account("cogs", location=location), residue, currency,
-                     item=holding.item)
+            txn.post(
+                self.config.account("cogs", location=location),
+                residue,
+                currency,
+                item=holding.item,
+            )
         self.emit(txn)
 
     def on_stock_in(self, d: directives.Directive) -> None:
-        po, item, qty, unit_cost = d.args["PO"], d.args["ITEM"], d.args["QTY"], d.args["COST"]
+        po, item, qty, unit_cost = (
+            d.args["PO"],
+            d.args["ITEM"],
+            d.args["QTY"],
+            d.args["COST"],
+        )
         what = f'Stock-in "{po}"'
         known = self.book.documents.get(po)
         if known is not None and known != "purchase receipt":
@@ -1119,7 +1259,9 @@ class Engine:
             raise Invalid(f"{what}: cost must not be negative, got {unit_cost}")
         supplier = self.meta_string(d.meta, "supplier", what)
         if supplier is None:
-            raise Invalid(f'{what}: supplier metadata is required (e.g. supplier: "acme-supplies")')
+            raise Invalid(
+                f'{what}: supplier metadata is required (e.g. supplier: "acme-supplies")'
+            )
         batch = self.meta_string(d.meta, "batch", what) or po
         location = self.meta_string(d.meta, "location", what) or self.config.location
         account = self.inventory_account(location)
@@ -1132,7 +1274,11 @@ class Engine:
         holding = self.holding(account, item)
         holding.add(cost, qty)
         txn = TxnBuilder(
-            d.meta, d.date, supplier, f"Receipt {po}: {qty} {item} into {location}", (po,),
+            d.meta,
+            d.date,
+            supplier,
+            f"Receipt {po}: {qty} {item} into {location}",
+            (po,),
             {"po": po, "supplier": supplier, "item": item},
         )
         txn.post(account, qty, item, cost)
@@ -1146,11 +1292,16 @@ class Engine:
         what = f'Dispatch for order "{order.id}"'
         batch = self.meta_string(d.meta, "batch", what)
         location = (
-            self.meta_string(d.meta, "location", what) or order.location or self.config.location
+            self.meta_string(d.meta, "location", what)
+            or order.location
+            or self.config.location
         )
         account = self.inventory_account(location)
         chosen = self.select(
-            order, d.pairs, lambda line: line.undispatched, "dispatch",
+            order,
+            d.pairs,
+            lambda line: line.undispatched,
+            "dispatch",
             lambda line: (
                 f"{_fmt(line.qty)} ordered, {_fmt(line.cancelled)} cancelled, "
                 f"{_fmt(line.dispatched)} already dispatched"
@@ -1180,22 +1331,33 @@ class Engine:
         customer = self.book.customers[order.customer]
         dispatch = Dispatch(order.id, customer.id, d.date, [], d.meta)
         txn = TxnBuilder(
-            d.meta, d.date, customer.name, f"Dispatch for order {order.id}", (order.id,),
+            d.meta,
+            d.date,
+            customer.name,
+            f"Dispatch for order {order.id}",
+            (order.id,),
             {"order": order.id, "customer": customer.id},
         )
         cogs = self.config.account("cogs", location=account_component(location))
-        for line, qty, lots in taken:
+        for line, qty, line_lots in taken:
             line.dispatched += qty
             dispatch.lines.append(
-                DispatchLine(line.number, line.item, qty, location, account, lots or [],
-                             uncosted=lots is None)
+                DispatchLine(
+                    line.number,
+                    line.item,
+                    qty,
+                    location,
+                    account,
+                    line_lots or [],
+                    uncosted=line_lots is None,
+                )
             )
-            if lots is None:
+            if line_lots is None:
                 line.uncosted += qty
                 continue
             cost_total = ZERO
-            currency = lots[0][0].currency
-            for cost, units in lots:
+            currency = line_lots[0][0].currency
+            for cost, units in line_lots:
                 txn.post(account, -units, line.item, cost)
                 cost_total += units * cost.number
             line.cost += cost_total
@@ -1218,7 +1380,10 @@ class Engine:
         item, qty = d.args["ITEM"], d.args["QTY"]
         source, target = d.args["FROM"], d.args["TO"]
         what = f"Transfer of {_fmt(qty)} {item} from {source} to {target}"
-        from_account, to_account = self.inventory_account(source), self.inventory_account(target)
+        from_account, to_account = (
+            self.inventory_account(source),
+            self.inventory_account(target),
+        )
         if from_account == to_account:
             raise Invalid(f"{what}: both locations are {from_account}")
         batch = self.meta_string(d.meta, "batch", what)
@@ -1233,7 +1398,8 @@ class Engine:
         except Ambiguous as ambiguous:
             raise Invalid(
                 f"{what}: {from_account} books by STRICT and holds {len(ambiguous.labels)} "
-                f"lots of {item} ({', '.join(ambiguous.labels)}); name one with batch metadata"
+                f"lots of {item} ({', '.join(ambiguous.labels)}); "
+                "name one with batch metadata"
             ) from None
         target_holding = self.holding(to_account, item)
         txn = TxnBuilder(d.meta, d.date, None, what, (), {"item": item})
@@ -1242,7 +1408,9 @@ class Engine:
             txn.post(from_account, -units, item, cost)
         for cost, units in lots:
             txn.post(to_account, units, item, cost)
-        self.book.transfers.append(Transfer(d.date, item, qty, source, target, lots, d.meta))
+        self.book.transfers.append(
+            Transfer(d.date, item, qty, source, target, lots, d.meta)
+        )
         self.emit(txn)
 
     def on_return(self, d: directives.Directive) -> None:
@@ -1261,7 +1429,9 @@ class Engine:
         plan = self.plan_return(order, item, qty, batch, restock, what)
         customer = self.book.customers[order.customer]
         txn = TxnBuilder(
-            d.meta, d.date, customer.name,
+            d.meta,
+            d.date,
+            customer.name,
             f"Return {return_id} of {_fmt(qty)} {item} for order {order.id} ({condition})",
             (order.id, return_id),
             {"order": order.id, "customer": customer.id, "return": return_id},
@@ -1269,7 +1439,15 @@ class Engine:
         restocked = self.apply_return(order, item, plan, location, restock, txn)
         self.register(return_id, "return")
         self.book.returns[return_id] = Return(
-            return_id, order.id, customer.id, d.date, item, qty, condition, restocked, d.meta
+            return_id,
+            order.id,
+            customer.id,
+            d.date,
+            item,
+            qty,
+            condition,
+            restocked,
+            d.meta,
         )
         order.returns.append(return_id)
         if txn.postings:
@@ -1294,7 +1472,7 @@ class Engine:
             if line.item == item
         ]
         if not sent:
-            raise Invalid(f"{what}: no {item} was dispatched on order \"{order.id}\"")
+            raise Invalid(f'{what}: no {item} was dispatched on order "{order.id}"')
         plan: list[tuple[DispatchLine, int | None, Cost | None, Decimal]] = []
         left = qty
         for line in sent:
@@ -1399,12 +1577,15 @@ class Engine:
         po = self.meta_string(meta, "po", what) or order.po
         full = meta.get("full", False)
         if not isinstance(full, bool):
-            raise Invalid(f"{what}: full must be TRUE or FALSE, got {directives.show(full)}")
+            raise Invalid(
+                f"{what}: full must be TRUE or FALSE, got {directives.show(full)}"
+            )
         credit_date = meta.get("credit-date")
         if credit_date not in (None, "invoice"):
             raise Invalid(
                 f'{what}: credit-date must be "invoice" (post on the invoice\'s date) or '
-                f"absent (post on the credit order's date), got {directives.show(credit_date)}"
+                "absent (post on the credit order's date), "
+                f"got {directives.show(credit_date)}"
             )
         post_date = invoice.date if credit_date == "invoice" else d.date
         requests: list[tuple[directives.Directive | None, str, str, Decimal, Decimal]] = []
@@ -1412,12 +1593,14 @@ class Engine:
             if line_directives:
                 raise Invalid(
                     f"{what}: full: TRUE credits every line of the invoice; it cannot also "
-                    f"have credit-line directives (line {line_directives[0].meta['lineno']})"
+                    "have credit-line directives "
+                    f"(line {line_directives[0].meta['lineno']})"
                 )
             line_type = meta.get("type", "credit")
             if line_type not in ("credit", "return"):
                 raise Invalid(
-                    f'{what}: type must be "credit" or "return", got {directives.show(line_type)}'
+                    f'{what}: type must be "credit" or "return", '
+                    f"got {directives.show(line_type)}"
                 )
             for invoice_line in invoice.lines:
                 left = invoice_line.qty - invoice_line.credited
@@ -1426,7 +1609,9 @@ class Engine:
                         (None, invoice_line.item, line_type, left, invoice_line.price)
                     )
             if not requests:
-                raise Invalid(f'{what}: everything on invoice "{invoice.id}" is already credited')
+                raise Invalid(
+                    f'{what}: everything on invoice "{invoice.id}" is already credited'
+                )
         else:
             if not line_directives:
                 raise Invalid(
@@ -1434,10 +1619,15 @@ class Engine:
                     f'"{co_id}" ITEM TYPE QTY PRICE), and it is not full: TRUE'
                 )
             for line in line_directives:
-                requests.append((
-                    line, line.args["ITEM"], line.args["TYPE"], line.args["QTY"],
-                    line.args["PRICE"].number,
-                ))
+                requests.append(
+                    (
+                        line,
+                        line.args["ITEM"],
+                        line.args["TYPE"],
+                        line.args["QTY"],
+                        line.args["PRICE"].number,
+                    )
+                )
         # Check every line against the invoice before anything changes.
         credited: dict[int, Decimal] = {}
         plans = []
@@ -1469,13 +1659,22 @@ class Engine:
                     tax = value - net
                 else:
                     net, tax = value, round_money(value * invoice_line.tax_rate, quantum)
-                lines.append(CreditLine(
-                    item, line_type, part, price, invoice_line.tax_rate, net, tax,
-                    invoice_line.line, source.meta,
-                    Costing.OPEN if status != "READY" else (
-                        Costing.COSTED if line_type == "return" else Costing.NONE
-                    ),
-                ))
+                lines.append(
+                    CreditLine(
+                        item,
+                        line_type,
+                        part,
+                        price,
+                        invoice_line.tax_rate,
+                        net,
+                        tax,
+                        invoice_line.line,
+                        source.meta,
+                        Costing.OPEN
+                        if status != "READY"
+                        else (Costing.COSTED if line_type == "return" else Costing.NONE),
+                    )
+                )
         if bad:
             raise Invalid(
                 f"{what}: not posted, {bad} of its {len(requests)} lines "
@@ -1483,8 +1682,19 @@ class Engine:
             )
         self.register(co_id, "credit order")
         credit_order = CreditOrder(
-            co_id, invoice.id, order.id, customer.id, d.date, post_date, status,
-            invoice.currency, lines, meta, reason, rep, po,
+            co_id,
+            invoice.id,
+            order.id,
+            customer.id,
+            d.date,
+            post_date,
+            status,
+            invoice.currency,
+            lines,
+            meta,
+            reason,
+            rep,
+            po,
         )
         self.book.credit_orders[co_id] = credit_order
         order.credit_orders.append(co_id)
@@ -1500,7 +1710,9 @@ class Engine:
             raise Invalid(f'{label}: TYPE must be "return" or "credit", got "{line_type}"')
         price = line.args["PRICE"]
         if price.currency != invoice.currency:
-            raise Invalid(f'{label}: price {price} is not in the invoice\'s {invoice.currency}')
+            raise Invalid(
+                f"{label}: price {price} is not in the invoice's {invoice.currency}"
+            )
         if price.number < 0:
             raise Invalid(f"{label}: price must not be negative, got {price}")
 
@@ -1521,7 +1733,8 @@ class Engine:
         if not lines:
             raise Invalid(f'{label}: {item} is not on invoice "{invoice.id}"')
         free = sum(
-            (line.qty - line.credited - credited.get(id(line), ZERO) for line in lines), ZERO
+            (line.qty - line.credited - credited.get(id(line), ZERO) for line in lines),
+            ZERO,
         )
         if qty > free:
             invoiced = sum((line.qty for line in lines), ZERO)
@@ -1559,7 +1772,9 @@ class Engine:
         by_line = {(line.item, line.line): line for line in invoice.lines}
         order_lines = {line.number: line for line in order.lines}
         for credit_line in credit_order.lines:
-            by_line[(credit_line.item, credit_line.invoice_line)].credited += credit_line.qty
+            by_line[
+                (credit_line.item, credit_line.invoice_line)
+            ].credited += credit_line.qty
             order_lines[credit_line.invoice_line].credited_net += credit_line.net
         links = (order.id, invoice.id, credit_order.id)
         meta = {
@@ -1572,8 +1787,12 @@ class Engine:
             "po": credit_order.po,
         }
         txn = TxnBuilder(
-            d.meta, credit_order.post_date, customer.name,
-            f"Credit order {credit_order.id} against invoice {invoice.id}", links, meta,
+            d.meta,
+            credit_order.post_date,
+            customer.name,
+            f"Credit order {credit_order.id} against invoice {invoice.id}",
+            links,
+            meta,
         )
         returns = self.config.account("returns", customer=customer.account)
         for credit_line in credit_order.lines:
@@ -1589,8 +1808,12 @@ class Engine:
         stock_txn = txn
         if plans and credit_order.post_date != d.date:
             stock_txn = TxnBuilder(
-                d.meta, d.date, customer.name,
-                f"Goods back into stock for credit order {credit_order.id}", links, meta,
+                d.meta,
+                d.date,
+                customer.name,
+                f"Goods back into stock for credit order {credit_order.id}",
+                links,
+                meta,
             )
         return_lines = [line for line in credit_order.lines if line.type == "return"]
         for plan, item, location in plans:
@@ -1605,13 +1828,19 @@ class Engine:
         self.loyalty_on_credit(credit_order, invoice, order, customer, d)
         self.settle(
             Settlement(
-                id=credit_order.id, kind="credit-order", customer=customer.id,
-                order=order.id, invoice=invoice.id, date=credit_order.post_date,
-                amount=credit_order.gross, currency=currency, meta=d.meta,
+                id=credit_order.id,
+                kind="credit-order",
+                customer=customer.id,
+                order=order.id,
+                invoice=invoice.id,
+                date=credit_order.post_date,
+                amount=credit_order.gross,
+                currency=currency,
+                meta=d.meta,
             ),
-            order, invoice,
+            order,
+            invoice,
         )
-
 
     # -- loyalty ----------------------------------------------------------
 
@@ -1620,14 +1849,19 @@ class Engine:
         what = f"Loyalty program {symbol}"
         meta = d.meta
         earn = meta.get("earn")
-        if earn is not None and (not isinstance(earn, Decimal) or isinstance(earn, bool)
-                                 or earn < 0):
-            raise Invalid(f"{what}: earn must be a number of points per currency unit such "
-                          f"as 1, got {directives.show(earn)}")
+        if earn is not None and (
+            not isinstance(earn, Decimal) or isinstance(earn, bool) or earn < 0
+        ):
+            raise Invalid(
+                f"{what}: earn must be a number of points per currency unit such "
+                f"as 1, got {directives.show(earn)}"
+            )
         value = meta.get("value")
-        if value is not None and (not isinstance(value, Amount) or value.number < 0):
-            raise Invalid(f"{what}: value must be an amount per point such as 0.10 GBP, "
-                          f"got {directives.show(value)}")
+        if value is not None and (not isinstance(value, Amount) or number(value) < 0):
+            raise Invalid(
+                f"{what}: value must be an amount per point such as 0.10 GBP, "
+                f"got {directives.show(value)}"
+            )
         expiry = _terms(meta.get("expiry"), "expiry", what)
         name = self.meta_string(meta, "name", what)
         accounts = {}
@@ -1636,8 +1870,9 @@ class Engine:
             if account is not None and (
                 not isinstance(account, str) or not account_lib.is_valid(account)
             ):
-                raise Invalid(f"{what}: {key} must be an account, got "
-                              f"{directives.show(account)}")
+                raise Invalid(
+                    f"{what}: {key} must be an account, got {directives.show(account)}"
+                )
             accounts[key] = account
         existing = self.book.programs.get(symbol)
         if existing is not None:
@@ -1645,7 +1880,8 @@ class Engine:
                 current = getattr(existing, key)
                 if account is not None and account != current:
                     raise Invalid(
-                        f"{what} already posts its {key} to {current}; a symbol, once used, "
+                        f"{what} already posts its {key} to {current}; "
+                        "a symbol, once used, "
                         f"can never be re-pointed at other accounts (got {account})"
                     )
             if earn is not None:
@@ -1656,18 +1892,25 @@ class Engine:
                 existing.expiry = expiry
             if name:
                 existing.name = name
-            existing.history.append((d.date, existing.earn, existing.value, existing.expiry))
+            existing.history.append(
+                (d.date, existing.earn, existing.value, existing.expiry)
+            )
             return
-        if symbol in self.book.documents or symbol in self.items and "income" in self.items[
-            symbol
-        ]:
+        if symbol in self.book.documents or (
+            symbol in self.items and "income" in self.items[symbol]
+        ):
             raise Invalid(f"{what}: {symbol} is already an item sold on orders")
         program = Program(
-            symbol, name or symbol,
-            accounts["liability"] or self.config.account("loyalty_liability", program=symbol),
+            symbol,
+            name or symbol,
+            accounts["liability"]
+            or self.config.account("loyalty_liability", program=symbol),
             accounts["expense"] or self.config.account("loyalty_expense", program=symbol),
             accounts["discount"] or self.config.account("loyalty_discount", program=symbol),
-            earn if earn is not None else Decimal(1), value, expiry, meta,
+            earn if earn is not None else Decimal(1),
+            value,
+            expiry,
+            meta,
         )
         program.history.append((d.date, program.earn, program.value, program.expiry))
         self.book.programs[symbol] = program
@@ -1704,8 +1947,16 @@ class Engine:
     ) -> Parcel:
         expires = date + datetime.timedelta(days=program.expiry) if program.expiry else None
         self.parcel_seq += 1
-        parcel = Parcel(self.parcel_seq, customer.id, program.symbol, date, points, expires,
-                        source, meta)
+        parcel = Parcel(
+            self.parcel_seq,
+            customer.id,
+            program.symbol,
+            date,
+            points,
+            expires,
+            source,
+            meta,
+        )
         self.wallet(customer.id, program.symbol).add(parcel)
         if expires is not None:
             heapq.heappush(self.expiries, (expires, parcel.seq, parcel))
@@ -1722,12 +1973,15 @@ class Engine:
         document: str | None,
         meta: data.Meta,
     ) -> None:
-        self.book.loyalty_events.append(LoyaltyEvent(
-            date, customer.id, program.symbol, kind, points, value, document, meta
-        ))
+        self.book.loyalty_events.append(
+            LoyaltyEvent(
+                date, customer.id, program.symbol, kind, points, value, document, meta
+            )
+        )
 
-    def earn(self, invoice: Invoice, order: Order, customer: Customer,
-             d: directives.Directive) -> None:
+    def earn(
+        self, invoice: Invoice, order: Order, customer: Customer, d: directives.Directive
+    ) -> None:
         """Points for an invoice: its gross less the order's redemptions up to now."""
         try:
             program = self.program_of(order, customer)
@@ -1757,10 +2011,17 @@ class Engine:
         self.add_parcel(program, customer, d.date, points, invoice.id, d.meta)
         self.event(d.date, customer, program, "earned", points, None, invoice.id, d.meta)
         txn = TxnBuilder(
-            d.meta, d.date, customer.name,
-            f"{program.symbol} points earned on invoice {invoice.id}", (order.id, invoice.id),
-            {"order": order.id, "customer": customer.id, "invoice": invoice.id,
-             "program": program.symbol},
+            d.meta,
+            d.date,
+            customer.name,
+            f"{program.symbol} points earned on invoice {invoice.id}",
+            (order.id, invoice.id),
+            {
+                "order": order.id,
+                "customer": customer.id,
+                "invoice": invoice.id,
+                "program": program.symbol,
+            },
         )
         txn.post(program.liability, -points, program.symbol)
         txn.post(program.expense, points, program.symbol)
@@ -1773,19 +2034,24 @@ class Engine:
         customer = self.book.customers[order.customer]
         program = self.program_of(order, customer)
         if program is None:
-            raise Invalid(f'{what}: customer "{customer.id}" is in no loyalty program '
-                          "(program metadata on the customer or the order)")
+            raise Invalid(
+                f'{what}: customer "{customer.id}" is in no loyalty program '
+                "(program metadata on the customer or the order)"
+            )
         if points.currency != program.symbol:
             raise Invalid(f"{what}: the order's loyalty program is {program.symbol}")
         if points.number <= 0:
             raise Invalid(f"{what}: points must be greater than zero")
         if program.value is None:
-            raise Invalid(f"{what}: program {program.symbol} has no value per point "
-                          "(value metadata such as 0.10 GBP)")
+            raise Invalid(
+                f"{what}: program {program.symbol} has no value per point "
+                "(value metadata such as 0.10 GBP)"
+            )
         currency = program.value.currency
         if order.currency is not None and order.currency != currency:
-            raise Invalid(f"{what}: points are worth {currency} and the order is in "
-                          f"{order.currency}")
+            raise Invalid(
+                f"{what}: points are worth {currency} and the order is in {order.currency}"
+            )
         wallet = self.wallet(customer.id, program.symbol)
         if points.number > wallet.balance:
             raise Invalid(
@@ -1796,11 +2062,15 @@ class Engine:
         wallet.take(points.number)
         redemption_id = f"redemption:{d.meta.get('filename')}:{d.meta.get('lineno')}"
         order.redemptions_unapplied.append([points.number, value])
-        self.event(d.date, customer, program, "redeemed", -points.number, value, order.id,
-                   d.meta)
+        self.event(
+            d.date, customer, program, "redeemed", -points.number, value, order.id, d.meta
+        )
         txn = TxnBuilder(
-            d.meta, d.date, customer.name,
-            f"Redemption of {points} on order {order.id}", (order.id,),
+            d.meta,
+            d.date,
+            customer.name,
+            f"Redemption of {points} on order {order.id}",
+            (order.id,),
             {"order": order.id, "customer": customer.id, "program": program.symbol},
         )
         txn.post(program.liability, points.number, program.symbol)
@@ -1810,10 +2080,18 @@ class Engine:
         self.emit(txn)
         self.settle(
             Settlement(
-                id=redemption_id, kind="redemption", customer=customer.id, order=order.id,
-                invoice=None, date=d.date, amount=value, currency=currency, meta=d.meta,
+                id=redemption_id,
+                kind="redemption",
+                customer=customer.id,
+                order=order.id,
+                invoice=None,
+                date=d.date,
+                amount=value,
+                currency=currency,
+                meta=d.meta,
             ),
-            order, None,
+            order,
+            None,
         )
 
     def on_loyalty_adjust(self, d: directives.Directive) -> None:
@@ -1829,8 +2107,10 @@ class Engine:
         wallet = self.wallet(customer.id, program.symbol)
         if points.number < 0:
             if -points.number > wallet.balance:
-                raise Invalid(f'{what}: customer "{customer.id}" has only '
-                              f"{_fmt(wallet.balance)} {program.symbol}")
+                raise Invalid(
+                    f'{what}: customer "{customer.id}" has only '
+                    f"{_fmt(wallet.balance)} {program.symbol}"
+                )
             wallet.take(-points.number)
         else:
             source = f"adjustment:{d.meta.get('filename')}:{d.meta.get('lineno')}"
@@ -1839,8 +2119,14 @@ class Engine:
         narration = f"Loyalty adjustment of {points}"
         if reason:
             narration += f": {reason}"
-        txn = TxnBuilder(d.meta, d.date, customer.name, narration, (),
-                         {"customer": customer.id, "program": program.symbol})
+        txn = TxnBuilder(
+            d.meta,
+            d.date,
+            customer.name,
+            narration,
+            (),
+            {"customer": customer.id, "program": program.symbol},
+        )
         txn.post(program.liability, -points.number, program.symbol)
         txn.post(program.expense, points.number, program.symbol)
         self.emit(txn)
@@ -1858,12 +2144,22 @@ class Engine:
             wallet.balance -= points
             program = self.book.programs[parcel.program]
             customer = self.book.customers[parcel.customer]
-            self.event(expires, customer, program, "expired", -points, None, parcel.source,
-                       parcel.meta)
+            self.event(
+                expires,
+                customer,
+                program,
+                "expired",
+                -points,
+                None,
+                parcel.source,
+                parcel.meta,
+            )
             kind = self.book.documents.get(parcel.source)
             document = parcel.source if kind else None
             txn = TxnBuilder(
-                parcel.meta, expires, customer.name,
+                parcel.meta,
+                expires,
+                customer.name,
                 f"Expiry of {_fmt(points)} {program.symbol} earned {parcel.date}"
                 + (f" on {kind} {document}" if document else ""),
                 (document or "",),
@@ -1914,8 +2210,9 @@ class Engine:
             invoice.points_clawed += claw + short
         value = ZERO
         if back > 0:
-            value = round_money(back * invoice.redeemed_value / invoice.redeemed_points,
-                                self.quantum())
+            value = round_money(
+                back * invoice.redeemed_value / invoice.redeemed_points, self.quantum()
+            )
             value = min(value, invoice.redeemed_value - invoice.value_given_back)
             invoice.points_given_back += back
             invoice.value_given_back += value
@@ -1928,20 +2225,29 @@ class Engine:
         if back > 0:
             parts.append(f"{_fmt(back)} {program.symbol} given back")
         txn = TxnBuilder(
-            d.meta, date, customer.name,
+            d.meta,
+            date,
+            customer.name,
             f"Loyalty on credit order {credit_order.id}: " + ", ".join(parts),
             (order.id, invoice.id, credit_order.id),
-            {"order": order.id, "customer": customer.id, "invoice": invoice.id,
-             "credit-order": credit_order.id, "program": program.symbol},
+            {
+                "order": order.id,
+                "customer": customer.id,
+                "invoice": invoice.id,
+                "credit-order": credit_order.id,
+                "program": program.symbol,
+            },
         )
         if claw > 0:
-            self.event(date, customer, program, "clawed-back", -claw, None, credit_order.id,
-                       d.meta)
+            self.event(
+                date, customer, program, "clawed-back", -claw, None, credit_order.id, d.meta
+            )
             txn.post(program.liability, claw, program.symbol)
             txn.post(program.expense, -claw, program.symbol)
         if back > 0:
-            self.event(date, customer, program, "given-back", back, value, credit_order.id,
-                       d.meta)
+            self.event(
+                date, customer, program, "given-back", back, value, credit_order.id, d.meta
+            )
             txn.post(program.liability, -back, program.symbol)
             txn.post(program.expense, back, program.symbol)
             if value:
@@ -1950,11 +2256,19 @@ class Engine:
                 txn.post(program.discount, -value, currency)
                 # The discount no longer settles the invoice: it is open again.
                 reversal = Settlement(
-                    id=f"{credit_order.id}:points", kind="redemption", customer=customer.id,
-                    order=order.id, invoice=invoice.id, date=date, amount=-value,
-                    currency=currency, meta=d.meta,
+                    id=f"{credit_order.id}:points",
+                    kind="redemption",
+                    customer=customer.id,
+                    order=order.id,
+                    invoice=invoice.id,
+                    date=date,
+                    amount=-value,
+                    currency=currency,
+                    meta=d.meta,
                 )
-                reversal.allocations.append(Allocation(reversal.id, invoice.id, date, -value))
+                reversal.allocations.append(
+                    Allocation(reversal.id, invoice.id, date, -value)
+                )
                 invoice.allocations.append(reversal.allocations[0])
                 self.book.settlements[reversal.id] = reversal
                 customer.receivable[currency] += value
@@ -1998,3 +2312,10 @@ def build_book(
 ) -> Book:
     """Run the engine over a ledger's entries."""
     return Engine(config, default_booking).run(entries)
+
+
+def number(amount: Amount) -> Decimal:
+    """The number of a complete amount (parsed and booked amounts always have one)."""
+    if amount.number is None:  # pragma: no cover - the parser never leaves one empty
+        raise Invalid(f"Incomplete amount {amount}")
+    return amount.number

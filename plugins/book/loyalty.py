@@ -91,7 +91,10 @@ class Wallet:
         heapq.heappush(self._heap, (parcel.expires or NEVER, parcel.seq, parcel))
 
     def take(self, points: Decimal) -> list[tuple[Parcel, Decimal]]:
-        """Use ``points``, soonest-expiring parcels first (the caller checks the balance)."""
+        """Use ``points``, soonest-expiring parcels first.
+
+        The caller checks the balance first.
+        """
         taken = []
         heap = self._heap
         while points > 0 and heap:
@@ -117,6 +120,7 @@ class Wallet:
             return None
         date = heap[0][0]
         points = sum(
-            (p.remaining for p in self.parcels if p.expires == date and p.remaining > 0), ZERO
+            (p.remaining for p in self.parcels if p.expires == date and p.remaining > 0),
+            ZERO,
         )
         return date, points

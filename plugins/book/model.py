@@ -50,9 +50,13 @@ class Customer:
     program: str | None = None
     orders: list[str] = dataclasses.field(default_factory=list)
     # The receivable balance per currency, equal to the receivable account's balance.
-    receivable: dict[str, Decimal] = dataclasses.field(default_factory=lambda: defaultdict(Decimal))
+    receivable: dict[str, Decimal] = dataclasses.field(
+        default_factory=lambda: defaultdict(Decimal)
+    )
     # What we owe the customer (customer credit) per currency, equal to the liability.
-    credit: dict[str, Decimal] = dataclasses.field(default_factory=lambda: defaultdict(Decimal))
+    credit: dict[str, Decimal] = dataclasses.field(
+        default_factory=lambda: defaultdict(Decimal)
+    )
 
     def balance(self, currency: str) -> Decimal:
         """What the customer owes us, net of the credit we owe them."""
@@ -487,7 +491,9 @@ class Order:
         return sum((line.open_qty * line.price for line in self.lines), ZERO)
 
     def _axis(self, attribute: str) -> Status:
-        done = sum((min(getattr(line, attribute), line.open_qty) for line in self.lines), ZERO)
+        done = sum(
+            (min(getattr(line, attribute), line.open_qty) for line in self.lines), ZERO
+        )
         return axis(done, sum((line.open_qty for line in self.lines), ZERO))
 
     @property

@@ -160,8 +160,16 @@ def aged_receivables(
         start = aged_from(invoice)
         age = (as_of - start).days
         items.setdefault((invoice.customer, invoice.currency), []).append(
-            AgedItem(invoice.id, "invoice", invoice.order, start, age, _bucket(age, buckets),
-                     open_amount, dict(invoice.meta))
+            AgedItem(
+                invoice.id,
+                "invoice",
+                invoice.order,
+                start,
+                age,
+                _bucket(age, buckets),
+                open_amount,
+                dict(invoice.meta),
+            )
         )
     for settlement in book.settlements.values():
         if settlement.date > as_of:
@@ -172,8 +180,16 @@ def aged_receivables(
             continue
         age = (as_of - settlement.date).days
         items.setdefault((settlement.customer, settlement.currency), []).append(
-            AgedItem(settlement.id, settlement.kind, settlement.order, settlement.date, age,
-                     _bucket(age, buckets), -left, dict(settlement.meta))
+            AgedItem(
+                settlement.id,
+                settlement.kind,
+                settlement.order,
+                settlement.date,
+                age,
+                _bucket(age, buckets),
+                -left,
+                dict(settlement.meta),
+            )
         )
     rows = []
     totals: dict[str, tuple[list[Decimal], list[Decimal]]] = {}
@@ -185,17 +201,28 @@ def aged_receivables(
             target = invoice_buckets if item.kind == "invoice" else money_buckets
             target[item.bucket] += item.amount
         limit = customer.credit_limit
-        rows.append(AgeingRow(
-            customer_id, customer.name, currency, tuple(invoice_buckets), tuple(money_buckets),
-            limit.number if limit is not None and limit.currency == currency else None,
-            tuple(sorted(aged, key=lambda item: (item.date, item.document))),
-        ))
+        rows.append(
+            AgeingRow(
+                customer_id,
+                customer.name,
+                currency,
+                tuple(invoice_buckets),
+                tuple(money_buckets),
+                limit.number if limit is not None and limit.currency == currency else None,
+                tuple(sorted(aged, key=lambda item: (item.date, item.document))),
+            )
+        )
         total = totals.setdefault(currency, ([ZERO] * width, [ZERO] * width))
         for index in range(width):
             total[0][index] += invoice_buckets[index]
             total[1][index] += money_buckets[index]
     return AgeingReport(
-        as_of, basis, labels, tuple(rows),
-        tuple(AgeingTotal(currency, tuple(b), tuple(u)) for currency, (b, u) in
-              sorted(totals.items())),
+        as_of,
+        basis,
+        labels,
+        tuple(rows),
+        tuple(
+            AgeingTotal(currency, tuple(b), tuple(u))
+            for currency, (b, u) in sorted(totals.items())
+        ),
     )
