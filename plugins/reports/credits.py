@@ -1,0 +1,77 @@
+"""Credits and returns: credit orders with their lines, returns, memos, balances."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from decimal import Decimal
+
+from plugins.book import Book
+from plugins.book.model import CreditMemo
+from plugins.book.model import CreditOrder
+from plugins.book.model import CustomerCredit
+from plugins.book.model import Return
+
+STATUSES = ("OPEN", "APPROVED", "READY")
+
+
+@dataclasses.dataclass(frozen=True)
+class CreditBalance:
+    customer: str
+    name: str
+    currency: str
+    credited: Decimal  # customer credits given
+    used: Decimal  # paid with "credit" or refunded
+    balance: Decimal  # what we still owe them
+
+
+@dataclasses.dataclass(frozen=True)
+class CreditsReport:
+    credit_orders: tuple[CreditOrder, ...]  # OPEN, APPROVED, READY, each by date
+    returns: tuple[Return, ...]
+    memos: tuple[CreditMemo, ...]
+    credits: tuple[CustomerCredit, ...]
+    balances: tuple[CreditBalance, ...]
+
+    def by_status(self, status: str) -> tuple[CreditOrder, ...]:
+        return tuple(co for co in self.credit_orders if co.status == status)
+
+    def by_condition(self, condition: str) -> tuple[Return, ...]:
+        return tuple(r for r in self.returns if r.condition == condition)
+
+
+def credits_report(
+    book: Book, start: datetime.date | None = None, end: datetime.date | None = None
+) -> CreditsReport:
+    """Documents dated in [start, end); balances as they stand."""
+
+    def inside(date: datetime.date) -> bool:
+        return not ((start and date < start) or (end and date >= end))
+
+    credit_orders = tuple(
+        sorted(
+            (co for co in book.credit_orders.values() if inside(co.date)),
+            key=lambda co: (STATUSES.index(co.status), co.date, co.id),
+        )
+    )
+    given: dict[tuple[str, str], Decimal] = {}
+    for credit in book.credits.values():
+        key = (credit.customer, credit.currency)
+        given[key] = given.get(key, Decimal(0)) + credit.amount
+    balances = []
+    for customer_id, currency in sorted(given):
+        customer = book.customers[customer_id]
+        balance = customer.credit.get(currency, Decimal(0))
+        credited = given[(customer_id, currency)]
+        balances.append(
+            CreditBalance(
+                customer_id, customer.name, currency, credited, credited - balance, balance
+            )
+        )
+    return CreditsReport(
+        credit_orders,
+        tuple(r for r in book.returns.values() if inside(r.date)),
+        tuple(m for m in book.memos.values() if inside(m.date)),
+        tuple(c for c in book.credits.values() if inside(c.date)),
+        tuple(balances),
+    )

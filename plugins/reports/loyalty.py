@@ -1,0 +1,120 @@
+"""The loyalty report: programs, customers' points and the monthly movement."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from decimal import Decimal
+
+from beancount.core.amount import Amount
+
+from plugins.book import Book
+from plugins.book.model import ZERO
+
+KINDS = ("earned", "redeemed", "expired", "adjusted", "clawed-back", "given-back")
+
+
+@dataclasses.dataclass(frozen=True)
+class ProgramRow:
+    symbol: str
+    name: str
+    outstanding: Decimal
+    value: Amount | None  # money value of the outstanding points
+    customers: int  # customers holding points
+    liability: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CustomerPoints:
+    customer: str
+    name: str
+    program: str
+    points: Decimal
+    next_expiry: datetime.date | None
+    expiring: Decimal  # points expiring on next_expiry
+
+
+@dataclasses.dataclass(frozen=True)
+class MonthRow:
+    month: str  # YYYY-MM
+    program: str
+    earned: Decimal
+    redeemed: Decimal  # positive: points used
+    expired: Decimal  # positive: points lost
+    adjusted: Decimal  # signed
+    clawed_back: Decimal  # positive
+    given_back: Decimal  # positive
+
+    @property
+    def net(self) -> Decimal:
+        return (
+            self.earned
+            - self.redeemed
+            - self.expired
+            + self.adjusted
+            - self.clawed_back
+            + self.given_back
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class LoyaltyReport:
+    programs: tuple[ProgramRow, ...]
+    customers: tuple[CustomerPoints, ...]
+    months: tuple[MonthRow, ...]
+
+
+def loyalty_report(
+    book: Book, start: datetime.date | None = None, end: datetime.date | None = None
+) -> LoyaltyReport:
+    """Programs and customers now; the monthly movement between ``start`` and ``end``."""
+    programs = []
+    for symbol, program in sorted(book.programs.items()):
+        points, money = book.program_outstanding(symbol)
+        holders = sum(
+            1
+            for (_, wallet_program), wallet in book.wallets.items()
+            if wallet_program == symbol and wallet.balance
+        )
+        programs.append(
+            ProgramRow(symbol, program.name, points, money, holders, program.liability)
+        )
+    customers = []
+    for (customer_id, symbol), wallet in sorted(book.wallets.items()):
+        expiry = wallet.next_expiry()
+        customers.append(
+            CustomerPoints(
+                customer_id,
+                book.customers[customer_id].name,
+                symbol,
+                wallet.balance,
+                expiry[0] if expiry else None,
+                expiry[1] if expiry else ZERO,
+            )
+        )
+    sums: dict[tuple[str, str], dict[str, Decimal]] = {}
+    for event in book.loyalty_events:
+        if (start and event.date < start) or (end and event.date >= end):
+            continue
+        key = (event.date.strftime("%Y-%m"), event.program)
+        kinds = sums.setdefault(key, dict.fromkeys(KINDS, ZERO))
+        amount = (
+            event.points
+            if event.kind in ("earned", "adjusted", "given-back")
+            else (-event.points)
+        )
+        kinds[event.kind] += amount
+    months = tuple(
+        MonthRow(
+            month,
+            program,
+            kinds["earned"],
+            kinds["redeemed"],
+            kinds["expired"],
+            kinds["adjusted"],
+            kinds["clawed-back"],
+            kinds["given-back"],
+        )
+        for (month, program), kinds in sorted(sums.items())
+    )
+    return LoyaltyReport(tuple(programs), tuple(customers), months)

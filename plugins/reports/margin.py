@@ -1,0 +1,227 @@
+"""Gross margin by order, item, customer or month.
+
+Revenue is what invoices billed (net of tax); credits are READY credit order
+lines and customer credits, in their own period; cost of goods is what
+dispatches took from stock less what came back, also in its own period.
+Credit memos and loyalty discounts sit outside gross margin and are shown
+apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Iterator
+from decimal import Decimal
+
+from plugins.book import Book
+from plugins.book.model import ZERO
+from plugins.reports.orders import ReportError
+
+GROUPS = ("order", "item", "customer", "month")
+
+
+@dataclasses.dataclass(frozen=True)
+class Fact:
+    """One revenue, credit or cost movement."""
+
+    date: datetime.date
+    order: str | None
+    customer: str
+    item: str | None
+    currency: str
+    revenue: Decimal = ZERO
+    credits: Decimal = ZERO
+    cogs: Decimal = ZERO
+    document: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class MarginRow:
+    key: str
+    currency: str
+    revenue: Decimal
+    credits: Decimal
+    cogs: Decimal
+
+    @property
+    def net_revenue(self) -> Decimal:
+        return self.revenue - self.credits
+
+    @property
+    def margin(self) -> Decimal:
+        return self.net_revenue - self.cogs
+
+    @property
+    def margin_pct(self) -> Decimal | None:
+        """Margin as a percentage of net revenue, to one decimal place."""
+        if not self.net_revenue:
+            return None
+        return (self.margin * 100 / self.net_revenue).quantize(Decimal("0.1"))
+
+
+@dataclasses.dataclass(frozen=True)
+class ApartRow:
+    """Memos and loyalty discounts: outside gross margin."""
+
+    key: str
+    currency: str
+    memos: Decimal
+    loyalty_discounts: Decimal
+
+
+@dataclasses.dataclass(frozen=True)
+class MarginReport:
+    group: str
+    rows: tuple[MarginRow, ...]
+    totals: tuple[MarginRow, ...]  # one per currency
+    apart: tuple[ApartRow, ...]  # by the same key
+    by_month: tuple[MarginRow, ...]  # for the chart
+
+
+def facts(book: Book) -> Iterator[Fact]:
+    """Every revenue, credit and cost movement the engine recorded."""
+    for invoice in book.invoices.values():
+        for line in invoice.lines:
+            yield Fact(
+                invoice.date,
+                invoice.order,
+                invoice.customer,
+                line.item,
+                invoice.currency,
+                revenue=line.net,
+                document=invoice.id,
+            )
+    for credit_order in book.credit_orders.values():
+        if not credit_order.posted:
+            continue
+        for credit_line in credit_order.lines:
+            yield Fact(
+                credit_order.post_date,
+                credit_order.order,
+                credit_order.customer,
+                credit_line.item,
+                credit_order.currency,
+                credits=credit_line.net,
+                document=credit_order.id,
+            )
+            if credit_line.lots:
+                yield Fact(
+                    credit_order.date,
+                    credit_order.order,
+                    credit_order.customer,
+                    credit_line.item,
+                    credit_line.lots[0][1].currency,
+                    cogs=-credit_line.cost,
+                    document=credit_order.id,
+                )
+    for credit in book.credits.values():
+        yield Fact(
+            credit.date,
+            credit.order,
+            credit.customer,
+            None,
+            credit.currency,
+            credits=credit.amount,
+            document=credit.id,
+        )
+    for dispatch in book.dispatches:
+        for sent in dispatch.lines:
+            if sent.lots:
+                yield Fact(
+                    dispatch.date,
+                    dispatch.order,
+                    dispatch.customer,
+                    sent.item,
+                    sent.lots[0][0].currency,
+                    cogs=sent.cost,
+                )
+    for returned in book.returns.values():
+        if returned.lots:
+            yield Fact(
+                returned.date,
+                returned.order,
+                returned.customer,
+                returned.item,
+                returned.lots[0][1].currency,
+                cogs=-returned.cost,
+                document=returned.id,
+            )
+
+
+def _key(
+    group: str, fact_date: datetime.date, order: str | None, customer: str, item: str | None
+) -> str:
+    if group == "order":
+        return order or "(no order)"
+    if group == "item":
+        return item or "(no item)"
+    if group == "customer":
+        return customer
+    return fact_date.strftime("%Y-%m")
+
+
+def margin_report(
+    book: Book,
+    group: str = "order",
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> MarginReport:
+    """Gross margin grouped by ``group`` for movements dated in [start, end)."""
+    if group not in GROUPS:
+        raise ReportError(
+            f"Invalid margin grouping {group!r}: expected one of {', '.join(GROUPS)}"
+        )
+
+    def inside(date: datetime.date) -> bool:
+        return not ((start and date < start) or (end and date >= end))
+
+    sums: dict[tuple[str, str], list[Decimal]] = {}
+    months: dict[tuple[str, str], list[Decimal]] = {}
+    totals: dict[str, list[Decimal]] = {}
+    for fact in facts(book):
+        if not inside(fact.date):
+            continue
+        key = _key(group, fact.date, fact.order, fact.customer, fact.item)
+        month = fact.date.strftime("%Y-%m")
+        for target in (
+            sums.setdefault((key, fact.currency), [ZERO, ZERO, ZERO]),
+            months.setdefault((month, fact.currency), [ZERO, ZERO, ZERO]),
+            totals.setdefault(fact.currency, [ZERO, ZERO, ZERO]),
+        ):
+            target[0] += fact.revenue
+            target[1] += fact.credits
+            target[2] += fact.cogs
+    apart: dict[tuple[str, str], list[Decimal]] = {}
+    for memo in book.memos.values():
+        if inside(memo.date):
+            order = None
+            if memo.invoice:
+                order = book.invoices[memo.invoice].order
+            key = _key(group, memo.date, order, memo.customer, None)
+            apart.setdefault((key, memo.currency), [ZERO, ZERO])[0] += memo.amount
+    for settlement in book.settlements.values():
+        if settlement.kind == "redemption" and inside(settlement.date):
+            key = _key(group, settlement.date, settlement.order, settlement.customer, None)
+            apart.setdefault((key, settlement.currency), [ZERO, ZERO])[1] += (
+                settlement.amount
+            )
+    return MarginReport(
+        group,
+        tuple(
+            MarginRow(key, currency, *values)
+            for (key, currency), values in sorted(sums.items())
+        ),
+        tuple(
+            MarginRow("total", currency, *values)
+            for currency, values in sorted(totals.items())
+        ),
+        tuple(
+            ApartRow(key, currency, *values)
+            for (key, currency), values in sorted(apart.items())
+        ),
+        tuple(
+            MarginRow(month, currency, *values)
+            for (month, currency), values in sorted(months.items())
+        ),
+    )

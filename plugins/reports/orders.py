@@ -1,0 +1,120 @@
+"""The orders report: every order with its four status axes, totals and outstanding."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from decimal import Decimal
+
+from plugins.book import Book
+from plugins.book.model import Order
+from plugins.book.model import Status
+
+STATUS_FILTERS = ("open", "closed", "cancelled")
+AXES = ("committed", "invoiced", "dispatched", "paid")
+
+
+class ReportError(ValueError):
+    """Bad report options (shown to the user as they are)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderRow:
+    id: str
+    date: datetime.date
+    customer: str
+    customer_name: str
+    currency: str
+    total: Decimal  # net value of the quantities ordered and not cancelled
+    invoiced: Decimal  # gross
+    paid: Decimal
+    credited: Decimal
+    outstanding: Decimal
+    cost: Decimal  # cost of goods dispatched, net of returns
+    committed_status: Status
+    invoiced_status: Status
+    dispatched_status: Status
+    paid_status: Status
+    is_open: bool
+    cancelled: bool
+    po: str | None
+    invoices: tuple[str, ...]
+    filename: str
+    lineno: int
+
+    @property
+    def state(self) -> str:
+        if self.cancelled:
+            return "cancelled"
+        return "open" if self.is_open else "closed"
+
+
+def order_row(book: Book, order: Order) -> OrderRow:
+    customer = book.customers[order.customer]
+    return OrderRow(
+        order.id,
+        order.date,
+        customer.id,
+        customer.name,
+        order.currency or "",
+        order.total,
+        order.invoiced,
+        order.paid,
+        order.credited,
+        order.outstanding,
+        order.cost,
+        order.committed_status,
+        order.invoiced_status,
+        order.dispatched_status,
+        order.paid_status,
+        order.is_open,
+        order.cancelled,
+        order.po,
+        tuple(order.invoices),
+        order.meta.get("filename", ""),
+        order.meta.get("lineno", 0),
+    )
+
+
+def parse_status(text: str | None) -> tuple[str, str] | None:
+    """A status filter: ``open``, ``closed``, ``cancelled`` or ``AXIS:VALUE``
+    (``invoiced:partial``, ``paid:none`` ...)."""
+    if not text:
+        return None
+    if text in STATUS_FILTERS:
+        return ("state", text)
+    axis, _, value = text.partition(":")
+    if axis in AXES and value in {status.value for status in Status}:
+        return (axis, value)
+    raise ReportError(
+        f"Invalid status filter {text!r}: expected open, closed, cancelled or AXIS:VALUE "
+        "with AXIS one of committed, invoiced, dispatched, paid and VALUE one of "
+        "none, partial, full"
+    )
+
+
+def orders_report(
+    book: Book,
+    customer: str | None = None,
+    status: str | None = None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> tuple[OrderRow, ...]:
+    """Orders, open ones first, then by date and id; filtered by customer, status
+    and order date (``start`` inclusive, ``end`` exclusive, as Fava's time filter)."""
+    wanted = parse_status(status)
+    rows = []
+    for order in book.orders.values():
+        if customer is not None and order.customer != customer:
+            continue
+        if (start and order.date < start) or (end and order.date >= end):
+            continue
+        row = order_row(book, order)
+        if wanted is not None:
+            key, value = wanted
+            actual = row.state if key == "state" else getattr(row, f"{key}_status").value
+            if actual != value:
+                continue
+        rows.append(row)
+    rows.sort(key=lambda row: (not row.is_open, row.date, row.id))
+    return tuple(rows)
