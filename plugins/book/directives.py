@@ -116,13 +116,16 @@ def _kind_name(value: Any, dtype: Any) -> str:
     return type(value).__name__
 
 
+def _got(value: Any, dtype: Any) -> str:
+    return f"got {_kind_name(value, dtype)} {show(value, dtype)}"
+
+
 def _check(name: str, kind: str, value: Any, dtype: Any) -> tuple[Any, str | None]:
     """Check one value; return (converted value, problem or None)."""
-    got = f"got {_kind_name(value, dtype)} {show(value, dtype)}"
-    is_string = isinstance(value, str) and dtype != account_lib.TYPE
+    is_string = value.__class__ is str and dtype != account_lib.TYPE
     if kind in ("doc", "ref", "text"):
         if not is_string:
-            return None, f"{name} must be a string, {got}"
+            return None, f"{name} must be a string, {_got(value, dtype)}"
         if not value.strip():
             return None, f"{name} must not be empty"
         if kind == "doc" and not ID_RE.match(value):
@@ -133,9 +136,9 @@ def _check(name: str, kind: str, value: Any, dtype: Any) -> tuple[Any, str | Non
         return value, None
     if kind == "item":
         if not is_string:
-            return (
-                None,
-                f'{name} must be a commodity name in quotes such as "WIDGET", {got}',
+            return None, (
+                f'{name} must be a commodity name in quotes such as "WIDGET", '
+                f"{_got(value, dtype)}"
             )
         if not ITEM_RE.match(value) or len(value) > 24:
             return None, (
@@ -145,30 +148,43 @@ def _check(name: str, kind: str, value: Any, dtype: Any) -> tuple[Any, str | Non
         return value, None
     if kind == "qty":
         if not isinstance(value, Decimal) or isinstance(value, bool):
-            return None, f"{name} must be a number, {got}"
+            return None, f"{name} must be a number, {_got(value, dtype)}"
         if value <= 0:
             return None, f"{name} must be greater than zero, got {value}"
         return value, None
     if kind == "amount":
-        if not isinstance(value, Amount):
-            return None, f"{name} must be an amount such as 10.00 GBP, {got}"
+        if not isinstance(value, Amount) or value.number is None:
+            return None, f"{name} must be an amount such as 10.00 GBP, {_got(value, dtype)}"
         return value, None
     if kind == "method":
         if dtype == account_lib.TYPE:
             return ("account", value), None
         if is_string and value.strip():
             return ("method", value), None
-        return None, f"{name} must be a method name string or an account, {got}"
+        return (
+            None,
+            f"{name} must be a method name string or an account, {_got(value, dtype)}",
+        )
     raise AssertionError(kind)  # pragma: no cover - the usage table is static
+
+
+# Per directive type: its fixed values and whether (ITEM QTY) pairs may follow.
+_FIXED = {
+    dtype: (
+        tuple((name, kind) for name, kind in spec if kind != "pairs"),
+        any(kind == "pairs" for _, kind in spec),
+    )
+    for dtype, spec in USAGES.items()
+}
+
+_PREFIX = {dtype: f"Invalid {usage(dtype)}" for dtype in USAGES}
 
 
 def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
     """Check a custom entry against its usage; return the directive or a problem."""
-    spec = USAGES[entry.type]
-    values = list(entry.values or [])
-    fixed = [(name, kind) for name, kind in spec if kind != "pairs"]
-    takes_pairs = any(kind == "pairs" for _, kind in spec)
-    prefix = f"Invalid {usage(entry.type)}"
+    fixed, takes_pairs = _FIXED[entry.type]
+    values = entry.values or []
+    prefix = _PREFIX[entry.type]
     if len(values) < len(fixed) or (not takes_pairs and len(values) > len(fixed)):
         count = len(values)
         return None, (

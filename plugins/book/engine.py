@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import gc
 import heapq
 import re
 from collections.abc import Callable
@@ -289,6 +290,7 @@ class Engine:
         self.book.today = self.today
         self.expiries: list[tuple[datetime.date, int, Parcel]] = []
         self.parcel_seq = 0
+        self.account_owners: dict[str, str] = {}  # customer account component -> id
         # Credit lines, by credit order id, waiting for their credit order.
         self.credit_lines: dict[str, list[directives.Directive]] = {}
 
@@ -463,6 +465,13 @@ class Engine:
             existing.credit_limit = credit_limit or existing.credit_limit
             existing.program = program or existing.program
             return
+        owner = self.account_owners.get(component)
+        if owner is not None:
+            raise Invalid(
+                f'Customer "{customer_id}" would post to the same accounts as customer '
+                f'"{owner}" ("{component}"); give one of them account metadata'
+            )
+        self.account_owners[component] = customer_id
         self.book.customers[customer_id] = Customer(
             customer_id, name, component, d.meta, terms, credit_limit, program
         )
@@ -504,7 +513,9 @@ class Engine:
                 "cannot join it (one order, one currency)"
             )
         settings = self.items.get(item, {})
-        rate = self.tax_rate(d.meta, settings, f'Order "{order.id}" line {item}')
+        rate = self.tax_rate(
+            d.meta, settings, f'Order "{order.id}" line {item}', f"Commodity {item}"
+        )
         description = d.meta.get("description")
         if description is not None and not isinstance(description, str):
             raise Invalid(
@@ -534,18 +545,22 @@ class Engine:
                 income,
                 description,
                 d.meta,
+                quantum=self.quantum(),
+                inclusive=self.config.prices_include_tax,
             )
         )
 
-    def tax_rate(self, meta: data.Meta, settings: data.Meta, what: str) -> Decimal:
+    def tax_rate(
+        self, meta: data.Meta, settings: data.Meta, what: str, item_label: str
+    ) -> Decimal:
         """The tax rate: the line's ``tax``, else the item's, else the config's."""
-        for source in (meta, settings):
+        for source, label in ((meta, what), (settings, item_label)):
             rate = source.get("tax")
             if rate is None:
                 continue
             if not isinstance(rate, Decimal) or isinstance(rate, bool) or not 0 <= rate < 1:
                 raise Invalid(
-                    f"{what}: tax must be a rate from 0 to 1 such as 0.20, "
+                    f"{label}: tax must be a rate from 0 to 1 such as 0.20, "
                     f"got {directives.show(rate)}"
                 )
             return rate
@@ -838,7 +853,9 @@ class Engine:
                 )
             raise Invalid(f'Payment on unknown order, invoice or customer "{ref}"')
         customer = self.book.customers[order.customer if order else ref]
-        if order is not None and order.currency and amount.currency != order.currency:
+        if order is not None and order.currency is None:
+            order.currency = amount.currency  # money ahead of any line fixes it
+        if order is not None and amount.currency != order.currency:
             raise Invalid(
                 f'Payment of {amount} on {ref_kind} "{ref}": order "{order.id}" is in '
                 f"{order.currency}"
@@ -2310,8 +2327,19 @@ def build_book(
     config: Config,
     default_booking: data.Booking = data.Booking.STRICT,
 ) -> Book:
-    """Run the engine over a ledger's entries."""
-    return Engine(config, default_booking).run(entries)
+    """Run the engine over a ledger's entries.
+
+    The cyclic garbage collector is paused meanwhile: the engine allocates many
+    small objects that all live as long as the book, and collections triggered
+    by them over the whole ledger's heap would double the run time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return Engine(config, default_booking).run(entries)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def number(amount: Amount) -> Decimal:

@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 import enum
 from collections import defaultdict
+from decimal import ROUND_HALF_UP
 from decimal import Decimal
 
 from beancount.core import data
@@ -88,6 +89,17 @@ class OrderLine:
     uncosted: Decimal = ZERO  # units dispatched that no lot covered
     commit_location: str | None = None  # where its stock is committed
     commit_batch: str | None = None
+    quantum: Decimal = Decimal("0.01")  # the currency's precision
+    inclusive: bool = False  # the price includes tax
+
+    def net_value(self, qty: Decimal) -> Decimal:
+        """The net (of tax) money value of ``qty`` units, rounded as an invoice would."""
+        value = (qty * self.price).quantize(self.quantum, rounding=ROUND_HALF_UP)
+        if self.inclusive:
+            value = (value / (1 + self.tax_rate)).quantize(
+                self.quantum, rounding=ROUND_HALF_UP
+            )
+        return value
 
     @property
     def margin(self) -> Decimal:
@@ -488,7 +500,7 @@ class Order:
     @property
     def total(self) -> Decimal:
         """Net value of the ordered quantities still open (ordered minus cancelled)."""
-        return sum((line.open_qty * line.price for line in self.lines), ZERO)
+        return sum((line.net_value(line.open_qty) for line in self.lines), ZERO)
 
     def _axis(self, attribute: str) -> Status:
         done = sum(

@@ -55,10 +55,11 @@ class TxnBuilder:
         cost: Cost | None = None,
         **meta: Any,
     ) -> None:
-        posting_meta = data.new_metadata(self.filename, self.lineno)
-        posting_meta.update(
-            {key: value for key, value in meta.items() if value is not None}
-        )
+        posting_meta: data.Meta = {"filename": self.filename, "lineno": self.lineno}
+        if meta:
+            posting_meta.update(
+                (key, value) for key, value in meta.items() if value is not None
+            )
         self.postings.append(
             data.Posting(account, Amount(number, currency), cost, None, None, posting_meta)
         )
