@@ -61,6 +61,7 @@ FIRST = [
     "Kai",
     "Lea",
 ]
+SUPPLIERS = ("northern-metals", "acme-supply", "castings-co")
 TRADE = ["Hardware", "Supplies", "Engineering", "Workshop", "Builders", "Fixings", "Tools"]
 
 
@@ -178,7 +179,7 @@ class Demo:
         lines = [
             f'{date} custom "stock-in" "PO-{self.po:06d}" "{item}" {qty} '
             f"{_money(self.cost[item])}",
-            f'  supplier: "{self.rng.choice(("northern-metals", "acme-supply", "castings-co"))}"',
+            f'  supplier: "{self.rng.choice(SUPPLIERS)}"',
         ]
         if location != "Main":
             lines.append(f'  location: "{location}"')
@@ -242,7 +243,8 @@ class Demo:
             out.append(f'  po: "PO{self.rng.randint(1000, 9999)}"')
         for line in lines:
             out.append(
-                f'{date} custom "line" "{order_id}" "{line.item}" {line.qty} {_money(line.price)}'
+                f'{date} custom "line" "{order_id}" "{line.item}" {line.qty} '
+                f"{_money(line.price)}"
             )
         fate = self.rng.random()
         if fate < 0.05:
@@ -434,7 +436,8 @@ class Demo:
 
     def memo(self, date: datetime.date, order: _Order, invoice: str) -> list[str]:
         return [
-            f'{date} custom "credit-memo" "{self.next_id("MEMO")}" "{order.customer}" 5.00 GBP',
+            f'{date} custom "credit-memo" "{self.next_id("MEMO")}" "{order.customer}" '
+            "5.00 GBP",
             f'  invoice: "{invoice}"',
             '  reason: "rounding goodwill"',
         ]
