@@ -54,6 +54,7 @@ from plugins.book.model import InvoiceLine
 from plugins.book.model import Order
 from plugins.book.model import OrderLine
 from plugins.book.model import Payment
+from plugins.book.model import PendingRedemption
 from plugins.book.model import Receipt
 from plugins.book.model import Refund
 from plugins.book.model import Return
@@ -290,6 +291,7 @@ class Engine:
         self.book.today = self.today
         self.expiries: list[tuple[datetime.date, int, Parcel]] = []
         self.parcel_seq = 0
+        self.broken_lines: dict[str, int] = {}  # credit order -> lines that did not parse
         self.account_owners: dict[str, str] = {}  # customer account component -> id
         # Credit lines, by credit order id, waiting for their credit order.
         self.credit_lines: dict[str, list[directives.Directive]] = {}
@@ -1478,6 +1480,8 @@ class Engine:
         batch: str | None,
         restock: bool,
         what: str,
+        allow_uncosted: bool = False,
+        reserved: dict[tuple[int, int | None], Decimal] | None = None,
     ) -> list[tuple[DispatchLine, int | None, Cost | None, Decimal]]:
         """Which dispatched units come back: the very lots the dispatches took,
         in the order they took them (only lots labelled ``batch`` if given).
@@ -1491,28 +1495,34 @@ class Engine:
         if not sent:
             raise Invalid(f'{what}: no {item} was dispatched on order "{order.id}"')
         plan: list[tuple[DispatchLine, int | None, Cost | None, Decimal]] = []
+        if reserved is None:
+            reserved = {}
         left = qty
         for line in sent:
             if line.uncosted:
-                if not restock and batch is None:
-                    take = min(left, line.qty - line.returned)
+                if (allow_uncosted or not restock) and batch is None:
+                    held = reserved.get((id(line), None), ZERO)
+                    take = min(left, line.qty - line.returned - held)
                     if take > 0:
                         plan.append((line, None, None, take))
+                        reserved[(id(line), None)] = held + take
                         left -= take
                 continue
             for index, (cost, units) in enumerate(line.lots):
                 if batch is not None and cost.label != batch:
                     continue
-                take = min(left, units - line.lot_returned.get(index, ZERO))
+                held = reserved.get((id(line), index), ZERO)
+                take = min(left, units - line.lot_returned.get(index, ZERO) - held)
                 if take > 0:
                     plan.append((line, index, cost, take))
+                    reserved[(id(line), index)] = held + take
                     left -= take
         if left > 0:
             returnable = qty - left
             source = f' from batch "{batch}"' if batch else ""
             uncosted = (
                 " (units dispatched without stock cannot go back into stock)"
-                if restock and any(line.uncosted for line in sent)
+                if restock and not allow_uncosted and any(line.uncosted for line in sent)
                 else ""
             )
             raise Invalid(
@@ -1563,6 +1573,9 @@ class Engine:
         directive, problem = directives.parse(entry)
         if directive is None:
             self.error(entry, problem or "invalid directive")
+            first = entry.values[0].value if entry.values else None
+            if isinstance(first, str):  # its credit order must not post without it
+                self.broken_lines[first] = self.broken_lines.get(first, 0) + 1
             return
         self.credit_lines.setdefault(directive.args["CO"], []).append(directive)
 
@@ -1647,6 +1660,7 @@ class Engine:
                 )
         # Check every line against the invoice before anything changes.
         credited: dict[int, Decimal] = {}
+        reserved: dict[tuple[int, int | None], Decimal] = {}
         plans = []
         bad = 0
         quantum = self.quantum()
@@ -1654,6 +1668,9 @@ class Engine:
         for line_directive, item, line_type, qty, price in requests:
             source = line_directive.entry if line_directive else d.entry
             label = f"{what} line {item}"
+            costing = Costing.OPEN
+            if status == "READY":
+                costing = Costing.COSTED if line_type == "return" else Costing.NONE
             try:
                 if line_directive is not None:
                     self.check_credit_line(line_directive, invoice, label)
@@ -1661,8 +1678,12 @@ class Engine:
                 if line_type == "return" and status == "READY":
                     batch = self.meta_string(source.meta, "batch", label)
                     location = self.meta_string(source.meta, "location", label)
-                    plan = self.plan_return(order, item, qty, batch, True, label)
+                    plan = self.plan_return(
+                        order, item, qty, batch, True, label, True, reserved
+                    )
                     plans.append((plan, item, location))
+                    if any(cost is None for _, _, cost, _ in plan):
+                        costing = Costing.UNCOSTED
             except Invalid as exc:
                 if line_directive is None:
                     raise
@@ -1687,12 +1708,13 @@ class Engine:
                         tax,
                         invoice_line.line,
                         source.meta,
-                        Costing.OPEN
-                        if status != "READY"
-                        else (Costing.COSTED if line_type == "return" else Costing.NONE),
+                        costing,
                     )
                 )
+        broken = self.broken_lines.pop(co_id, 0)
+        bad += broken
         if bad:
+            requests += [None] * broken  # type: ignore[list-item]
             raise Invalid(
                 f"{what}: not posted, {bad} of its {len(requests)} lines "
                 f"{'is' if bad == 1 else 'are'} invalid"
@@ -2010,17 +2032,15 @@ class Engine:
         invoice.program = program.symbol
         basis = invoice.gross
         for redemption in order.redemptions_unapplied:
-            points, value = redemption
-            if value <= 0 or basis <= 0:
+            if redemption.value <= 0 or basis <= 0:
                 continue
-            used = min(value, basis)
-            used_points = points if used == value else (points * used / value)
+            used = min(redemption.value, basis)
+            invoice.redeemed_points += redemption.split(used)
             invoice.redeemed_value += used
-            invoice.redeemed_points += used_points
-            redemption[0] -= used_points
-            redemption[1] -= used
             basis -= used
-        order.redemptions_unapplied = [r for r in order.redemptions_unapplied if r[1] > 0]
+        order.redemptions_unapplied = [
+            r for r in order.redemptions_unapplied if r.value > 0
+        ]
         points = (basis * program.earn).to_integral_value(rounding=ROUND_FLOOR)
         if points <= 0:
             return
@@ -2078,7 +2098,6 @@ class Engine:
         value = round_money(points.number * program.value.number, self.quantum())
         wallet.take(points.number)
         redemption_id = f"redemption:{d.meta.get('filename')}:{d.meta.get('lineno')}"
-        order.redemptions_unapplied.append([points.number, value])
         self.event(
             d.date, customer, program, "redeemed", -points.number, value, order.id, d.meta
         )
@@ -2095,21 +2114,22 @@ class Engine:
         txn.post(program.discount, value, currency)
         txn.post(self.receivable(customer), -value, currency)
         self.emit(txn)
-        self.settle(
-            Settlement(
-                id=redemption_id,
-                kind="redemption",
-                customer=customer.id,
-                order=order.id,
-                invoice=None,
-                date=d.date,
-                amount=value,
-                currency=currency,
-                meta=d.meta,
-            ),
-            order,
-            None,
+        settlement = Settlement(
+            id=redemption_id,
+            kind="redemption",
+            customer=customer.id,
+            order=order.id,
+            invoice=None,
+            date=d.date,
+            amount=value,
+            currency=currency,
+            meta=d.meta,
         )
+        self.settle(settlement, order, None)
+        if value > 0:
+            order.redemptions_unapplied.append(
+                PendingRedemption(points.number, value, redemption_id)
+            )
 
     def on_loyalty_adjust(self, d: directives.Directive) -> None:
         customer = self.customer(d.args["CUSTOMER"])
@@ -2203,6 +2223,26 @@ class Engine:
         if invoice.program is None or invoice.gross <= 0:
             return
         program = self.book.programs[invoice.program]
+        # A redemption that no invoice's basis took (none came after it) was redeemed
+        # on the invoices it settled.
+        for redemption in order.redemptions_unapplied:
+            settled = sum(
+                (
+                    allocation.amount
+                    for allocation in self.book.settlements[
+                        redemption.settlement
+                    ].allocations
+                    if allocation.invoice == invoice.id
+                ),
+                ZERO,
+            )
+            part = min(settled, redemption.value)
+            if part > 0:
+                invoice.redeemed_points += redemption.split(part)
+                invoice.redeemed_value += part
+        order.redemptions_unapplied = [
+            r for r in order.redemptions_unapplied if r.value > 0
+        ]
         ratio = credit_order.gross / invoice.gross
         whole = Decimal(1)
         claw = min(
@@ -2218,7 +2258,7 @@ class Engine:
         if claw <= 0 and back <= 0:
             return
         wallet = self.wallet(customer.id, program.symbol)
-        date = credit_order.post_date
+        date = d.date  # points move when the credit order is made, whatever its credit-date
         short = ZERO
         if claw > 0:
             short = max(ZERO, claw - wallet.balance)

@@ -460,6 +460,28 @@ class CreditMemo:
 
 
 @dataclasses.dataclass
+class PendingRedemption:
+    """What is left of a redemption to set against an invoice's earning basis."""
+
+    points: Decimal
+    value: Decimal
+    settlement: str  # the redemption's settlement id
+
+    def split(self, value: Decimal) -> Decimal:
+        """Take ``value`` of it; return the whole points that go with that value."""
+        if value >= self.value:
+            points = self.points
+        else:
+            points = min(
+                self.points,
+                (self.points * value / self.value).quantize(Decimal(1), ROUND_HALF_UP),
+            )
+        self.points -= points
+        self.value -= value
+        return points
+
+
+@dataclasses.dataclass
 class Order:
     """An order with its lines, documents and running totals."""
 
@@ -484,8 +506,8 @@ class Order:
     credited: Decimal = ZERO  # credit orders, memos and redemptions on the order
     pending: list[str] = dataclasses.field(default_factory=list)  # settlements paid ahead
     credit_orders: list[str] = dataclasses.field(default_factory=list)
-    # Redemptions not yet set against an invoice's earning basis: [points, value].
-    redemptions_unapplied: list[list[Decimal]] = dataclasses.field(default_factory=list)
+    # Redemptions not yet set against an invoice's earning basis.
+    redemptions_unapplied: list[PendingRedemption] = dataclasses.field(default_factory=list)
 
     @property
     def outstanding(self) -> Decimal:
