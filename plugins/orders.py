@@ -48,6 +48,8 @@ from beancount.core import data
 from plugins.book import OrdersError
 from plugins.book import load_book
 from plugins.book import parse_config
+from plugins.book.errors import source_of
+from plugins.book.locks import check_locks
 
 __plugins__ = ("orders",)
 
@@ -83,4 +85,17 @@ def orders(
             "no order postings were generated"
         )
         return entries, [OrdersError(_plugin_source(options_map), message, None)]
-    return data.sorted([*entries, *book.generated]), book.errors
+    result = data.sorted([*entries, *book.generated])
+    errors = list(book.errors)
+    try:
+        for lock, message in check_locks(result):
+            errors.append(OrdersError(source_of(lock), message, lock))
+    except Exception as exc:  # the plugin never raises
+        errors.append(
+            OrdersError(
+                _plugin_source(options_map),
+                f"Internal error checking period locks (please report it): {exc!r}",
+                None,
+            )
+        )
+    return result, errors
