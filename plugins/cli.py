@@ -225,13 +225,15 @@ def expand(ledger: Path, order_id: str | None, opens: bool) -> None:
             hint = f' ("{order_id}" is {_article(kind)} {kind})' if kind else ""
             raise click.ClickException(f'Unknown order "{order_id}"{hint} in {ledger}')
         chosen = [
-            entry for entry in generated
+            entry
+            for entry in generated
             if isinstance(entry, data.Transaction) and order_id in entry.links
         ]
         accounts = {posting.account for txn in chosen for posting in txn.postings}
         chosen_ids = {id(entry) for entry in chosen}
         generated = [
-            entry for entry in generated
+            entry
+            for entry in generated
             if id(entry) in chosen_ids
             or (opens and isinstance(entry, data.Open) and entry.account in accounts)
         ]

@@ -48,6 +48,7 @@ from beancount.core import data
 from plugins.book import OrdersError
 from plugins.book import load_book
 from plugins.book import parse_config
+from plugins.book.engine import paused_gc
 from plugins.book.errors import source_of
 from plugins.book.locks import check_locks
 
@@ -75,6 +76,13 @@ def orders(
     entries: data.Directives, options_map: dict[str, Any], config: str | None = None
 ) -> tuple[data.Directives, list[OrdersError]]:
     """The plugin: entries in, entries plus generated entries and errors out."""
+    with paused_gc():
+        return _orders(entries, options_map, config)
+
+
+def _orders(
+    entries: data.Directives, options_map: dict[str, Any], config: str | None
+) -> tuple[data.Directives, list[OrdersError]]:
     try:
         source = _plugin_source(options_map) if parse_config(config)[1] else None
         book = load_book(entries, config, source, options_map)

@@ -13,6 +13,7 @@ Nothing here does I/O or knows about Fava or the command line.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import gc
@@ -20,6 +21,7 @@ import heapq
 import re
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 from decimal import ROUND_FLOOR
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
@@ -2373,10 +2375,17 @@ def build_book(
     small objects that all live as long as the book, and collections triggered
     by them over the whole ledger's heap would double the run time.
     """
+    with paused_gc():
+        return Engine(config, default_booking).run(entries)
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector (reference counting still frees memory)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return Engine(config, default_booking).run(entries)
+        yield
     finally:
         if was_enabled:
             gc.enable()

@@ -1,0 +1,138 @@
+"""Fava report pages for the order books: orders, receivables, loyalty, margin,
+stock, and credits and returns.
+
+Enable them in the ledger (beside ``plugin "plugins.orders"``)::
+
+    2024-01-01 custom "fava-extension" "plugins.fava_ext"
+
+Each page is one class below, with its template in ``templates/<Class>.html``,
+at ``/<ledger>/extension/<Class>/``. A page reads its options from the query
+string, respects Fava's time filter where the report has a period, and calls
+the shared report functions (:mod:`plugins.reports`, arranged by
+:mod:`plugins.fava_ext.views`); templates only loop over the results and format
+them. Every order, invoice and other document links to Fava's journal
+filtered by its link (``^ID``) and to its source line in Fava's editor.
+
+Only page classes may be visible here: Fava takes every ``FavaExtensionBase``
+subclass in this module as an extension, so the shared base class is reached
+through its module (``base.ReportPage``), never imported by name.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from plugins.fava_ext import base
+from plugins.fava_ext import views
+from plugins.reports import ageing
+from plugins.reports import margin
+
+
+class Orders(base.ReportPage):
+    """Every order with its four status axes, totals and outstanding."""
+
+    report_title = "Orders"
+
+    def page(self) -> base.Page[views.OrdersView]:
+        customer = self.arg("customer")
+        status = self.arg("status")
+        return self.build(
+            lambda: views.orders_view(
+                self.book, customer, status, self.period(), self.pager()
+            ),
+            customer=customer,
+            status=status,
+        )
+
+
+class Receivables(base.ReportPage):
+    """Aged receivables as of a date, by invoice or due date."""
+
+    report_title = "Aged receivables"
+
+    def default_as_of(self) -> datetime.date:
+        """The last day of Fava's time filter, else today."""
+        end = self.period()[1]
+        if end is not None:
+            return end - datetime.timedelta(days=1)
+        return datetime.date.today()
+
+    def page(self) -> base.Page[views.ReceivablesView]:
+        as_of_text = self.arg("as_of")
+        basis = self.arg("basis") or "invoice"
+        buckets_text = self.arg("buckets") or ",".join(map(str, ageing.DEFAULT_BUCKETS))
+
+        def make() -> views.ReceivablesView:
+            as_of = (
+                base.parse_date(as_of_text, "as-of date")
+                if as_of_text
+                else self.default_as_of()
+            )
+            buckets = ageing.parse_buckets(buckets_text)
+            return views.receivables_view(self.book, as_of, basis, buckets, self.pager())
+
+        try:
+            shown = as_of_text or str(self.default_as_of())
+        except views.OptionError:
+            shown = ""  # a bad time filter: the page says so
+        return self.build(
+            make,
+            as_of=shown,
+            basis=basis,
+            buckets=buckets_text,
+        )
+
+    def bases(self) -> tuple[str, ...]:
+        return ageing.BASES
+
+
+class Loyalty(base.ReportPage):
+    """Loyalty programs, customers' points and the monthly movement."""
+
+    report_title = "Loyalty"
+
+    def page(self) -> base.Page[views.LoyaltyView]:
+        return self.build(
+            lambda: views.loyalty_view(self.book, self.period(), self.pager())
+        )
+
+    def program_source_url(self, symbol: str) -> str | None:
+        """The source line of the program's (first) loyalty-program directive."""
+        program = self.book.programs.get(symbol)
+        return self.source_url(program.meta) if program is not None else None
+
+
+class Margin(base.ReportPage):
+    """Gross margin by order, item, customer or month."""
+
+    report_title = "Gross margin"
+
+    def page(self) -> base.Page[views.MarginView]:
+        group = self.arg("group") or "order"
+        return self.build(
+            lambda: views.margin_view(self.book, group, self.period(), self.pager()),
+            group=group,
+        )
+
+    def groups(self) -> tuple[str, ...]:
+        return margin.GROUPS
+
+
+class Stock(base.ReportPage):
+    """Stock on hand, committed, available and value; uncosted dispatches."""
+
+    report_title = "Stock"
+
+    def page(self) -> base.Page[views.StockView]:
+        return self.build(lambda: views.stock_view(self.book, self.pager()))
+
+
+class Credits(base.ReportPage):
+    """Credit orders, returns, credit memos, customer credits and balances."""
+
+    report_title = "Credits and returns"
+
+    def page(self) -> base.Page[views.CreditsView]:
+        return self.build(
+            lambda: views.credits_view(self.book, self.period(), self.pager())
+        )

@@ -1,0 +1,483 @@
+"""What each report page shows: the report functions' results, arranged for a template.
+
+Functions here take a :class:`plugins.book.Book` and already-checked options,
+call the shared report functions (:mod:`plugins.reports`) and return frozen
+dataclasses that a template only loops over and formats. They know nothing of
+Flask or Fava, so they can be tested and timed on their own; the extension
+classes in :mod:`plugins.fava_ext` read the request and call them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Mapping
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Generic
+from typing import TypeVar
+
+from markupsafe import Markup
+
+from plugins.book import Book
+from plugins.book.model import ZERO
+from plugins.book.model import CreditMemo
+from plugins.book.model import CreditOrder
+from plugins.book.model import CustomerCredit
+from plugins.book.model import OrderLine
+from plugins.book.model import Return
+from plugins.book.model import Status
+from plugins.book.model import StockPosition
+from plugins.fava_ext import charts
+from plugins.reports import ageing
+from plugins.reports import credits
+from plugins.reports import loyalty
+from plugins.reports import margin
+from plugins.reports import orders
+from plugins.reports import stock
+
+Period = tuple[datetime.date | None, datetime.date | None]  # [start, end) or open
+R = TypeVar("R")
+PAGE_SIZE = 200  # rows per table page
+MAX_PAGE_SIZE = 5000
+
+
+class OptionError(ValueError):
+    """A page option the user got wrong (shown on the page as it is)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Paged(Generic[R]):
+    """One page of a table's rows; ``param`` is the query argument choosing it."""
+
+    param: str
+    items: tuple[R, ...]
+    number: int  # 1-based
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first(self) -> int:
+        """The 1-based position of the page's first row (0 when there are none)."""
+        return (self.number - 1) * self.size + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return (self.number - 1) * self.size + len(self.items)
+
+
+def _whole(text: str, what: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise OptionError(
+            f"Invalid {what} {text!r}: expected a whole number from {low} to {high:,}"
+        )
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Pager:
+    """The page asked for each table (query arguments) and the rows per page."""
+
+    asked: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    size: int = PAGE_SIZE
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> Pager:
+        size_text = args.get("per_page", "").strip()
+        size = (
+            _whole(size_text, "rows per page", 1, MAX_PAGE_SIZE) if size_text else PAGE_SIZE
+        )
+        return cls(args, size)
+
+    def take(self, rows: Sequence[R], param: str = "page") -> Paged[R]:
+        """The asked page of ``rows``; past the end means the last page."""
+        text = self.asked.get(param, "").strip()
+        number = _whole(text, f"page number ({param})", 1, 10**9) if text else 1
+        pages = max(1, -(-len(rows) // self.size))
+        number = min(number, pages)
+        start = (number - 1) * self.size
+        return Paged(
+            param, tuple(rows[start : start + self.size]), number, self.size, len(rows)
+        )
+
+
+def status_choices() -> tuple[tuple[str, str], ...]:
+    """The orders page's status filter: (value, label) pairs."""
+    choices = [("", "any"), *((name, name) for name in orders.STATUS_FILTERS)]
+    for axis in orders.AXES:
+        choices += [
+            (f"{axis}:{status.value}", f"{axis}: {status.value}") for status in Status
+        ]
+    return tuple(choices)
+
+
+@dataclasses.dataclass(frozen=True)
+class OrdersView:
+    rows: Paged[orders.OrderRow]
+    customers: tuple[tuple[str, str], ...]  # (id, name) for the filter
+    statuses: tuple[tuple[str, str], ...]
+    customer: str
+    status: str
+
+
+def customers_of(book: Book) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        sorted(((c.id, c.name) for c in book.customers.values()), key=lambda c: c[1])
+    )
+
+
+def orders_view(
+    book: Book, customer: str, status: str, period: Period, pager: Pager
+) -> OrdersView:
+    """Raises :class:`ValueError` (with a message for the user) on a bad option."""
+    if customer and customer not in book.customers:
+        raise OptionError(f"Unknown customer {customer!r}")
+    rows = orders.orders_report(
+        book,
+        customer=customer or None,
+        status=status or None,
+        start=period[0],
+        end=period[1],
+    )
+    return OrdersView(
+        pager.take(rows), customers_of(book), status_choices(), customer, status
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class AgedLine:
+    """One aged document beside its customer's row."""
+
+    row: ageing.AgeingRow
+    item: ageing.AgedItem
+
+
+@dataclasses.dataclass(frozen=True)
+class AgeingTotalLine:
+    """A currency's totals: by bucket, and open invoices and unallocated apart."""
+
+    total: ageing.AgeingTotal
+    invoiced_open: Decimal
+    unallocated: Decimal
+
+
+@dataclasses.dataclass(frozen=True)
+class ReceivablesView:
+    report: ageing.AgeingReport
+    rows: Paged[ageing.AgeingRow]
+    totals: tuple[AgeingTotalLine, ...]
+    open_invoices: Paged[AgedLine]
+    unallocated: Paged[AgedLine]
+    over_limit: Paged[ageing.AgeingRow]
+    charts: tuple[Markup, ...]  # one per currency
+
+
+def receivables_view(
+    book: Book, as_of: datetime.date, basis: str, buckets: Sequence[int], pager: Pager
+) -> ReceivablesView:
+    report = ageing.aged_receivables(book, as_of, basis, buckets)
+    open_invoices = tuple(
+        AgedLine(row, item)
+        for row in report.rows
+        for item in row.items
+        if item.kind == "invoice"
+    )
+    unallocated = tuple(
+        AgedLine(row, item)
+        for row in report.rows
+        for item in row.items
+        if item.kind != "invoice"
+    )
+    chart_list = tuple(
+        charts.bar_chart(
+            report.labels,
+            (
+                charts.Series(f"Open invoices ({total.currency})", total.buckets),
+                charts.Series(f"Unallocated ({total.currency})", total.unallocated),
+            ),
+            f"Aged receivables in {total.currency} as of {report.as_of}",
+        )
+        for total in report.totals
+    )
+    totals = tuple(
+        AgeingTotalLine(total, sum(total.buckets, ZERO), sum(total.unallocated, ZERO))
+        for total in report.totals
+    )
+    return ReceivablesView(
+        report,
+        pager.take(report.rows),
+        totals,
+        pager.take(open_invoices, "invoices_page"),
+        pager.take(unallocated, "unallocated_page"),
+        pager.take([row for row in report.rows if row.over_limit], "limits_page"),
+        chart_list,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class LoyaltyView:
+    report: loyalty.LoyaltyReport
+    customers: Paged[loyalty.CustomerPoints]
+    charts: tuple[Markup, ...]  # one per program
+
+
+def loyalty_view(book: Book, period: Period, pager: Pager) -> LoyaltyView:
+    report = loyalty.loyalty_report(book, start=period[0], end=period[1])
+    chart_list = []
+    for program in report.programs:
+        months = [row for row in report.months if row.program == program.symbol]
+        chart_list.append(
+            charts.bar_chart(
+                [row.month for row in months],
+                (
+                    charts.Series("earned", tuple(row.earned for row in months)),
+                    charts.Series("redeemed", tuple(-row.redeemed for row in months)),
+                    charts.Series("expired", tuple(-row.expired for row in months)),
+                    charts.Series(
+                        "adjusted",
+                        tuple(
+                            row.adjusted - row.clawed_back + row.given_back
+                            for row in months
+                        ),
+                    ),
+                ),
+                f"{program.name} ({program.symbol}) points per month",
+            )
+        )
+    return LoyaltyView(report, pager.take(report.customers), tuple(chart_list))
+
+
+@dataclasses.dataclass(frozen=True)
+class Movement:
+    """A credit or return in the margin's period, with the line it goes back to."""
+
+    date: datetime.date
+    kind: str  # "credit order", "customer credit" or "return"
+    document: str
+    meta: dict[str, object]
+    customer: str
+    customer_name: str
+    item: str | None
+    qty: Decimal | None
+    currency: str | None
+    credits: Decimal  # what it takes off revenue (net)
+    cogs: Decimal  # what it takes off the cost of goods
+    detail: str  # credit line type, return condition or credit reason
+    order: str | None
+    invoice: str | None
+    line: int | None  # the original order line's number
+    line_meta: dict[str, object] | None  # where that line is written
+
+
+@dataclasses.dataclass(frozen=True)
+class MarginView:
+    report: margin.MarginReport
+    rows: Paged[margin.MarginRow]
+    apart: Paged[margin.ApartRow]
+    movements: Paged[Movement]
+    charts: tuple[Markup, ...]  # one per currency
+
+
+def _inside(date: datetime.date, period: Period) -> bool:
+    start, end = period
+    return not ((start and date < start) or (end and date >= end))
+
+
+def _order_line(
+    book: Book, order: str | None, number: int | None, item: str | None
+) -> OrderLine | None:
+    """The order line a credit or return refers to (by number, else by item)."""
+    found = book.orders.get(order) if order else None
+    if found is None:
+        return None
+    if number is not None and 0 < number <= len(found.lines):
+        return found.lines[number - 1]
+    for line in found.lines:
+        if line.item == item:
+            return line
+    return None
+
+
+def movements(book: Book, period: Period) -> tuple[Movement, ...]:
+    """Credit order lines, customer credits and returns dated in the period."""
+
+    def name(customer: str) -> str:
+        known = book.customers.get(customer)
+        return known.name if known else customer
+
+    found: list[Movement] = []
+    for credit_order in book.credit_orders.values():
+        if not credit_order.posted or not _inside(credit_order.post_date, period):
+            continue
+        for credit_line in credit_order.lines:
+            line = _order_line(book, credit_order.order, credit_line.invoice_line, None)
+            found.append(
+                Movement(
+                    credit_order.post_date,
+                    "credit order",
+                    credit_order.id,
+                    dict(credit_line.meta),
+                    credit_order.customer,
+                    name(credit_order.customer),
+                    credit_line.item,
+                    credit_line.qty,
+                    credit_order.currency,
+                    credit_line.net,
+                    credit_line.cost,
+                    f"{credit_line.type} ({credit_line.costing.value})",
+                    credit_order.order,
+                    credit_order.invoice,
+                    line.number if line else None,
+                    dict(line.meta) if line else None,
+                )
+            )
+    for credit in book.credits.values():
+        if not _inside(credit.date, period):
+            continue
+        order = credit.order or (
+            book.invoices[credit.invoice].order if credit.invoice in book.invoices else None
+        )
+        found.append(
+            Movement(
+                credit.date,
+                "customer credit",
+                credit.id,
+                dict(credit.meta),
+                credit.customer,
+                name(credit.customer),
+                None,
+                None,
+                credit.currency,
+                credit.amount,
+                ZERO,
+                credit.reason or "",
+                order,
+                credit.invoice,
+                None,
+                dict(book.orders[order].meta) if order in book.orders else None,
+            )
+        )
+    for returned in book.returns.values():
+        if not _inside(returned.date, period):
+            continue
+        line = _order_line(book, returned.order, None, returned.item)
+        found.append(
+            Movement(
+                returned.date,
+                "return",
+                returned.id,
+                dict(returned.meta),
+                returned.customer,
+                name(returned.customer),
+                returned.item,
+                returned.qty,
+                returned.lots[0][1].currency if returned.lots else None,
+                ZERO,
+                returned.cost,
+                returned.condition,
+                returned.order,
+                None,
+                line.number if line else None,
+                dict(line.meta) if line else None,
+            )
+        )
+    found.sort(key=lambda movement: (movement.date, movement.document))
+    return tuple(found)
+
+
+def margin_view(book: Book, group: str, period: Period, pager: Pager) -> MarginView:
+    report = margin.margin_report(book, group, start=period[0], end=period[1])
+    chart_list = []
+    for currency in sorted({row.currency for row in report.by_month}):
+        months = [row for row in report.by_month if row.currency == currency]
+        chart_list.append(
+            charts.line_chart(
+                [row.key for row in months],
+                (
+                    charts.Series("net revenue", tuple(row.net_revenue for row in months)),
+                    charts.Series("COGS", tuple(row.cogs for row in months)),
+                    charts.Series("margin", tuple(row.margin for row in months)),
+                ),
+                f"Gross margin per month in {currency}",
+            )
+        )
+    return MarginView(
+        report,
+        pager.take(report.rows),
+        pager.take(report.apart, "apart_page"),
+        pager.take(movements(book, period), "movements_page"),
+        tuple(chart_list),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class StockGroup:
+    """An item at a location, with its batches."""
+
+    total: StockPosition
+    batches: tuple[StockPosition, ...]
+
+    @property
+    def rows(self) -> tuple[StockPosition, ...]:
+        """The total row, then the batch rows."""
+        return (self.total, *self.batches)
+
+
+@dataclasses.dataclass(frozen=True)
+class StockView:
+    report: stock.StockReport
+    groups: Paged[StockGroup]
+    uncosted: Paged[stock.UncostedRow]
+
+
+def stock_view(book: Book, pager: Pager) -> StockView:
+    report = stock.stock_report(book)
+    groups: list[StockGroup] = []
+    for position in report.positions:
+        if position.batch is None:
+            groups.append(StockGroup(position, ()))
+        elif groups:
+            last = groups[-1]
+            groups[-1] = StockGroup(last.total, (*last.batches, position))
+    return StockView(
+        report, pager.take(groups), pager.take(report.uncosted, "uncosted_page")
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class CreditsView:
+    report: credits.CreditsReport
+    by_status: tuple[tuple[str, Paged[CreditOrder]], ...]
+    by_condition: tuple[tuple[str, Paged[Return]], ...]
+    memos: Paged[CreditMemo]
+    customer_credits: Paged[CustomerCredit]
+    balances: Paged[credits.CreditBalance]
+
+
+CONDITIONS = ("resaleable", "damaged")
+
+
+def credits_view(book: Book, period: Period, pager: Pager) -> CreditsView:
+    report = credits.credits_report(book, start=period[0], end=period[1])
+    return CreditsView(
+        report,
+        tuple(
+            (status, pager.take(report.by_status(status), f"{status.lower()}_page"))
+            for status in credits.STATUSES
+        ),
+        tuple(
+            (condition, pager.take(report.by_condition(condition), f"{condition}_page"))
+            for condition in CONDITIONS
+        ),
+        pager.take(report.memos, "memos_page"),
+        pager.take(report.credits, "credits_page"),
+        pager.take(report.balances, "balances_page"),
+    )
