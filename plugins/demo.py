@@ -407,8 +407,9 @@ class Demo:
             if free <= 0:
                 continue
             back = min(free, line.dispatched - line.returned)
+            qty, unit = 1, (line.price * Decimal("0.2")).quantize(CENT)
             if back > 0 and self.rng.random() < 0.5:
-                qty = self.rng.randint(1, back)
+                qty, unit = self.rng.randint(1, back), line.price
                 line.credited += qty
                 line.returned += qty
                 self.stock[(line.item, order.location)] += qty
@@ -418,11 +419,13 @@ class Demo:
                 )
             else:
                 line.credited += 1
-                cut = (line.price * Decimal("0.2")).quantize(CENT)
                 lines.append(
                     f'{date} custom "credit-line" "{co_id}" "{line.item}" "credit" '
-                    f"1 {_money(cut)}"
+                    f"1 {_money(unit)}"
                 )
+            if customer_in_program(order.customer):  # the points it earned come back
+                clawed = int(unit * qty * (1 + line.rate)) + 1
+                self.points.setdefault(order.customer, []).append((self.day, -clawed))
             break  # one line per credit order
         if not lines:
             return []
@@ -458,14 +461,15 @@ def customer_in_program(customer: str) -> bool:
 
 
 def customer_points(demo: Demo, customer: str) -> int:
-    """Points the simulation is sure the customer still has (earned in the last
-    300 days, less everything redeemed since then)."""
+    """Points the simulation is sure the customer still has: half of what was earned
+    from 300 days ago to yesterday (points earned today are not usable before the
+    invoice posts), less what was redeemed in that time."""
     if not customer_in_program(customer):
         return 0
     recent = [
         (day, points)
         for day, points in demo.points.get(customer, [])
-        if demo.day - day < 300
+        if demo.day - day < 300 and (points < 0 or day < demo.day)
     ]
     return max(0, sum(points for _, points in recent) // 2)
 

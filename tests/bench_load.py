@@ -1,0 +1,158 @@
+"""Benchmark: order directives against the same books written out as transactions.
+
+For each size it generates demo books (``plugins.demo``), writes the same books
+pre-expanded (the ledger's own entries without the order directives, plus the
+``bean-orders expand`` output, no plugin), and loads each cold in a fresh
+process (``BEANCOUNT_DISABLE_LOAD_CACHE=1``: parse + book + plugins +
+validation). It prints, per size: both load times, their ratio, the plugin's
+own share of its load, peak memory, and the growth exponent between sizes.
+
+    python tests/bench_load.py                 # 1,000, 10,000 and 100,000 orders
+    python tests/bench_load.py --sizes 1000,10000 --repeat 3
+
+Generated books go to ``bench-out/`` (git-ignored) and are reused when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench-out"
+
+MEASURE = r"""
+import json, re, resource, sys, time
+from beancount import loader
+timings = {}
+def log(line):
+    match = re.match(r"Operation: '([^']+)'\s+Time:\s+(\d+) ms", line.strip())
+    if match:
+        timings[match.group(1)] = int(match.group(2)) / 1000
+start = time.perf_counter()
+entries, errors, options = loader.load_file(sys.argv[1], log_timings=log)
+total = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"total": total, "plugin": timings.get("plugins.orders", 0.0),
+                  "parse": timings.get("parse", 0.0),
+                  "booking": timings.get("booking", 0.0),
+                  "entries": len(entries), "errors": len(errors), "peak_mb": peak}))
+"""
+
+EXPAND = r"""
+import re, sys
+from beancount import loader
+from plugins.book import DIRECTIVE_TYPES
+from plugins.book.postings import is_generated
+from plugins.book.render import format_entries
+source, target = sys.argv[1], sys.argv[2]
+entries, errors, options = loader.load_file(source)
+assert not errors, errors[:3]
+kept, skipping = [], False
+for line in open(source, encoding="utf-8").read().splitlines():
+    match = re.match(r'\d{4}-\d\d-\d\d custom "([a-z-]+)"', line)
+    if match:
+        skipping = match.group(1) in DIRECTIVE_TYPES
+    elif not line.startswith(" "):
+        skipping = False
+    if line.startswith('plugin "plugins.orders"') or "fava-extension" in line:
+        continue
+    if not skipping:
+        kept.append(line)
+with open(target, "w", encoding="utf-8") as out:
+    out.write("\n".join(kept) + "\n")
+    out.write(format_entries([e for e in entries if is_generated(e)]))
+"""
+
+
+def run(code: str, *args: str) -> str:
+    env = dict(os.environ, BEANCOUNT_DISABLE_LOAD_CACHE="1")
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"benchmark step failed:\n{result.stderr[-2000:]}")
+    return result.stdout
+
+
+def books(orders: int, seed: int) -> tuple[Path, Path]:
+    OUT.mkdir(exist_ok=True)
+    ledger = OUT / f"demo-{orders}-{seed}.beancount"
+    expanded = OUT / f"demo-{orders}-{seed}.expanded.beancount"
+    if not ledger.exists():
+        from plugins.demo import generate
+
+        with ledger.open("w", encoding="utf-8") as out:
+            for line in generate(orders, seed):
+                out.write(line + "\n")
+    if not expanded.exists():
+        run(EXPAND, str(ledger), str(expanded))
+    return ledger, expanded
+
+
+def measure(path: Path, repeat: int) -> dict[str, float]:
+    runs = [json.loads(run(MEASURE, str(path))) for _ in range(repeat)]
+    best = min(runs, key=lambda result: result["total"])
+    if best["errors"]:
+        raise SystemExit(f"{path} loads with {best['errors']} errors")
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes", default="1000,10000,100000", help="comma-separated numbers of orders"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="demo generator seed")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="loads per book; the fastest counts"
+    )
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    sys.path.insert(0, str(ROOT))
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+    header = (
+        f"{'orders':>8} {'entries':>9} {'directives s':>12} {'expanded s':>10} "
+        f"{'ratio':>6} {'plugin s':>9} {'plugin %':>8} {'peak MB':>8} "
+        f"{'expanded MB':>11}"
+    )
+    print(header)
+    totals = {}
+    for size in sizes:
+        ledger, expanded = books(size, args.seed)
+        ours = measure(ledger, args.repeat)
+        theirs = measure(expanded, args.repeat)
+        totals[size] = ours["total"]
+        print(
+            f"{size:>8} {ours['entries']:>9} {ours['total']:>12.2f} "
+            f"{theirs['total']:>10.2f} "
+            f"{ours['total'] / theirs['total']:>6.2f} {ours['plugin']:>9.2f} "
+            f"{100 * ours['plugin'] / ours['total']:>7.1f}% {ours['peak_mb']:>8.0f} "
+            f"{theirs['peak_mb']:>11.0f}",
+            flush=True,
+        )
+    for small, large in itertools.pairwise(sizes):
+        exponent = math.log(totals[large] / totals[small]) / math.log(large / small)
+        print(
+            f"growth {small} -> {large}: x{totals[large] / totals[small]:.2f} "
+            f"for x{large / small:.0f} orders (exponent {exponent:.2f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
