@@ -293,6 +293,7 @@ class Engine:
         self.book.today = self.today
         self.expiries: list[tuple[datetime.date, int, Parcel]] = []
         self.parcel_seq = 0
+        self.invoice_parcels: dict[str, Parcel] = {}
         self.broken_lines: dict[str, int] = {}  # credit order -> lines that did not parse
         self.account_owners: dict[str, str] = {}  # customer account component -> id
         # Credit lines, by credit order id, waiting for their credit order.
@@ -2047,7 +2048,9 @@ class Engine:
         if points <= 0:
             return
         invoice.points_earned = points
-        self.add_parcel(program, customer, d.date, points, invoice.id, d.meta)
+        self.invoice_parcels[invoice.id] = self.add_parcel(
+            program, customer, d.date, points, invoice.id, d.meta
+        )
         self.event(d.date, customer, program, "earned", points, None, invoice.id, d.meta)
         txn = TxnBuilder(
             d.meta,
@@ -2263,10 +2266,23 @@ class Engine:
         date = d.date  # points move when the credit order is made, whatever its credit-date
         short = ZERO
         if claw > 0:
-            short = max(ZERO, claw - wallet.balance)
-            claw -= short
-            wallet.take(claw)
-            invoice.points_clawed += claw + short
+            invoice.points_clawed += claw
+            # First what is left of the invoice's own parcel; then, for points of it
+            # that were redeemed (not those that expired), other points.
+            parcel = self.invoice_parcels.get(invoice.id)
+            own = min(claw, parcel.remaining) if parcel else ZERO
+            if own:
+                wallet.take_from(parcel, own)  # type: ignore[arg-type]
+                parcel.clawed += own  # type: ignore[union-attr]
+            redeemed = ZERO
+            if parcel is not None:
+                redeemed = parcel.points - parcel.remaining - parcel.expired - parcel.clawed
+            other = min(claw - own, redeemed, wallet.balance)
+            if other > 0:
+                wallet.take(other)
+                parcel.clawed += other  # type: ignore[union-attr]
+            short = claw - own - other
+            claw = own + other
         value = ZERO
         if back > 0:
             value = round_money(

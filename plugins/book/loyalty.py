@@ -56,6 +56,7 @@ class Parcel:
     meta: data.Meta
     remaining: Decimal = ZERO
     expired: Decimal = ZERO
+    clawed: Decimal = ZERO  # taken back by credit orders (from it or in its stead)
 
     def __post_init__(self) -> None:
         self.remaining = self.points
@@ -110,6 +111,11 @@ class Wallet:
             points -= used
         self.balance -= sum((used for _, used in taken), ZERO)
         return taken
+
+    def take_from(self, parcel: Parcel, points: Decimal) -> None:
+        """Use ``points`` of one parcel (the caller checks it holds them)."""
+        parcel.remaining -= points
+        self.balance -= points
 
     def next_expiry(self) -> tuple[datetime.date, Decimal] | None:
         """The soonest expiry date and the points expiring then."""
