@@ -310,7 +310,11 @@ def test_payment_id_equal_to_an_invoice_id(loaded):
       id: "INV-1"
     """
     assert loaded.messages == [
-        (7, f'Duplicate document id "INV-1": already used by invoice "INV-1" {UNIQUE}'),
+        (
+            7,
+            'Payment on "SO-1": id metadata: '
+            f'Duplicate document id "INV-1": already used by invoice "INV-1" {UNIQUE}',
+        ),
     ]
     assert len(loaded.transactions) == 1
     assert loaded.book.orders["SO-1"].outstanding == D("30.00")

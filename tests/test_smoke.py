@@ -1,4 +1,5 @@
-from tests.helpers import dedent, ledger
+from tests.helpers import dedent
+from tests.helpers import ledger
 
 
 @ledger()

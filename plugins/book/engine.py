@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import difflib
 import gc
 import heapq
 import re
@@ -98,6 +99,12 @@ PHASES: dict[str, int] = {
     "allocate": 16,
 }
 DIRECTIVE_TYPES = frozenset(PHASES)
+
+
+# Custom types of ours that the pass does not sort, and other tools' types that
+# look like ours.
+OTHER_TYPES = frozenset({"period-lock", "fava-option", "fava-extension", "budget"})
+KNOWN_TYPES = sorted([*PHASES, "credit-line", "period-lock"])
 
 
 class Invalid(Exception):
@@ -310,6 +317,8 @@ class Engine:
                     self.collect_credit_line(entry)
                 elif entry.type in DIRECTIVE_TYPES:
                     events.append((entry.date, PHASES[entry.type], index, entry))
+                elif entry.type not in OTHER_TYPES:
+                    self.misspelt(entry)
             elif isinstance(entry, data.Transaction):
                 if not is_generated(entry) and any(
                     posting.cost is not None and inventory(posting.account)
@@ -346,6 +355,16 @@ class Engine:
             key=lambda error: (error.source["filename"], error.source["lineno"])
         )
         return self.book
+
+    def misspelt(self, entry: data.Custom) -> None:
+        """Report a custom type that is almost one of ours: a typo drops a directive."""
+        close = difflib.get_close_matches(entry.type, KNOWN_TYPES, n=1, cutoff=0.8)
+        if close:
+            self.error(
+                entry,
+                f'Unknown directive "{entry.type}": did you mean "{close[0]}"? '
+                "It was not applied",
+            )
 
     def apply(self, entry: data.Custom) -> None:
         """Apply one directive, or report why it cannot apply."""
@@ -808,7 +827,10 @@ class Engine:
                 f"{what}: id must be a document id of letters, digits and - _ / ., "
                 f"got {directives.show(doc_id)}"
             )
-        self.new_document(doc_id, kind)
+        try:
+            self.new_document(doc_id, kind)
+        except Invalid as exc:
+            raise Invalid(f"{what}: id metadata: {exc}") from None
         return doc_id
 
     # -- payments ---------------------------------------------------------
