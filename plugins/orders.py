@@ -48,6 +48,7 @@ from beancount.core import data
 from plugins.book import OrdersError
 from plugins.book import load_book
 from plugins.book import parse_config
+from plugins.book import remember
 from plugins.book.engine import paused_gc
 from plugins.book.errors import source_of
 from plugins.book.locks import check_locks
@@ -93,10 +94,11 @@ def _orders(
             "no order postings were generated"
         )
         return entries, [OrdersError(_plugin_source(options_map), message, None)]
+    remember(book)
     result = data.sorted([*entries, *book.generated])
     errors = list(book.errors)
     try:
-        for lock, message in check_locks(result):
+        for lock, message in check_locks(result, book.locks):
             errors.append(OrdersError(source_of(lock), message, lock))
     except Exception as exc:  # the plugin never raises
         errors.append(

@@ -65,13 +65,32 @@ def plugin_config(options_map: dict[str, object]) -> str | None:
     return None
 
 
+# The book the plugin built last, with the first entry it generated: a ledger
+# loaded in this process hands its book over instead of building it again.
+_last: tuple[data.Directive, Book] | None = None
+
+
+def remember(book: Book) -> None:
+    """Keep the plugin's book for :func:`book_from_loaded` (the last one only)."""
+    global _last  # noqa: PLW0603
+    _last = (book.generated[0], book) if book.generated else None
+
+
 def book_from_loaded(
     entries: Iterable[data.Directive], options_map: dict[str, object]
 ) -> Book:
     """The book of a ledger already loaded with the plugin.
 
-    The generated entries are set aside and the engine runs again over the
-    ledger's own entries, with the plugin's configuration.
+    The plugin's own book when these entries came from its last run (the very
+    same generated entry objects); otherwise the generated entries are set
+    aside and the engine runs again over the ledger's own entries, with the
+    plugin's configuration.
     """
+    entries = list(entries)
+    if _last is not None:
+        marker, book = _last
+        first = next((entry for entry in entries if is_generated(entry)), None)
+        if first is marker:
+            return book
     own = [entry for entry in entries if not is_generated(entry)]
     return load_book(own, plugin_config(options_map), options_map=options_map)

@@ -8,11 +8,11 @@ and what was wrong.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import re
 from decimal import Decimal
 from typing import Any
+from typing import NamedTuple
 
 from beancount.core import account as account_lib
 from beancount.core import data
@@ -68,8 +68,7 @@ def usage(dtype: str) -> str:
     return " ".join([f'"{dtype}"', *(name for name, _ in USAGES[dtype])])
 
 
-@dataclasses.dataclass(frozen=True)
-class Directive:
+class Directive(NamedTuple):
     """A checked order directive: its entry and its named arguments."""
 
     entry: data.Custom
@@ -180,37 +179,62 @@ _FIXED = {
 _PREFIX = {dtype: f"Invalid {usage(dtype)}" for dtype in USAGES}
 
 
+_FAIL = object()
+_ACCOUNT = account_lib.TYPE
+
+
+def _fast(kind: str, value: Any, dtype: Any) -> Any:
+    """The common case of :func:`_check`: the converted value, or ``_FAIL``."""
+    if kind == "qty":
+        return value if dtype is Decimal and value > 0 else _FAIL
+    if kind == "amount":
+        return value if value.__class__ is Amount and value.number is not None else _FAIL
+    if dtype is not str:
+        if kind == "method" and dtype == _ACCOUNT:
+            return ("account", value)
+        return _FAIL
+    if kind == "doc":
+        return value if ID_RE.match(value) else _FAIL
+    if kind == "item":
+        return value if len(value) <= 24 and ITEM_RE.match(value) else _FAIL
+    if not value.strip():
+        return _FAIL
+    return ("method", value) if kind == "method" else value
+
+
 def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
     """Check a custom entry against its usage; return the directive or a problem."""
     fixed, takes_pairs = _FIXED[entry.type]
     values = entry.values or []
-    prefix = _PREFIX[entry.type]
-    if len(values) < len(fixed) or (not takes_pairs and len(values) > len(fixed)):
-        count = len(values)
+    count = len(values)
+    if count < len(fixed) or (not takes_pairs and count > len(fixed)):
         return None, (
-            f"{prefix}: expected {len(fixed)} value{'s' if len(fixed) != 1 else ''}, "
-            f"got {count}"
+            f"{_PREFIX[entry.type]}: expected {len(fixed)} "
+            f"value{'s' if len(fixed) != 1 else ''}, got {count}"
         )
     args: dict[str, Any] = {}
     for (name, kind), value_type in zip(fixed, values, strict=False):
-        value, problem = _check(name, kind, value_type.value, value_type.dtype)
-        if problem:
-            return None, f"{prefix}: {problem}"
+        value = _fast(kind, value_type.value, value_type.dtype)
+        if value is _FAIL:
+            value, problem = _check(name, kind, value_type.value, value_type.dtype)
+            if problem:
+                return None, f"{_PREFIX[entry.type]}: {problem}"
         args[name] = value
+    if count == len(fixed):
+        return Directive(entry, args), None
     rest = values[len(fixed) :]
     pairs: list[tuple[str, Decimal]] = []
-    if rest:
-        if len(rest) % 2:
-            return None, f"{prefix}: (ITEM QTY) values must come in pairs, got {len(rest)}"
-        for position in range(0, len(rest), 2):
-            item, problem = _check(
-                "ITEM", "item", rest[position].value, rest[position].dtype
+    if len(rest) % 2:
+        return None, (
+            f"{_PREFIX[entry.type]}: (ITEM QTY) values must come in pairs, got {len(rest)}"
+        )
+    for position in range(0, len(rest), 2):
+        item, problem = _check("ITEM", "item", rest[position].value, rest[position].dtype)
+        if problem is None:
+            qty, problem = _check(
+                "QTY", "qty", rest[position + 1].value, rest[position + 1].dtype
             )
-            if problem is None:
-                qty, problem = _check(
-                    "QTY", "qty", rest[position + 1].value, rest[position + 1].dtype
-                )
-            if problem:
-                return None, f"{prefix}: {problem}"
-            pairs.append((item, qty))
+        if problem:
+            return None, f"{_PREFIX[entry.type]}: {problem}"
+        pairs.append((item, qty))
     return Directive(entry, args, tuple(pairs)), None

@@ -147,10 +147,9 @@ def lock_text(through: datetime.date, month_digests: dict[str, str]) -> str:
 
 
 def check_locks(
-    entries: list[data.Directive],
+    entries: list[data.Directive], locks: list[data.Custom]
 ) -> list[tuple[data.Custom, str]]:
-    """Every locked month whose entries changed: (the lock, message)."""
-    locks = [entry for entry in entries if is_lock(entry)]
+    """Every month locked by ``locks`` whose entries changed: (the lock, message)."""
     if not locks:
         return []
     problems = []

@@ -118,15 +118,14 @@ class Wallet:
         self.balance -= points
 
     def next_expiry(self) -> tuple[datetime.date, Decimal] | None:
-        """The soonest expiry date and the points expiring then."""
-        heap = self._heap
-        while heap and heap[0][2].remaining <= 0:
-            heapq.heappop(heap)
-        if not heap or heap[0][0] is NEVER:
-            return None
-        date = heap[0][0]
-        points = sum(
-            (p.remaining for p in self.parcels if p.expires == date and p.remaining > 0),
-            ZERO,
-        )
-        return date, points
+        """The soonest expiry date and the points expiring then (reads only)."""
+        soonest: datetime.date | None = None
+        points = ZERO
+        for parcel in self.parcels:
+            if parcel.remaining <= 0 or parcel.expires is None:
+                continue
+            if soonest is None or parcel.expires < soonest:
+                soonest, points = parcel.expires, parcel.remaining
+            elif parcel.expires == soonest:
+                points += parcel.remaining
+        return (soonest, points) if soonest is not None else None

@@ -51,6 +51,22 @@ class OrderRow:
 
 def order_row(book: Book, order: Order) -> OrderRow:
     customer = book.customers[order.customer]
+    statuses = (
+        order.committed_status,
+        order.invoiced_status,
+        order.dispatched_status,
+        order.paid_status,
+    )
+    cancelled = order.cancelled
+    outstanding = order.outstanding
+    if cancelled:
+        is_open = outstanding != 0
+    else:
+        is_open = (
+            statuses[1] is not Status.FULL
+            or statuses[2] is not Status.FULL
+            or outstanding != 0
+        )
     return OrderRow(
         order.id,
         order.date,
@@ -61,14 +77,11 @@ def order_row(book: Book, order: Order) -> OrderRow:
         order.invoiced,
         order.paid,
         order.credited,
-        order.outstanding,
+        outstanding,
         order.cost,
-        order.committed_status,
-        order.invoiced_status,
-        order.dispatched_status,
-        order.paid_status,
-        order.is_open,
-        order.cancelled,
+        *statuses,
+        is_open,
+        cancelled,
         order.po,
         tuple(order.invoices),
         order.meta.get("filename", ""),
