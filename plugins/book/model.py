@@ -38,6 +38,15 @@ def axis(done: Decimal, total: Decimal) -> Status:
     return Status.PARTIAL
 
 
+def still_open(
+    cancelled: bool, invoiced: Status, dispatched: Status, outstanding: Decimal
+) -> bool:
+    """Whether an order has something left to invoice, dispatch or collect."""
+    if cancelled:
+        return outstanding != 0
+    return invoiced is not Status.FULL or dispatched is not Status.FULL or outstanding != 0
+
+
 @dataclasses.dataclass
 class Customer:
     """A customer (``custom "customer" ID NAME``)."""
@@ -560,10 +569,6 @@ class Order:
     @property
     def is_open(self) -> bool:
         """Something still to invoice, dispatch or collect."""
-        if self.cancelled:
-            return self.outstanding != 0
-        return (
-            self.invoiced_status is not Status.FULL
-            or self.dispatched_status is not Status.FULL
-            or self.outstanding != 0
+        return still_open(
+            self.cancelled, self.invoiced_status, self.dispatched_status, self.outstanding
         )

@@ -9,6 +9,7 @@ from decimal import Decimal
 from plugins.book import Book
 from plugins.book.model import Order
 from plugins.book.model import Status
+from plugins.book.model import still_open
 
 STATUS_FILTERS = ("open", "closed", "cancelled")
 AXES = ("committed", "invoiced", "dispatched", "paid")
@@ -59,14 +60,7 @@ def order_row(book: Book, order: Order) -> OrderRow:
     )
     cancelled = order.cancelled
     outstanding = order.outstanding
-    if cancelled:
-        is_open = outstanding != 0
-    else:
-        is_open = (
-            statuses[1] is not Status.FULL
-            or statuses[2] is not Status.FULL
-            or outstanding != 0
-        )
+    is_open = still_open(cancelled, statuses[1], statuses[2], outstanding)
     return OrderRow(
         order.id,
         order.date,
