@@ -9,6 +9,7 @@ each ledger Fava loaded, the way Fava itself adds a declared extension.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,7 +98,10 @@ def serve(
         server.stop()
     except OSError as error:
         server.stop()
+        if error.errno == errno.EADDRINUSE or "in use" in str(error):
+            reason = "the port is in use; choose another with --port"
+        else:
+            reason = str(error)
         raise click.ClickException(
-            f"Cannot start Fava on {shown}:{port}: {error.strerror or error}"
-            " (is the port in use? choose another with --port)"
+            f"Cannot start Fava on {shown}:{port}: {reason}"
         ) from error

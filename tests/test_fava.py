@@ -1,0 +1,564 @@
+"""The Fava report pages on a real Fava (its Flask app) and a real ledger.
+
+The ledger is tests/data/fava/shop.beancount; the figures below are worked out
+by hand in its comments. Pages are read as HTML tables: each row's cells as
+whitespace-collapsed text, found by the row's data-* attributes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+from urllib.parse import urlparse
+
+import pytest
+from fava.application import create_app
+from markupsafe import Markup
+
+from plugins.fava_ext import base
+from plugins.fava_ext import charts
+from plugins.fava_ext import serve
+
+SHOP = Path(__file__).parent / "data" / "fava" / "shop.beancount"
+PAGES = {
+    "Orders": "Orders",
+    "Receivables": "Aged receivables",
+    "Loyalty": "Loyalty",
+    "Margin": "Gross margin",
+    "Stock": "Stock",
+    "Credits": "Credits and returns",
+}
+SCRIPT = "<script>alert(1)</script>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+class Page(HTMLParser):
+    """Table rows (attributes and cell texts) and links of an HTML page."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.rows: list[tuple[dict[str, str], list[str]]] = []
+        self.links: list[dict[str, str]] = []
+        self._cell: list[str] | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {key: value or "" for key, value in attrs}
+        if tag == "tr":
+            self.rows.append((values, []))
+        elif tag in ("td", "th") and self.rows:
+            self._cell = []
+        elif tag == "a":
+            self.links.append(values)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1][1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def row(self, **wanted: str) -> list[str]:
+        """The cells of the one row whose data-* attributes are ``wanted``."""
+        found = [
+            cells
+            for attrs, cells in self.rows
+            if all(attrs.get(f"data-{key}") == value for key, value in wanted.items())
+        ]
+        assert len(found) == 1, (wanted, found)
+        return found[0]
+
+    def keys(self, name: str) -> list[str]:
+        return [attrs[f"data-{name}"] for attrs, _ in self.rows if f"data-{name}" in attrs]
+
+
+@pytest.fixture(scope="module")
+def app() -> Any:
+    return create_app([str(SHOP.resolve())], load=True)
+
+
+@pytest.fixture(scope="module")
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+def get(client: Any, report: str, /, **args: str) -> str:
+    response = client.get(f"/shop/extension/{report}/", query_string=args)
+    assert response.status_code == 200, response.data[-2000:]
+    return str(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_loads_and_escapes_the_script_customer(client: Any, page: str) -> None:
+    text = get(client, page)
+    assert f"<h2>{PAGES[page]}</h2>" in text
+    assert ESCAPED in text
+    assert SCRIPT not in text
+    assert "alert(1)</script>" not in text
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_links_documents_to_the_journal_and_source(
+    client: Any, page: str
+) -> None:
+    html = Page(get(client, page))
+    docs = [link for link in html.links if link.get("class") == "orders-doc"]
+    sources = [link for link in html.links if link.get("class") == "orders-source"]
+    assert docs or page == "Loyalty"  # the loyalty page shows no documents
+    for link in docs:
+        url = urlparse(link["href"])
+        assert url.path == "/shop/journal/"
+        assert parse_qs(url.query) == {"filter": [f"^{link['data-doc']}"]}
+    assert len(sources) >= len(docs)
+    for link in sources:
+        url = urlparse(link["href"])
+        query = parse_qs(url.query)
+        assert url.path == "/shop/editor/"
+        assert query["file_path"] == [str(SHOP.resolve())]
+        assert int(query["line"][0]) > 0
+
+
+def test_order_links_point_at_its_journal_and_line(client: Any) -> None:
+    text = get(client, "Orders")
+    assert 'href="/shop/journal/?filter=%5ESO-2"' in text
+    line = SHOP.read_text().splitlines().index('2024-02-01 custom "order" "SO-2" "xss"') + 1
+    assert f"line={line}" in text
+    # The journal filtered by the order's link shows its transactions.
+    response = client.get("/shop/api/journal", query_string={"filter": "^SO-2"})
+    narrations = [entry["narration"] for entry in response.get_json()["data"]]
+    assert narrations == [
+        "Invoice INV-2 for order SO-2",
+        "PKLP points earned on invoice INV-2",
+        "Dispatch for order SO-2",
+        "Payment for invoice INV-2 (order SO-2) by Assets:Bank:Current",
+        "Credit order CO-1 against invoice INV-2",
+        "Loyalty on credit order CO-1: 24 PKLP clawed back",
+    ]
+
+
+def test_orders_figures_of_a_known_order(client: Any) -> None:
+    html = Page(get(client, "Orders"))
+    # SO-2: 20 WIDGET at 10.00 (net 200.00, gross 240.00), 100.00 paid, a credit
+    # order of 24.00 gross, 2 of 20 units back at 4.00: cost 80.00 - 8.00.
+    assert html.row(order="SO-2") == [
+        "SO-2 ✎", "2024-02-01", SCRIPT, "", "INV-2 ✎", "open",
+        "none", "full", "full", "partial",
+        "200.00", "240.00", "100.00", "24.00", "116.00", "72.00",
+    ]  # fmt: skip
+    # Open orders first, then by date.
+    assert html.keys("order") == ["SO-2", "SO-3", "SO-5", "SO-7", "SO-1", "SO-4", "SO-6"]
+
+
+def test_orders_filter_by_customer_and_status(client: Any) -> None:
+    assert Page(get(client, "Orders", customer="acme")).keys("order") == [
+        "SO-3",
+        "SO-5",
+        "SO-1",
+    ]
+    assert Page(get(client, "Orders", status="closed")).keys("order") == ["SO-1", "SO-4"]
+    assert Page(get(client, "Orders", status="invoiced:partial")).keys("order") == ["SO-3"]
+    html = Page(get(client, "Orders", customer="xss", status="cancelled"))
+    assert html.keys("order") == ["SO-6"]
+
+
+def test_orders_pages(client: Any) -> None:
+    text = get(client, "Orders", per_page="3", status="")
+    assert Page(text).keys("order") == ["SO-2", "SO-3", "SO-5"]
+    assert "rows 1&ndash;3 of 7 (page 1 of 3)" in text
+    assert 'href="/shop/extension/Orders/?per_page=3&amp;status=&amp;page=2"' in text
+    assert Page(get(client, "Orders", per_page="3", page="3")).keys("order") == ["SO-6"]
+    # Past the end: the last page.
+    assert Page(get(client, "Orders", per_page="3", page="99")).keys("order") == ["SO-6"]
+    # Each table has its own page.
+    text = get(client, "Receivables", per_page="1", invoices_page="2")
+    assert Page(text).keys("customer")[0] == "acme"
+    assert Page(text).keys("document") == ["INV-2", "PAY-9"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"page": "two"}, "Invalid page number (page) &#39;two&#39;"),
+        ({"page": "0"}, "Invalid page number (page) &#39;0&#39;"),
+        ({"per_page": "-5"}, "Invalid rows per page &#39;-5&#39;: expected a whole number"),
+    ],
+)
+def test_bad_page_options_show_a_message(
+    client: Any, args: dict[str, str], message: str
+) -> None:
+    for page in PAGES:
+        if page == "Credits" and "page" in args:
+            continue  # its tables are paged by credits_page, memos_page ...
+        text = get(client, page, **args)
+        assert message in text, page
+
+
+def test_bad_time_filter_shows_a_message(client: Any) -> None:
+    for page in PAGES:
+        text = get(client, page, time="someday")
+        if page == "Stock":
+            assert 'class="orders-error"' not in text  # stock has no period
+        else:
+            assert "Invalid time filter &#39;someday&#39;" in text, page
+
+
+def test_orders_time_filter(client: Any) -> None:
+    text = get(client, "Orders", time="2024-03")
+    assert Page(text).keys("order") == ["SO-3"]
+    assert "2024-03-01 to 2024-03-31" in text
+
+
+def test_orders_bad_options_show_a_message(client: Any) -> None:
+    text = get(client, "Orders", status="half")
+    assert "Invalid status filter &#39;half&#39;" in text
+    text = get(client, "Orders", customer=SCRIPT)
+    assert "Unknown customer" in text
+    assert SCRIPT not in text
+
+
+def test_receivables_today(client: Any) -> None:
+    html = Page(get(client, "Receivables"))
+    # Today (long after mid-2024) everything open is over 90 days old. Acme:
+    # INV-3 60.00 less the 10.00 redemption and the 5.00 memo, and PAY-9 20.00
+    # on account, unallocated.
+    assert html.row(customer="acme", currency="GBP") == [
+        "Acme Ltd", "GBP", "0.00", "0.00", "0.00", "0.00", "45.00",
+        "45.00", "-20.00", "25.00", "500.00", "",
+    ]  # fmt: skip
+    assert html.row(customer="xss", currency="GBP") == [
+        SCRIPT, "GBP", "0.00", "0.00", "0.00", "0.00", "116.00",
+        "116.00", "0.00", "116.00", "100.00", "over limit",
+    ]  # fmt: skip
+    assert html.row(total="GBP") == [
+        "Total", "GBP", "0.00", "0.00", "0.00", "0.00", "161.00",
+        "161.00", "-20.00", "141.00", "", "",
+    ]  # fmt: skip
+    today = datetime.date.today()
+    assert html.row(document="PAY-9")[1:] == [
+        "payment", "PAY-9 ✎", "", "2024-06-15",
+        str((today - datetime.date(2024, 6, 15)).days), "90+", "-20.00", "GBP",
+    ]  # fmt: skip
+
+
+def test_receivables_as_of_differs_from_today(client: Any) -> None:
+    text = get(client, "Receivables", as_of="2024-02-15")
+    html = Page(text)
+    assert 'value="2024-02-15"' in text
+    # On 2024-02-15 only INV-2 is open, 14 days old, and nothing is allocated yet.
+    assert html.keys("customer") == ["xss"]
+    assert html.row(customer="xss", currency="GBP") == [
+        SCRIPT, "GBP", "0.00", "240.00", "0.00", "0.00", "0.00",
+        "240.00", "0.00", "240.00", "100.00", "over limit",
+    ]  # fmt: skip
+    assert html.row(document="INV-2")[4:7] == ["14", "1-30", "240.00"]
+    # On 2024-03-31: INV-3 less the redemption (the memo comes on 2024-04-01),
+    # INV-2 less the payment and the credit order.
+    html = Page(get(client, "Receivables", as_of="2024-03-31"))
+    assert html.row(customer="acme", currency="GBP")[2:10] == [
+        "0.00", "50.00", "0.00", "0.00", "0.00", "50.00", "0.00", "50.00",
+    ]  # fmt: skip
+    assert html.row(customer="xss", currency="GBP")[2:10] == [
+        "0.00", "0.00", "116.00", "0.00", "0.00", "116.00", "0.00", "116.00",
+    ]  # fmt: skip
+    # By due date (Acme's terms are 30 days) INV-3 is not due yet.
+    html = Page(get(client, "Receivables", as_of="2024-03-31", basis="due"))
+    assert html.row(customer="acme", currency="GBP")[2:4] == ["50.00", "0.00"]
+
+
+def test_receivables_as_of_follows_the_time_filter(client: Any) -> None:
+    text = get(client, "Receivables", time="2024-02")
+    assert 'value="2024-02-29"' in text
+    assert Page(text).row(document="INV-2")[4] == "28"
+
+
+def test_receivables_buckets_and_chart(client: Any) -> None:
+    text = get(client, "Receivables", as_of="2024-02-15", buckets="0,7,30")
+    html = Page(text)
+    assert html.row(customer="xss", currency="GBP")[2:6] == [
+        "0.00",
+        "0.00",
+        "240.00",
+        "0.00",
+    ]
+    assert "<svg" in text
+    assert "<title>Open invoices (GBP), 8-30: 240.00</title>" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"as_of": "2024-13-45"}, "Invalid as-of date &#39;2024-13-45&#39;"),
+        ({"as_of": SCRIPT}, "Invalid as-of date"),
+        ({"buckets": "a,b"}, "Invalid buckets &#39;a,b&#39;"),
+        ({"buckets": "30,0"}, "Invalid buckets [30, 0]"),
+        ({"basis": "posting"}, "Invalid ageing basis &#39;posting&#39;"),
+    ],
+)
+def test_receivables_bad_options_show_a_message(
+    client: Any, args: dict[str, str], message: str
+) -> None:
+    text = get(client, "Receivables", **args)
+    assert message in text
+    assert 'class="orders-error"' in text
+    assert SCRIPT not in text
+
+
+def test_loyalty_figures(client: Any) -> None:
+    html = Page(get(client, "Loyalty"))
+    # Acme earned 192 (INV-1) and 50 (INV-3: 60.00 less the 10.00 redeemed),
+    # redeemed 100 and lost the other 92 of INV-1's parcel on 2024-05-14.
+    assert html.row(customer="acme", program="PKLP") == [
+        "Acme Ltd", "PKLP", "50", "2024-07-10", "50",
+    ]  # fmt: skip
+    assert html.row(customer="bob", program="PKLP") == [
+        "Bob Jones", "PKLP", "133", "2024-08-03", "108",
+    ]  # fmt: skip
+    assert html.row(customer="xss", program="PKLP") == [SCRIPT, "PKLP", "0", "", ""]
+    assert html.row(program="PKLP", month="2024-03") == [
+        "2024-03", "PKLP", "50", "100", "0", "0", "24", "0", "-74",
+    ]  # fmt: skip
+    assert html.row(program="PKLP", month="2024-05")[4:6] == ["308", "25"]
+    # 50 + 133 points at 0.10 GBP.
+    assert html.rows[1][1] == [
+        "PKLP ✎", "Shop Points", "183", "18.30 GBP", "2", "Liabilities:Loyalty:PKLP",
+    ]  # fmt: skip
+
+
+def test_loyalty_time_filter(client: Any) -> None:
+    text = get(client, "Loyalty", time="2024-05")
+    html = Page(text)
+    assert html.keys("month") == ["2024-05"]
+    assert "<svg" in text
+
+
+def test_margin_by_order(client: Any) -> None:
+    text = get(client, "Margin")
+    html = Page(text)
+    assert html.row(key="SO-2", currency="GBP") == [
+        f"SO-2 ✎ {SCRIPT}", "GBP", "200.00", "20.00", "180.00", "72.00", "108.00", "60.0%",
+    ]  # fmt: skip
+    assert html.row(total="GBP") == [
+        "Total", "GBP", "500.00", "30.00", "470.00", "207.00", "263.00", "56.0%",
+    ]  # fmt: skip
+    # Memos and loyalty discounts apart.
+    assert html.row(apart="SO-3") == ["SO-3 ✎ Acme Ltd", "GBP", "5.00", "10.00"]
+    # Credits and returns with the original line: CO-1 goes back to SO-2 line 1.
+    assert html.row(document="CO-1") == [
+        "2024-03-05", "credit order", "CO-1 ✎", SCRIPT, "WIDGET", "2", "return (costed)",
+        "20.00", "8.00", "invoice INV-2 ✎, order SO-2 ✎, line 1 ✎",
+    ]  # fmt: skip
+    assert html.row(document="RET-1")[1] == "return"
+    assert html.row(document="CR-1")[7] == "10.00"
+    assert "<title>margin, 2024-03: 18.00</title>" in text
+
+
+def test_margin_by_item_and_customer(client: Any) -> None:
+    html = Page(get(client, "Margin", group="item"))
+    # WIDGET: revenue 100 + 200 + 50, 20.00 credited; cost 40 + 80 + 20 less 8.
+    assert html.row(key="WIDGET", currency="GBP") == [
+        "WIDGET", "GBP", "350.00", "20.00", "330.00", "132.00", "198.00", "60.0%",
+    ]  # fmt: skip
+    html = Page(get(client, "Margin", group="customer"))
+    assert html.row(key="acme", currency="GBP") == [
+        "Acme Ltd acme", "GBP", "210.00", "0.00", "210.00", "90.00", "120.00", "57.1%",
+    ]  # fmt: skip
+    html = Page(get(client, "Margin", group="month", time="2024-03"))
+    assert html.keys("key") == ["2024-03"]
+    assert html.keys("apart") == ["2024-03"]
+    assert html.row(total="GBP")[2:8] == [
+        "50.00", "20.00", "30.00", "12.00", "18.00", "60.0%",
+    ]  # fmt: skip
+
+
+def test_margin_bad_group_shows_a_message(client: Any) -> None:
+    text = get(client, "Margin", group="weekday")
+    assert "Invalid margin grouping &#39;weekday&#39;" in text
+    assert 'class="orders-error"' in text
+
+
+def test_stock_figures(client: Any) -> None:
+    html = Page(get(client, "Stock"))
+    # WIDGET at Main: 100 + 50 in, 10 to the shop, 10 + 20 + 5 out, 2 back.
+    assert html.row(item="WIDGET", location="Main", batch="") == [
+        "WIDGET", "Main", "Assets:Inventory:Main", "107", "10", "97", "478.00", "GBP",
+    ]  # fmt: skip
+    assert html.row(item="WIDGET", location="Main", batch="W1")[3:7] == [
+        "57", "0", "57", "228.00",
+    ]  # fmt: skip
+    assert html.row(item="WIDGET", location="Shop", batch="")[3:7] == [
+        "10", "0", "10", "40.00",
+    ]  # fmt: skip
+    assert html.row(order="SO-7", item="BOLT") == [
+        "2024-06-02", "SO-7 ✎", SCRIPT, "BOLT", "4", "Main", "✎",
+    ]  # fmt: skip
+
+
+def test_credits_figures(client: Any) -> None:
+    text = get(client, "Credits")
+    html = Page(text)
+    assert html.row(**{"credit-order": "CO-1"}) == [
+        "CO-1 ✎", "2024-03-05", "2024-03-05", SCRIPT, "INV-2 ✎", "SO-2 ✎", "too many",
+        "WIDGET ✎", "return", "2", "10.00", "20.00", "4.00", "costed", "8.00",
+    ]  # fmt: skip
+    assert html.row(**{"credit-order": "CO-2"})[13] == "open"
+    assert re.findall(r'data-condition="(\w+)"', text) == ["resaleable", "damaged"]
+    assert html.row(**{"return": "RET-1"})[:6] == [
+        "RET-1 ✎", "2024-04-20", "SO-4 ✎", "Bob Jones", "GADGET", "1",
+    ]  # fmt: skip
+    assert html.row(memo="MEMO-1")[4:6] == ["goodwill", "5.00"]
+    assert html.row(credit="CR-1")[5] == "10.00"
+    assert html.row(customer="bob") == ["Bob Jones", "GBP", "10.00", "7.00", "3.00"]
+
+
+def test_credits_time_filter(client: Any) -> None:
+    html = Page(get(client, "Credits", time="2024-05"))
+    assert html.keys("credit-order") == ["CO-2", "CO-3"]
+    assert html.keys("memo") == []
+
+
+def test_pages_fetch_nothing_from_the_network(client: Any) -> None:
+    for page in PAGES:
+        text = get(client, page, partial="true")
+        start = text.index('<div class="orders-page"')
+        content = text[start : text.index("</div>", start)]
+        urls = re.findall(r"https?://[^\"' ]+", content)
+        assert set(urls) <= {"http://www.w3.org/2000/svg"}, (page, urls)
+
+
+def test_book_is_built_once_per_load(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls = []
+    real = base.book_from_loaded
+
+    def counting(*args: Any) -> Any:
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(base, "book_from_loaded", counting)
+    ledger_file = tmp_path / "shop.beancount"
+    ledger_file.write_text(SHOP.read_text())
+    fava_app = create_app([str(ledger_file)], load=True)
+    assert len(calls) == 1  # six pages' after_load_file, one book
+    client = fava_app.test_client()
+    for page in PAGES:
+        client.get(f"/shop/extension/{page}/")
+    assert len(calls) == 1
+    # A changed ledger is loaded again, and so is its book.
+    ledger = fava_app.config["LEDGERS"].ledgers[0]
+    ledger_file.write_text(SHOP.read_text() + '\n2024-06-30 custom "order" "SO-8" "bob"\n')
+    ledger.load_file()
+    assert len(calls) == 2
+    assert "SO-8" in get(client, "Orders")
+
+
+def test_serve_app_adds_the_pages_to_a_ledger_without_them(tmp_path: Path) -> None:
+    ledger_file = tmp_path / "plain.beancount"
+    ledger_file.write_text(
+        SHOP.read_text().replace('custom "fava-extension" "plugins.fava_ext"', "")
+    )
+    plain = create_app([str(ledger_file)], load=True)
+    assert plain.test_client().get("/shop/extension/Orders/").status_code == 404
+    fava_app = serve.create_app(ledger_file)
+    client = fava_app.test_client()
+    for page in PAGES:
+        response = client.get(f"/shop/extension/{page}/")
+        assert response.status_code == 200, page
+    # A ledger that declares the pages gets each page once.
+    declared = serve.create_app(SHOP)
+    ledger = declared.config["LEDGERS"].ledgers[0]
+    names = [details.name for details in ledger.extensions.extension_details]
+    assert sorted(names) == sorted(PAGES)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _serve(port: int) -> subprocess.Popen[str]:
+    code = (
+        "import sys, click\n"
+        "from plugins.fava_ext.serve import serve\n"
+        "try:\n"
+        "    serve(sys.argv[1], port=int(sys.argv[2]))\n"
+        "except click.ClickException as error:\n"
+        "    error.show()\n"
+        "    sys.exit(error.exit_code)\n"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code, str(SHOP), str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_serve_runs_fava_on_the_loopback_address() -> None:
+    port = _free_port()
+    process = _serve(port)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()[0]
+            try:
+                url = f"http://127.0.0.1:{port}/shop/extension/Orders/"
+                with urllib.request.urlopen(url, timeout=10) as reply:
+                    assert reply.status == 200
+                    assert 'data-order="SO-2"' in reply.read().decode()
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=15)[0]
+    assert f"Starting Fava on http://127.0.0.1:{port}/shop/extension/Orders/" in output
+
+
+def test_serve_reports_a_port_in_use() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        process = _serve(busy.getsockname()[1])
+        output = process.communicate(timeout=60)[0]
+    assert process.returncode == 1
+    assert "Error: Cannot start Fava on 127.0.0.1:" in output
+    assert "the port is in use; choose another with --port" in output
+    assert "Traceback" not in output
+
+
+def test_serve_reports_a_missing_ledger(tmp_path: Path) -> None:
+    with pytest.raises(serve.click.ClickException, match="No such ledger file"):
+        serve.create_app(tmp_path / "missing.beancount")
+
+
+def test_charts_escape_their_text() -> None:
+    from decimal import Decimal
+
+    chart = charts.bar_chart(
+        [SCRIPT, "b"], [charts.Series(SCRIPT, (Decimal(1), Decimal(-2)))], SCRIPT
+    )
+    assert isinstance(chart, Markup)
+    assert SCRIPT not in chart
+    # The title, the legend, the category label and three times in the tooltips.
+    assert chart.count(ESCAPED) == 6
+    line = charts.line_chart(["2024-01"], [charts.Series("m", (Decimal("2.50"),))], "t")
+    assert "<title>m, 2024-01: 2.50</title>" in line
+    empty = charts.bar_chart([], [], SCRIPT)
+    assert ESCAPED in empty
+    assert SCRIPT not in empty
