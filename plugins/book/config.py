@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import datetime
+import functools
 import re
 import string
 from decimal import Decimal
@@ -44,6 +45,7 @@ ACCOUNT_KEYS: dict[str, tuple[str, frozenset[str]]] = {
 COMPONENT_RE = re.compile(r"[^A-Za-z0-9-]")
 
 
+@functools.lru_cache(maxsize=4096)
 def account_component(name: str) -> str:
     """Turn an id (customer, method, location, supplier) into an account component.
 
@@ -76,7 +78,8 @@ class Config:
 
     def account(self, key: str, **fields: str) -> str:
         """The account for ``key``, its placeholders filled in."""
-        return self.accounts[key].format(**fields)
+        template = self.accounts[key]
+        return template.format(**fields) if "{" in template else template
 
     @property
     def quantum(self) -> Decimal:

@@ -269,6 +269,8 @@ class Engine:
         self.items: dict[str, data.Meta] = {}  # commodity -> its metadata
         self.opened: set[str] = set()
         self.default_booking = default_booking
+        self._quantum = config.quantum
+        self._receivables: dict[str, str] = {}
         self.booking: dict[str, data.Booking] = {}  # account -> its booking method
         self.average: set[str] = set()  # accounts valued at moving average cost
         template = re.escape(config.accounts["inventory"])
@@ -444,10 +446,15 @@ class Engine:
         return order
 
     def receivable(self, customer: Customer) -> str:
-        return self.config.account("receivable", customer=customer.account)
+        account = self._receivables.get(customer.id)
+        if account is None:
+            account = self._receivables[customer.id] = self.config.account(
+                "receivable", customer=customer.account
+            )
+        return account
 
     def quantum(self) -> Decimal:
-        return self.config.quantum
+        return self._quantum
 
     # -- master data ------------------------------------------------------
 
