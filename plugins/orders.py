@@ -95,7 +95,9 @@ def _orders(
         )
         return entries, [OrdersError(_plugin_source(options_map), message, None)]
     remember(book)
-    result = data.sorted([*entries, *book.generated])
+    # Beancount's loader sorts the entries after every plugin ("don't trust the
+    # plugins"), so sorting them here would be done twice.
+    result = [*entries, *book.generated]
     errors = list(book.errors)
     try:
         for lock, message in check_locks(result, book.locks):

@@ -41,7 +41,9 @@ class Loaded:
 
     def expand(self, *, opens: bool = False) -> str:
         """The generated transactions (and opens if asked) as text."""
-        chosen = self.generated if opens else self.transactions
+        chosen = self.book.expanded()
+        if not opens:
+            chosen = [entry for entry in chosen if isinstance(entry, data.Transaction)]
         return format_entries(chosen)
 
     @property

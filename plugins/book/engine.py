@@ -151,6 +151,13 @@ class Book:
         """The generated entries: the opens first, then the transactions."""
         return [*self.opens, *self.transactions]
 
+    def expanded(self) -> list[data.Directive]:
+        """The generated entries in the order to print them: by date and, within a
+        day, opens first and then transactions in the order the engine made them
+        (a same-day receipt before the dispatch that draws on it, whatever their
+        lines), so that the text books exactly as the plugin did."""
+        return sorted(self.generated, key=_print_key)
+
     @property
     def uncosted(self) -> list[tuple[Dispatch, DispatchLine]]:
         """Dispatch lines that no stock covered, in date order."""
@@ -256,6 +263,12 @@ class Book:
     def transactions_for(self, document: str) -> list[data.Transaction]:
         """The generated transactions linked to a document (order, invoice ...)."""
         return [txn for txn in self.transactions if document in txn.links]
+
+
+def _print_key(entry: data.Directive) -> tuple[datetime.date, int, int]:
+    if isinstance(entry, data.Open):  # as Beancount sorts them: by their line
+        return (entry.date, -2, entry.meta.get("lineno", 0))
+    return (entry.date, 0, 0)
 
 
 class Engine:
@@ -1258,6 +1271,19 @@ class Engine:
                         "directives have already dispatched or moved them",
                     )
 
+    def relot_restocked(
+        self,
+        restocked: list[tuple[str, Cost, Decimal]],
+        item: str,
+        date: datetime.date,
+        source: data.Meta,
+        link: str | None,
+    ) -> None:
+        """Goods back into an average-valued account are averaged in, as receipts are."""
+        for account in sorted({account for account, _, _ in restocked}):
+            if account in self.average:
+                self.relot(self.holding(account, item), date, source, link)
+
     def relot(
         self, holding: Holding, date: datetime.date, source: data.Meta, links: str | None
     ) -> None:
@@ -1466,6 +1492,8 @@ class Engine:
             Transfer(d.date, item, qty, source, target, lots, d.meta)
         )
         self.emit(txn)
+        if to_account in self.average:
+            self.relot(target_holding, d.date, d.meta, None)
 
     def on_return(self, d: directives.Directive) -> None:
         return_id, item, qty = d.args["RETURN"], d.args["ITEM"], d.args["QTY"]
@@ -1506,6 +1534,7 @@ class Engine:
         order.returns.append(return_id)
         if txn.postings:
             self.emit(txn)
+        self.relot_restocked(restocked, item, d.date, d.meta, return_id)
 
     def plan_return(
         self,
@@ -1890,8 +1919,10 @@ class Engine:
                 meta,
             )
         return_lines = [line for line in credit_order.lines if line.type == "return"]
+        back: list[tuple[list[tuple[str, Cost, Decimal]], str]] = []
         for plan, item, location in plans:
             restocked = self.apply_return(order, item, plan, location, True, stock_txn)
+            back.append((restocked, item))
             for credit_line in return_lines:
                 if credit_line.item == item and not credit_line.lots:
                     credit_line.lots = restocked
@@ -1899,6 +1930,8 @@ class Engine:
         self.emit(txn)
         if stock_txn is not txn and stock_txn.postings:
             self.emit(stock_txn)
+        for restocked, item in back:
+            self.relot_restocked(restocked, item, d.date, d.meta, credit_order.id)
         self.loyalty_on_credit(credit_order, invoice, order, customer, d)
         self.settle(
             Settlement(

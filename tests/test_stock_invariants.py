@@ -1,0 +1,374 @@
+"""Stock invariants over large generated ledgers.
+
+A seeded generator writes a ledger with hundreds of receipts (``stock-in`` and
+ordinary Beancount purchases), orders, dispatches (some of them more than is on
+hand), resaleable and damaged returns and transfers, over three locations with
+different booking methods, one of them valued at moving-average cost. While it
+writes, it keeps its own simple model of the units at each location and of the
+dispatched units each return may bring back, so it knows which directives must
+be errors (only over-dispatches) and how many units must be where.
+
+Loaded with the plugin, the books must then satisfy, for every item:
+
+* units in stock (the engine's holdings and the ledger's inventory balances) plus
+  units dispatched and not restocked equal the units received;
+* cost value in stock plus the item's COGS (the COGS postings carrying its
+  ``item`` metadata) equals the cost of the receipts, exactly;
+* no lot ever goes negative, replaying the postings in the ledger's order;
+* every generated transaction balances exactly, per currency.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import functools
+import random
+import re
+from collections import Counter
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from beancount.core import data
+from beancount.core import realization
+from beancount.core.position import Cost
+
+from plugins.book.postings import is_generated
+from tests.helpers import Loaded
+from tests.helpers import load
+
+ZERO = Decimal(0)
+ITEMS = ("WIDGET", "GADGET", "GIZMO")
+# Location -> its open directive's options: booking method and valuation.
+LOCATIONS = {"Main": "FIFO", "Shop": "LIFO", "Depot": "HIFO"}
+AVERAGE = "Depot"
+INVENTORY = re.compile(r"^Assets:Inventory:(?P<location>[^:]+)$")
+SHORT = re.compile(
+    r'^Dispatch for order "SO-\d+": not enough (?P<item>[A-Z]+) at location '
+    r"(?P<location>\w+) \(Assets:Inventory:(?P=location)\): (?P<needed>\d+) needed, "
+    r"(?P<on_hand>\d+) on hand; the dispatch is recorded as uncosted$"
+)
+DAYS = 150
+
+
+@dataclasses.dataclass
+class Chunk:
+    """The part of one dispatch line that a return may still bring back."""
+
+    location: str
+    costed: bool
+    remaining: int
+
+
+@dataclasses.dataclass
+class Model:
+    """What the generator knows the books must show."""
+
+    lines: list[str] = dataclasses.field(default_factory=list)
+    units: Counter[tuple[str, str]] = dataclasses.field(default_factory=Counter)
+    received_units: Counter[str] = dataclasses.field(default_factory=Counter)
+    received_cost: dict[str, Decimal] = dataclasses.field(
+        default_factory=lambda: defaultdict(Decimal)
+    )
+    shorts: list[tuple[str, str, int, int]] = dataclasses.field(default_factory=list)
+    counts: Counter[str] = dataclasses.field(default_factory=Counter)
+
+
+def generate(seed: int) -> Model:
+    """A ledger written in the order the engine applies a day's directives."""
+    rng = random.Random(seed)
+    model = Model()
+    out = model.lines.append
+    out('plugin "plugins.orders"')
+    out("2024-01-01 open Assets:Bank")
+    for location, method in LOCATIONS.items():
+        out(f'2024-01-01 open Assets:Inventory:{location} "{method}"')
+        if location == AVERAGE:
+            out('  valuation: "average"')
+    for number in range(1, 4):
+        out(f'2024-01-01 custom "customer" "c{number}" "Customer {number}"')
+    # order id -> location, and per item: ordered and dispatched units
+    orders: dict[str, tuple[str, dict[str, int], Counter[str]]] = {}
+    chunks: dict[tuple[str, str], list[Chunk]] = defaultdict(list)
+    n_po = n_order = n_return = 0
+    for day_number in range(DAYS):
+        day = datetime.date(2024, 1, 2) + datetime.timedelta(days=day_number)
+
+        # Orders and their lines; a commit of everything on some of them.
+        for _ in range(rng.choice((0, 1, 1, 2))):
+            n_order += 1
+            order = f"SO-{n_order}"
+            location = rng.choice(list(LOCATIONS))
+            out(f'{day} custom "order" "{order}" "c{rng.randint(1, 3)}"')
+            if location != "Main" or rng.random() < 0.5:
+                out(f'  location: "{location}"')
+            ordered = {
+                item: rng.randint(1, 8)
+                for item in rng.sample(ITEMS, rng.randint(1, len(ITEMS)))
+            }
+            for item, qty in ordered.items():
+                out(f'{day} custom "line" "{order}" "{item}" {qty} 25.00 GBP')
+            orders[order] = (location, ordered, Counter())
+            if rng.random() < 0.3:
+                out(f'{day} custom "commit" "{order}"')
+                model.counts["commit"] += 1
+
+        # Receipts: stock-in directives and ordinary purchases.
+        for _ in range(rng.choice((1, 2, 2, 3))):
+            item, location = rng.choice(ITEMS), rng.choice(list(LOCATIONS))
+            qty = rng.randint(1, 12)
+            cost = Decimal(rng.randint(100, 2000)) / 100
+            model.units[location, item] += qty
+            model.received_units[item] += qty
+            model.received_cost[item] += qty * cost
+            if rng.random() < 0.2:
+                out(f'{day} * "Wholesaler" "Cash purchase"')
+                out(f"  Assets:Inventory:{location}  {qty} {item} {{{cost} GBP}}")
+                out("  Assets:Bank")
+                model.counts["purchase"] += 1
+                continue
+            n_po += 1
+            out(f'{day} custom "stock-in" "PO-{n_po}" "{item}" {qty} {cost} GBP')
+            out(f'  supplier: "supplier-{rng.randint(1, 2)}"')
+            if location != "Main" or rng.random() < 0.5:
+                out(f'  location: "{location}"')
+            if rng.random() < 0.3:
+                out(f'  batch: "B{rng.randint(1, 5)}"')
+            model.counts["stock-in"] += 1
+
+        # Transfers of what is on hand.
+        if rng.random() < 0.4:
+            held = sorted(key for key, units in model.units.items() if units > 0)
+            if held:
+                source, item = rng.choice(held)
+                target = rng.choice([loc for loc in LOCATIONS if loc != source])
+                qty = rng.randint(1, model.units[source, item])
+                model.units[source, item] -= qty
+                model.units[target, item] += qty
+                out(f'{day} custom "transfer" "{item}" {qty} "{source}" "{target}"')
+                model.counts["transfer"] += 1
+
+        # Dispatches: everything left, or (ITEM QTY) pairs; at times from another
+        # location than the order's.
+        open_orders = [
+            order
+            for order, (_, ordered, sent) in orders.items()
+            if any(sent[item] < qty for item, qty in ordered.items())
+        ]
+        for order in rng.sample(open_orders, min(len(open_orders), rng.randint(0, 3))):
+            location, ordered, sent = orders[order]
+            left = {item: qty - sent[item] for item, qty in ordered.items()}
+            left = {item: qty for item, qty in left.items() if qty > 0}
+            if rng.random() < 0.5:
+                wanted = left
+                pairs = ""
+            else:
+                chosen = rng.sample(sorted(left), rng.randint(1, len(left)))
+                wanted = {item: rng.randint(1, left[item]) for item in chosen}
+                pairs = "".join(f' "{item}" {qty}' for item, qty in wanted.items())
+            out(f'{day} custom "dispatch" "{order}"{pairs}')
+            where = location
+            if rng.random() < 0.15:
+                where = rng.choice(list(LOCATIONS))
+                out(f'  location: "{where}"')
+            for item, qty in wanted.items():
+                sent[item] += qty
+                on_hand = model.units[where, item]
+                costed = on_hand >= qty
+                if costed:
+                    model.units[where, item] -= qty
+                else:
+                    model.shorts.append((item, where, qty, on_hand))
+                chunks[order, item].append(Chunk(where, costed, qty))
+            model.counts["dispatch"] += 1
+
+        # Returns: resaleable (the dispatch's own lots back into stock) or damaged.
+        returnable = [
+            key for key, parts in chunks.items() if any(c.remaining for c in parts)
+        ]
+        for order, item in rng.sample(returnable, min(len(returnable), rng.randint(0, 2))):
+            parts = chunks[order, item]
+            damaged = rng.random() < 0.3
+            usable = [c for c in parts if c.remaining and (damaged or c.costed)]
+            if not usable:
+                continue
+            qty = rng.randint(1, sum(c.remaining for c in usable))
+            n_return += 1
+            out(f'{day} custom "return" "R-{n_return}" "{order}" "{item}" {qty}')
+            into = None
+            if damaged:
+                out('  condition: "damaged"')
+            elif rng.random() < 0.2:
+                into = rng.choice(list(LOCATIONS))
+                out(f'  location: "{into}"')
+            for chunk in usable:
+                take = min(qty, chunk.remaining)
+                chunk.remaining -= take
+                qty -= take
+                if not damaged:
+                    model.units[into or chunk.location, item] += take
+            model.counts["damaged" if damaged else "resaleable"] += 1
+    return model
+
+
+def weight(posting: data.Posting) -> tuple[str, Decimal]:
+    assert posting.units is not None and posting.units.number is not None
+    if posting.cost is not None:
+        assert isinstance(posting.cost, Cost)
+        return posting.cost.currency, posting.units.number * posting.cost.number
+    return posting.units.currency, posting.units.number
+
+
+def inventory_positions(entries: list[data.Directive]) -> dict[str, dict[str, Decimal]]:
+    """Per item: units and cost value in the ledger's inventory accounts."""
+    root = realization.realize(entries)
+    totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for real_account in realization.iter_children(root):
+        if not INVENTORY.match(real_account.account):
+            continue
+        for position in real_account.balance:
+            item = position.units.currency
+            totals[item]["units"] += position.units.number
+            assert position.cost is not None, real_account.account
+            totals[item]["value"] += position.units.number * position.cost.number
+    return totals
+
+
+@functools.cache
+def generated_ledger(seed: int) -> tuple[Model, Loaded]:
+    model = generate(seed)
+    return model, load("\n".join(model.lines) + "\n")
+
+
+@pytest.fixture(params=[1, 2, 3], ids=lambda seed: f"seed{seed}")
+def generated(request: pytest.FixtureRequest) -> tuple[Model, Loaded]:
+    """The model and the loaded ledger of one seed (generated and loaded once)."""
+    return generated_ledger(request.param)
+
+
+def test_the_generated_ledger_is_not_trivial(generated):
+    model, loaded = generated
+    counts = model.counts
+    assert counts["stock-in"] >= 150
+    assert counts["purchase"] >= 30
+    assert counts["dispatch"] >= 150
+    assert counts["transfer"] >= 40
+    assert counts["resaleable"] >= 40
+    assert counts["damaged"] >= 15
+    assert len(model.shorts) >= 5
+    # Some dispatches were costed from each location, and the average account
+    # re-lotted many times.
+    relots = [t for t in loaded.transactions if t.narration.startswith("Average cost")]
+    assert len(relots) >= 20
+    accounts = {
+        line.account for dispatch in loaded.book.dispatches for line in dispatch.lines
+    }
+    assert accounts == {f"Assets:Inventory:{location}" for location in LOCATIONS}
+
+
+def test_only_over_dispatches_are_errors_and_they_stay_uncosted(generated):
+    model, loaded = generated
+    expected = [
+        f"{item} {location} {needed} {on_hand}"
+        for item, location, needed, on_hand in model.shorts
+    ]
+    found = []
+    for _, message in loaded.messages:
+        match = SHORT.match(message)
+        assert match, message
+        found.append(" ".join(match.group("item", "location", "needed", "on_hand")))
+    assert found == expected
+    uncosted = [
+        f"{line.item} {line.location} {line.qty}" for _, line in loaded.book.uncosted
+    ]
+    assert uncosted == [" ".join(text.split()[:3]) for text in expected]
+
+
+def test_every_generated_transaction_balances_exactly(generated):
+    _, loaded = generated
+    assert len(loaded.transactions) > 500
+    for txn in loaded.transactions:
+        sums: dict[str, Decimal] = defaultdict(Decimal)
+        for posting in txn.postings:
+            currency, amount = weight(posting)
+            sums[currency] += amount
+        assert all(total == 0 for total in sums.values()), (txn.date, txn.narration, sums)
+
+
+def test_no_lot_ever_goes_negative(generated):
+    _, loaded = generated
+    held: dict[tuple[str, str, Cost], Decimal] = defaultdict(Decimal)
+    checked = 0
+    for entry in loaded.entries:
+        if not isinstance(entry, data.Transaction):
+            continue
+        touched = []
+        for posting in entry.postings:
+            if posting.cost is None or not INVENTORY.match(posting.account):
+                continue
+            assert isinstance(posting.cost, Cost) and posting.units.number is not None
+            key = (posting.account, posting.units.currency, posting.cost)
+            held[key] += posting.units.number
+            touched.append(key)
+        for key in touched:
+            assert held[key] >= 0, (entry.date, entry.narration, key, held[key])
+        checked += bool(touched) and is_generated(entry)
+    assert checked > 500
+    # The engine's own lots: all positive, and the same as the replay's.
+    book_lots = {
+        (holding.account, holding.item, cost): units
+        for holding in loaded.book.stock
+        for cost, units in holding.lots.items()
+    }
+    assert all(units > 0 for units in book_lots.values())
+    assert book_lots == {key: units for key, units in held.items() if units}
+
+
+def test_units_and_cost_are_conserved_per_item(generated):
+    model, loaded = generated
+    book = loaded.book
+    ledger_stock = inventory_positions(loaded.entries)
+    cogs: dict[str, Decimal] = defaultdict(Decimal)
+    cogs_total = ZERO
+    for txn in loaded.transactions:
+        for posting in txn.postings:
+            if posting.account == "Expenses:COGS":
+                cogs[posting.meta["item"]] += posting.units.number
+                cogs_total += posting.units.number
+    assert loaded.balances()["Expenses:COGS"] == f"{cogs_total} GBP"
+    for item in ITEMS:
+        holdings = [h for h in book.stock if h.item == item]
+        units = sum((h.units for h in holdings), ZERO)
+        value = sum((h.value for h in holdings), ZERO)
+        dispatched = sum(
+            (
+                line.qty
+                for dispatch in book.dispatches
+                for line in dispatch.lines
+                if line.item == item and not line.uncosted
+            ),
+            ZERO,
+        )
+        restocked = sum(
+            (u for r in book.returns.values() if r.item == item for _, _, u in r.lots),
+            ZERO,
+        )
+        # Units: the book, the ledger and the generator's model agree ...
+        assert units == ledger_stock[item]["units"]
+        assert units == sum(n for (_, i), n in model.units.items() if i == item)
+        for location in LOCATIONS:
+            holding = book.stock.get(f"Assets:Inventory:{location}", item)
+            assert (holding.units if holding else 0) == model.units[location, item]
+        # ... and what is not in stock went out (and did not come back).
+        assert units + dispatched - restocked == model.received_units[item]
+        # Cost: value in stock plus COGS is what the receipts cost, to the last digit.
+        assert value == ledger_stock[item]["value"]
+        assert value + cogs[item] == model.received_cost[item], item
+    # The stock report's totals are the holdings.
+    totals = {
+        (p.account, p.item): p.on_hand for p in book.stock_positions() if p.batch is None
+    }
+    held = {(h.account, h.item): h.units for h in book.stock if h.lots}
+    assert set(held) <= set(totals)
+    assert all(totals[key] == held.get(key, ZERO) for key in totals)
