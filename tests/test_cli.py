@@ -133,7 +133,14 @@ def test_help_lists_the_commands() -> None:
     assert result.stdout.startswith("Usage: bean-orders [OPTIONS] COMMAND [ARGS]...\n")
     assert "Order books for Beancount" in result.stdout
     commands = result.stdout.split("Commands:\n", 1)[1]
-    assert [line.split()[0] for line in commands.splitlines()] == ["check", "expand"]
+    assert [line.split()[0] for line in commands.splitlines()] == [
+        "check",
+        "demo",
+        "diff",
+        "expand",
+        "report",
+        "serve",
+    ]
     assert run("-h").stdout == result.stdout
 
 
@@ -281,9 +288,14 @@ def test_check_clean_ledger(workdir: Path) -> None:
 
 
 def test_check_lists_every_error_sorted_by_file_and_line(workdir: Path) -> None:
-    write(workdir, 'bad line\n2024-01-02 custom "invoice" "SO-1" "INV-1" "GADGET" 1\n',
-          "extra.beancount")
-    name = write(workdir, """\
+    write(
+        workdir,
+        'bad line\n2024-01-02 custom "invoice" "SO-1" "INV-1" "GADGET" 1\n',
+        "extra.beancount",
+    )
+    name = write(
+        workdir,
+        """\
         plugin "plugins.orders" "{'precision': 'x'}"
         include "extra.beancount"
         include "missing.beancount"
@@ -295,7 +307,9 @@ def test_check_lists_every_error_sorted_by_file_and_line(workdir: Path) -> None:
         2024-01-03 custom "payment" "SO-9" 1.00 GBP "card"
         2024-01-04 custom "order" "SO-1" "acme"
         2024-01-04 txn "oops
-        """, "main.beancount")
+        """,
+        "main.beancount",
+    )
     result = run("check", name)
     assert result.exit_code == 1
     # Beancount's parse, load and validation errors and the plugin's errors,
@@ -315,14 +329,17 @@ def test_check_lists_every_error_sorted_by_file_and_line(workdir: Path) -> None:
 
 
 def test_check_syntax_error(workdir: Path) -> None:
-    name = write(workdir, """\
+    name = write(
+        workdir,
+        """\
         plugin "plugins.orders"
         2024-01-01 open Assets:Bank GBP
         2024-13-01 open Assets:Cash GBP
         2024-01-02 * "Coffee"
           Assets:Bank  -3.00 GBP
           Assets:Cash
-        """)
+        """,
+    )
     result = run("check", name)
     assert result.exit_code == 1
     assert result.stdout.startswith("ledger.beancount:3: ")

@@ -579,6 +579,12 @@ class Engine:
                 "Income:Sales:Widgets, "
                 f"got {directives.show(income)}"
             )
+        stocked = settings.get("stock", True)
+        if not isinstance(stocked, bool):
+            raise Invalid(
+                f"Commodity {item}: stock must be TRUE or FALSE (FALSE: a service or "
+                f"other item that is never dispatched), got {directives.show(stocked)}"
+            )
         order.currency = price.currency
         order.lines.append(
             OrderLine(
@@ -592,6 +598,7 @@ class Engine:
                 income,
                 description,
                 d.meta,
+                stocked=stocked,
                 quantum=self.quantum(),
                 inclusive=self.config.prices_include_tax,
             )
@@ -828,7 +835,7 @@ class Engine:
         customer = self.book.customers[settlement.customer]
         customer.receivable[settlement.currency] -= settlement.amount
         if order is not None:
-            if settlement.kind == "payment":
+            if settlement.kind in ("payment", "refund"):
                 order.paid += settlement.amount
             else:
                 order.credited += settlement.amount
@@ -1053,6 +1060,16 @@ class Engine:
                 f'{what}: a refund pays credit out; "credit" is not a way to pay it'
             )
         account, method = self.method_account(d.args["METHOD"], customer)
+        source = d.meta.get("from", "credit")
+        if source not in ("credit", "receivable"):
+            raise Invalid(
+                f'{what}: from must be "credit" (the customer credit balance, the default) '
+                f'or "receivable" (money paid beyond what is owed), '
+                f"got {directives.show(source)}"
+            )
+        if source == "receivable":
+            self.refund_receivable(d, customer, amount, account, method, what)
+            return
         self.check_credit(customer, amount, what)
         customer.credit[amount.currency] -= amount.number
         self.book.refunds.append(
@@ -1074,6 +1091,68 @@ class Engine:
             amount.currency,
         )
         txn.post(account, -amount.number, amount.currency)
+        self.emit(txn)
+
+    def refund_receivable(
+        self,
+        d: directives.Directive,
+        customer: Customer,
+        amount: Amount,
+        account: str,
+        method: str,
+        what: str,
+    ) -> None:
+        """Pay back money received beyond what is owed (``from: "receivable"``)."""
+        owed = -customer.receivable.get(amount.currency, ZERO)
+        if number(amount) > owed:
+            raise Invalid(
+                f"{what}: {amount} exceeds what we owe the customer on their receivable "
+                f"({_fmt(max(owed, ZERO))} {amount.currency})"
+            )
+        order = None
+        order_id = d.meta.get("order")
+        if order_id is not None:
+            order = self.book.orders.get(order_id) if isinstance(order_id, str) else None
+            if order is None or order.customer != customer.id:
+                raise Invalid(
+                    f"{what}: unknown order {directives.show(order_id)} of this customer"
+                )
+        self.book.refunds.append(
+            Refund(
+                customer.id,
+                d.date,
+                number(amount),
+                amount.currency,
+                account,
+                method,
+                d.meta,
+            )
+        )
+        self.settle(
+            Settlement(
+                id=f"refund:{d.meta.get('filename')}:{d.meta.get('lineno')}",
+                kind="refund",
+                customer=customer.id,
+                order=order.id if order else None,
+                invoice=None,
+                date=d.date,
+                amount=-number(amount),
+                currency=amount.currency,
+                meta=d.meta,
+            ),
+            order,
+            None,
+        )
+        txn = TxnBuilder(
+            d.meta,
+            d.date,
+            customer.name,
+            f"Refund of money paid beyond what is owed, by {method}",
+            (order.id if order else "",),
+            {"order": order.id if order else None, "customer": customer.id},
+        )
+        txn.post(self.receivable(customer), number(amount), amount.currency)
+        txn.post(account, -number(amount), amount.currency)
         self.emit(txn)
 
     def on_credit_memo(self, d: directives.Directive) -> None:
@@ -1377,10 +1456,16 @@ class Engine:
             or self.config.location
         )
         account = self.inventory_account(location)
+        for item, _ in d.pairs:
+            if any(line.item == item and not line.stocked for line in order.lines):
+                raise Invalid(
+                    f"{what}: {item} is not a stock item (stock: FALSE on its commodity); "
+                    "it is never dispatched"
+                )
         chosen = self.select(
             order,
             d.pairs,
-            lambda line: line.undispatched,
+            lambda line: line.undispatched if line.stocked else ZERO,
             "dispatch",
             lambda line: (
                 f"{_fmt(line.qty)} ordered, {_fmt(line.cancelled)} cancelled, "

@@ -39,12 +39,23 @@ def axis(done: Decimal, total: Decimal) -> Status:
 
 
 def still_open(
-    cancelled: bool, invoiced: Status, dispatched: Status, outstanding: Decimal
+    cancelled: bool,
+    invoiced: Status,
+    dispatched: Status,
+    outstanding: Decimal,
+    ships: bool = True,
 ) -> bool:
-    """Whether an order has something left to invoice, dispatch or collect."""
+    """Whether an order has something left to invoice, dispatch or collect.
+
+    ``ships`` is False for an order of non-stock items only (nothing to dispatch).
+    """
     if cancelled:
         return outstanding != 0
-    return invoiced is not Status.FULL or dispatched is not Status.FULL or outstanding != 0
+    return (
+        invoiced is not Status.FULL
+        or (ships and dispatched is not Status.FULL)
+        or outstanding != 0
+    )
 
 
 @dataclasses.dataclass
@@ -98,6 +109,7 @@ class OrderLine:
     uncosted: Decimal = ZERO  # units dispatched that no lot covered
     commit_location: str | None = None  # where its stock is committed
     commit_batch: str | None = None
+    stocked: bool = True  # False for services, shipping... (``stock: FALSE``)
     quantum: Decimal = Decimal("0.01")  # the currency's precision
     inclusive: bool = False  # the price includes tax
 
@@ -533,11 +545,17 @@ class Order:
         """Net value of the ordered quantities still open (ordered minus cancelled)."""
         return sum((line.net_value(line.open_qty) for line in self.lines), ZERO)
 
-    def _axis(self, attribute: str) -> Status:
-        done = sum(
-            (min(getattr(line, attribute), line.open_qty) for line in self.lines), ZERO
+    def _axis(self, attribute: str, stocked_only: bool = False) -> Status:
+        lines = (
+            [line for line in self.lines if line.stocked] if stocked_only else self.lines
         )
-        return axis(done, sum((line.open_qty for line in self.lines), ZERO))
+        done = sum((min(getattr(line, attribute), line.open_qty) for line in lines), ZERO)
+        return axis(done, sum((line.open_qty for line in lines), ZERO))
+
+    @property
+    def ships(self) -> bool:
+        """Whether it has stock items to dispatch (not only services)."""
+        return any(line.stocked for line in self.lines)
 
     @property
     def committed_status(self) -> Status:
@@ -549,7 +567,8 @@ class Order:
 
     @property
     def dispatched_status(self) -> Status:
-        return self._axis("dispatched")
+        """Over its stock items: services and other non-stock lines never ship."""
+        return self._axis("dispatched", stocked_only=True)
 
     @property
     def paid_status(self) -> Status:
@@ -570,5 +589,9 @@ class Order:
     def is_open(self) -> bool:
         """Something still to invoice, dispatch or collect."""
         return still_open(
-            self.cancelled, self.invoiced_status, self.dispatched_status, self.outstanding
+            self.cancelled,
+            self.invoiced_status,
+            self.dispatched_status,
+            self.outstanding,
+            self.ships,
         )

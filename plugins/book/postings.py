@@ -46,6 +46,7 @@ class TxnBuilder:
         self.links = frozenset(link for link in links if link)
         self.meta = {key: value for key, value in meta.items() if value is not None}
         self.postings: list[data.Posting] = []
+        self.posting_meta: data.Meta = {"filename": self.filename, "lineno": self.lineno}
 
     def post(
         self,
@@ -55,11 +56,13 @@ class TxnBuilder:
         cost: Cost | None = None,
         **meta: Any,
     ) -> None:
-        posting_meta: data.Meta = {"filename": self.filename, "lineno": self.lineno}
         if meta:
-            posting_meta.update(
-                (key, value) for key, value in meta.items() if value is not None
-            )
+            posting_meta: data.Meta = {"filename": self.filename, "lineno": self.lineno}
+            for key, value in meta.items():
+                if value is not None:
+                    posting_meta[key] = value
+        else:  # the postings of one transaction share their plain source metadata
+            posting_meta = self.posting_meta
         self.postings.append(
             data.Posting(account, Amount(number, currency), cost, None, None, posting_meta)
         )

@@ -60,7 +60,7 @@ def order_row(book: Book, order: Order) -> OrderRow:
     )
     cancelled = order.cancelled
     outstanding = order.outstanding
-    is_open = still_open(cancelled, statuses[1], statuses[2], outstanding)
+    is_open = still_open(cancelled, statuses[1], statuses[2], outstanding, order.ships)
     return OrderRow(
         order.id,
         order.date,

@@ -1,0 +1,51 @@
+"""beangulp importers that write order directives.
+
+- :mod:`importers.shopify`: Shopify's "Export orders" CSV;
+- :mod:`importers.stripe`: Stripe's balance history CSV.
+
+Each module has a class ``Importer`` (a ``beangulp.Importer``). After
+``extract``, ``importer.errors`` lists the rows that were not imported as
+``RowError(filename, row, message)``; ``str(error)`` is ``FILE:ROW: message``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import beangulp
+
+from importers.common import RowError
+from importers.common import report_errors
+
+__all__ = ["RowError", "default_importers", "report_errors"]
+
+SECTIONS = ("order_prefix", "shopify", "stripe")
+
+
+def default_importers(config: Mapping[str, Any] | None = None) -> list[beangulp.Importer]:
+    """The Shopify importer, then the Stripe one.
+
+    ``config`` may have a ``"shopify"`` and a ``"stripe"`` dict of that importer's
+    options, and ``"order_prefix"``, given to both (so that Stripe payments name
+    the orders the way the Shopify import wrote them). A bad option raises
+    ``ValueError`` naming it.
+    """
+    # Imported here so that ``python -m importers.shopify`` runs the module once.
+    from importers import shopify
+    from importers import stripe
+
+    options = dict(config or {})
+    for key in options:
+        if key not in SECTIONS:
+            raise ValueError(
+                f"unknown importer configuration key {key!r} (known: {', '.join(SECTIONS)})"
+            )
+    shared = {"order_prefix": options["order_prefix"]} if "order_prefix" in options else {}
+    sections = {}
+    for name in ("shopify", "stripe"):
+        section = options.get(name) or {}
+        if not isinstance(section, Mapping):
+            raise ValueError(f"importer configuration {name!r} must be a dict of options")
+        sections[name] = {**shared, **section}
+    return [shopify.Importer(sections["shopify"]), stripe.Importer(sections["stripe"])]

@@ -1,0 +1,535 @@
+"""What the Shopify and Stripe importers share.
+
+- :class:`RowError`, the errors an importer collects instead of raising:
+  ``(filename, row, message)``, printed as ``FILE:ROW: message``.
+- :func:`read_csv`: a CSV export read with its UTF-8 BOM removed and each record
+  numbered by the line it starts on (quoted notes may span several lines).
+- :func:`order_id` and :func:`commodity_name`: Shopify order names and SKUs made
+  into valid document ids and commodity names.
+- :class:`Ledger`: what the existing ledger already holds (document ids,
+  customers, dispatched and cancelled quantities, refunds, Stripe transactions),
+  so that an import adds only what is new.
+- :class:`OrdersImporter`: the base of both importers: errors, deduplication by
+  document id and the beangulp methods they share.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import re
+import sys
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from decimal import Decimal
+from decimal import InvalidOperation
+from pathlib import Path
+from typing import Any
+from typing import NamedTuple
+from typing import TextIO
+from typing import cast
+
+import beangulp
+from beancount.core import account as account_lib
+from beancount.core import data
+from beancount.core.amount import Amount
+from beancount.parser import printer
+from beancount.parser.grammar import ValueType
+
+# The plugin's own rules (plugins/book/directives.py), repeated here so that the
+# importers only ever emit directives that parse.
+ID_RE = re.compile(r"^[A-Za-z0-9\-_/.]+$")
+ITEM_RE = re.compile(r"^[A-Z](?:[A-Z0-9'._-]*[A-Z0-9])?$")
+ITEM_MAX = 24
+
+# beangulp marks duplicates with this metadata key and prints them commented out.
+DUPLICATE = "__duplicate__"
+
+ZERO = Decimal(0)
+
+
+class RowError(NamedTuple):
+    """A row of an export that was not imported, and why."""
+
+    filename: str
+    row: int  # the line of the file the row starts on (the header is line 1)
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.row}: {self.message}"
+
+
+class Problem(Exception):
+    """A row that cannot be imported; becomes a :class:`RowError`."""
+
+    def __init__(self, row: int, message: str) -> None:
+        super().__init__(message)
+        self.row = row
+        self.message = message
+
+
+class Account(str):
+    """A custom value to be written as an account (no quotes)."""
+
+    __slots__ = ()
+
+
+# -- reading exports -----------------------------------------------------------
+
+
+def read_header(filepath: str) -> list[str] | None:
+    """The column names of a CSV file, or None if it cannot be read as one."""
+    try:
+        with open(filepath, encoding="utf-8-sig", newline="") as file:
+            return next(csv.reader(file), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+
+
+def read_csv(filepath: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header and the records of a CSV export, each with its first line.
+
+    A UTF-8 byte order mark is dropped; line ends inside quoted fields become
+    ``\\n``. Raises :class:`Problem` (row 1) when the file cannot be read.
+    """
+    try:
+        with open(filepath, encoding="utf-8-sig", newline="") as file:
+            return _read_records(file)
+    except UnicodeDecodeError as exc:
+        raise Problem(1, f"the file is not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise Problem(1, f"cannot read the file: {exc.strerror}") from None
+
+
+def _read_records(file: TextIO) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    reader = csv.reader(file)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise Problem(1, f"the header is not CSV: {exc}") from None
+    if header is None:
+        raise Problem(1, "the file is empty")
+    header = [name.strip() for name in header]
+    records: list[tuple[int, dict[str, str]]] = []
+    start = reader.line_num + 1
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise Problem(start, f"this row is not valid CSV: {exc}") from None
+        if any(field.strip() for field in fields):
+            if len(fields) > len(header):
+                raise Problem(
+                    start,
+                    f"this row has {len(fields)} fields, the header {len(header)}",
+                )
+            values = [field.replace("\r\n", "\n").replace("\r", "\n") for field in fields]
+            values += [""] * (len(header) - len(values))
+            records.append((start, dict(zip(header, values, strict=True))))
+        start = reader.line_num + 1
+    return header, records
+
+
+def missing_columns(header: Sequence[str] | None, required: Iterable[str]) -> list[str]:
+    present = set(header or ())
+    return [name for name in required if name not in present]
+
+
+def parse_decimal(
+    text: str, what: str, row: int, *, blank: Decimal | None = None
+) -> Decimal:
+    """A number written in an export (``1234.50``, ``1,234.50``, ``-3.07``)."""
+    cleaned = text.strip().replace(",", "")
+    if not cleaned:
+        if blank is not None:
+            return blank
+        raise Problem(row, f"{what} is empty")
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise Problem(row, f'{what} "{text}" is not a number') from None
+    if not number.is_finite():
+        raise Problem(row, f'{what} "{text}" is not a number')
+    return number
+
+
+DATE_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T]|$)")
+
+
+def parse_date(text: str, what: str, row: int) -> datetime.date:
+    """The date of a timestamp such as ``2024-03-04 10:15:00 -0500``, as written."""
+    match = DATE_RE.match(text)
+    if match is None:
+        raise Problem(
+            row, f'{what} "{text}" is not a date such as 2024-03-04 10:15:00 +0000'
+        )
+    try:
+        return datetime.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        raise Problem(row, f'{what} "{text}" is not a valid date') from None
+
+
+# -- names ----------------------------------------------------------------------
+
+
+def order_id(name: str, prefix: str) -> str | None:
+    """The document id of a Shopify order name: ``#1060`` -> ``SHOP-1060``.
+
+    The leading ``#`` goes; any other character that cannot be in a Beancount
+    link becomes ``-``. None if nothing is left.
+    """
+    core = name.strip().lstrip("#").strip()
+    core = re.sub(r"[^A-Za-z0-9\-_/.]+", "-", core).strip("-")
+    if not core:
+        return None
+    return prefix + core
+
+
+def commodity_name(text: str) -> str | None:
+    """A Beancount commodity name for a SKU (or a product name).
+
+    Upper-cased, accents dropped, every run of other characters made ``-``; a
+    name that does not start with a letter gets ``SKU-`` in front; one longer
+    than 24 characters is cut and ends with 4 characters of a hash of the whole
+    text, so two long SKUs stay apart. None if nothing is left.
+    """
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^A-Z0-9'._-]+", "-", plain.strip().upper())
+    name = re.sub(r"-{2,}", "-", name).strip("'._-")
+    if not name:
+        return None
+    if not name[0].isalpha():
+        name = "SKU-" + name
+    if len(name) > ITEM_MAX:
+        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:4].upper()
+        name = name[: ITEM_MAX - 5].rstrip("'._-") + "-" + digest
+    return name if ITEM_RE.match(name) else None
+
+
+def money_quantum(precision: int) -> Decimal:
+    return Decimal(1).scaleb(-precision)
+
+
+# -- building directives --------------------------------------------------------
+
+
+def custom(
+    filename: str,
+    lineno: int,
+    date: datetime.date,
+    dtype: str,
+    values: Sequence[str | Decimal | Amount],
+    meta: Mapping[str, Any] | None = None,
+) -> data.Custom:
+    """A ``custom`` directive; :class:`Account` values are written as accounts."""
+    typed = []
+    for value in values:
+        if isinstance(value, Account):
+            typed.append(ValueType(str(value), cast(type, account_lib.TYPE)))
+        else:
+            typed.append(ValueType(value, type(value)))
+    entry_meta = data.new_metadata(filename, lineno)
+    for key, value in (meta or {}).items():
+        if value is not None and value != "":
+            entry_meta[key] = value
+    return data.Custom(entry_meta, date, dtype, typed)
+
+
+def transaction(
+    filename: str,
+    lineno: int,
+    date: datetime.date,
+    payee: str | None,
+    narration: str,
+    postings: Sequence[tuple[str, Decimal, str]],
+    meta: Mapping[str, Any],
+    links: Iterable[str] = (),
+) -> data.Transaction:
+    entry_meta = data.new_metadata(filename, lineno)
+    entry_meta.update(meta)
+    return data.Transaction(
+        entry_meta,
+        date,
+        "*",
+        payee,
+        narration,
+        data.EMPTY_SET,
+        frozenset(link for link in links if link),
+        [
+            data.Posting(account, Amount(number, currency), None, None, None, None)
+            for account, number, currency in postings
+        ],
+    )
+
+
+def value(entry: data.Custom, position: int) -> Any:
+    values = entry.values or []
+    return values[position].value if position < len(values) else None
+
+
+# -- the existing ledger --------------------------------------------------------
+
+DOC_POSITIONS = {
+    "order": 0,
+    "invoice": 1,
+    "credit": 0,
+    "credit-memo": 0,
+    "credit-order": 0,
+    "return": 0,
+    "stock-in": 0,
+}
+
+
+class Ledger:
+    """What the existing ledger holds, for adding only what is new."""
+
+    def __init__(self, entries: Iterable[data.Directive]) -> None:
+        self.documents: set[str] = set()  # every document id, payment ids included
+        self.customers: set[str] = set()
+        self.order_customer: dict[str, str] = {}
+        self.order_currency: dict[str, str] = {}
+        self.dispatched: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        self.cancelled: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        self.dispatched_all: set[str] = set()  # orders with a dispatch of everything
+        self.cancelled_all: set[str] = set()
+        self.credits: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+        self.charges: dict[str, str] = {}  # Stripe charge id -> order id
+        self.stripe: set[str] = set()  # Stripe balance transaction ids
+        for entry in entries:
+            meta = entry.meta or {}
+            stripe_id = meta.get("stripe-id")
+            if isinstance(stripe_id, str):
+                self.stripe.add(stripe_id)
+            if isinstance(entry, data.Custom):
+                self.add(entry)
+
+    def add(self, entry: data.Custom) -> None:
+        dtype, meta = entry.type, entry.meta or {}
+        position = DOC_POSITIONS.get(dtype)
+        if position is not None:
+            doc = value(entry, position)
+            if isinstance(doc, str):
+                self.documents.add(doc)
+        if dtype == "customer":
+            customer = value(entry, 0)
+            if isinstance(customer, str):
+                self.customers.add(customer)
+        elif dtype == "order":
+            order, customer = value(entry, 0), value(entry, 1)
+            if isinstance(order, str) and isinstance(customer, str):
+                self.order_customer[order] = customer
+        elif dtype == "line":
+            order, price = value(entry, 0), value(entry, 3)
+            if isinstance(order, str) and isinstance(price, Amount):
+                self.order_currency.setdefault(order, price.currency)
+        elif dtype in ("dispatch", "cancel"):
+            self.add_quantities(entry)
+        elif dtype == "payment":
+            doc, charge = meta.get("id"), meta.get("charge")
+            if isinstance(doc, str):
+                self.documents.add(doc)
+            ref = value(entry, 0)
+            if isinstance(charge, str) and isinstance(ref, str):
+                self.charges[charge] = ref
+        if dtype == "credit":
+            credit, amount, order = value(entry, 0), value(entry, 2), meta.get("order")
+            if (
+                isinstance(credit, str)
+                and isinstance(amount, Amount)
+                and isinstance(order, str)
+            ):
+                self.credits[order].append((credit, amount.number or ZERO))
+
+    def add_quantities(self, entry: data.Custom) -> None:
+        order = value(entry, 0)
+        if not isinstance(order, str):
+            return
+        done = self.dispatched if entry.type == "dispatch" else self.cancelled
+        every = self.dispatched_all if entry.type == "dispatch" else self.cancelled_all
+        rest = (entry.values or [])[1:]
+        if not rest:
+            every.add(order)
+            return
+        for position in range(0, len(rest) - 1, 2):
+            item, qty = rest[position].value, rest[position + 1].value
+            if isinstance(item, str) and isinstance(qty, Decimal):
+                done[order, item] += qty
+
+
+# -- the importers' shared base ----------------------------------------------------
+
+
+def identities(entry: data.Directive) -> list[str]:
+    """The document ids an extracted entry stands for, for deduplication.
+
+    A line stands for its order (lines are only ever emitted with a new order);
+    Stripe entries stand for their balance transaction.
+    """
+    keys: list[str] = []
+    meta = entry.meta or {}
+    stripe_id = meta.get("stripe-id")
+    if isinstance(stripe_id, str):
+        keys.append("stripe:" + stripe_id)
+    if isinstance(entry, data.Custom):
+        position = DOC_POSITIONS.get(entry.type)
+        if position is not None:
+            doc = value(entry, position)
+            if isinstance(doc, str):
+                keys.append("doc:" + doc)
+        elif entry.type == "customer":
+            keys.append(f"customer:{value(entry, 0)}")
+        elif entry.type == "line":
+            keys.append(f"doc:{value(entry, 0)}")
+        elif entry.type == "payment" and isinstance(meta.get("id"), str):
+            keys.append("doc:" + meta["id"])
+    return keys
+
+
+def existing_identities(entries: Iterable[data.Directive]) -> set[str]:
+    keys: set[str] = set()
+    for entry in entries:
+        if isinstance(entry, data.Custom) and entry.type == "line":
+            continue  # a line does not make its order known
+        keys.update(identities(entry))
+        if isinstance(entry, data.Custom) and entry.type == "payment":
+            doc = (entry.meta or {}).get("id")
+            if isinstance(doc, str):
+                keys.add("stripe:" + doc)
+        if isinstance(entry, data.Custom) and entry.type == "credit":
+            doc = value(entry, 0)
+            if isinstance(doc, str):
+                keys.add("stripe:" + doc)
+    return keys
+
+
+def entry_text(entry: data.Directive) -> str:
+    meta = {k: v for k, v in (entry.meta or {}).items() if k != DUPLICATE}
+    return printer.format_entry(entry._replace(meta=meta))
+
+
+class OrdersImporter(beangulp.Importer):  # type: ignore[misc]  # beangulp is untyped
+    """Errors, deduplication and filing shared by the Shopify and Stripe importers.
+
+    ``errors`` lists every row of the documents extracted so far that was not
+    imported, as :class:`RowError` ``(filename, row, message)``; extracting a
+    file again replaces that file's errors.
+    """
+
+    #: The columns without which a file is not this importer's.
+    required: tuple[str, ...] = ()
+    #: The archival file name.
+    document_name = "export.csv"
+
+    def __init__(self) -> None:
+        self.errors: list[RowError] = []
+        self.filing_account = "Assets:Receivable"
+
+    def identify(self, filepath: str) -> bool:
+        if not filepath.lower().endswith(".csv"):
+            return False
+        header = read_header(filepath)
+        return header is not None and not missing_columns(
+            [name.strip() for name in header], self.required
+        )
+
+    def account(self, filepath: str) -> data.Account:
+        return self.filing_account
+
+    def filename(self, filepath: str) -> str | None:
+        return self.document_name
+
+    def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
+        """The new directives of the export; its bad rows go to :attr:`errors`.
+
+        Never raises: a row that cannot be imported is reported and left out,
+        the others are imported.
+        """
+        errors: list[RowError] = []
+        try:
+            entries = self.read(filepath, Ledger(existing), errors)
+        except Problem as problem:
+            errors.append(RowError(filepath, problem.row, problem.message))
+            entries = []
+        except Exception as exc:  # a bug must not lose the other rows' errors
+            errors.append(
+                RowError(
+                    filepath,
+                    1,
+                    f"internal error in {self.name} (please report it): "
+                    f"{type(exc).__name__}: {exc}",
+                )
+            )
+            entries = []
+        errors.sort(key=lambda error: error.row)
+        self.errors = [error for error in self.errors if error.filename != filepath]
+        self.errors.extend(errors)
+        return entries
+
+    def read(
+        self, filepath: str, ledger: Ledger, errors: list[RowError]
+    ) -> list[data.Directive]:
+        raise NotImplementedError
+
+    def errors_for(self, filepath: str) -> list[RowError]:
+        return [error for error in self.errors if error.filename == filepath]
+
+    def deduplicate(self, entries: data.Entries, existing: data.Entries) -> None:
+        """Mark entries whose document is already known, or that are already there.
+
+        ``existing`` is the ledger plus what was extracted before in the same
+        run. An entry is a duplicate when a document id it stands for (order,
+        invoice, credit, payment id, Stripe transaction) is in ``existing``,
+        or when ``existing`` has the very same directive.
+        """
+        known = existing_identities(existing)
+        texts = {
+            entry_text(entry)
+            for entry in existing
+            if isinstance(entry, (data.Custom, data.Transaction))
+        }
+        for entry in entries:
+            if any(key in known for key in identities(entry)) or entry_text(entry) in texts:
+                entry.meta[DUPLICATE] = True
+
+
+def report_errors(
+    extracted: list[tuple[str, data.Entries, str, beangulp.Importer]],
+    existing: data.Entries,
+) -> list[tuple[str, data.Entries, str, beangulp.Importer]]:
+    """A beangulp hook: print the rows that were not imported, ``FILE:ROW: message``.
+
+    ``beangulp.Ingest(default_importers(), hooks=[report_errors])`` makes a
+    beangulp import script show them on standard error.
+    """
+    for filepath, _, _, importer in extracted:
+        for error in getattr(importer, "errors", ()):
+            if error.filename == filepath:
+                print(error, file=sys.stderr)
+    return extracted
+
+
+def check_account(name: str, key: str) -> str:
+    if not isinstance(name, str) or not account_lib.is_valid(name):
+        raise ValueError(
+            f"{key!r} must be an account name such as Assets:Stripe, got {name!r}"
+        )
+    return name
+
+
+def check_keys(config: Mapping[str, Any], known: Iterable[str], what: str) -> None:
+    names = sorted(known)
+    for key in config:
+        if key not in names:
+            raise ValueError(
+                f"unknown {what} importer option {key!r} (known: {', '.join(names)})"
+            )
+
+
+def basename(filepath: str) -> str:
+    return Path(filepath).name
