@@ -42,7 +42,7 @@ from beancount.utils import encryption
 from plugins.book import PLUGIN_NAME
 from plugins.book import Book
 from plugins.book import book_from_loaded
-from plugins.book.postings import is_generated
+from plugins.book import locks
 from plugins.book.render import format_entries
 from plugins.clitables import FORMATS
 from plugins.clitables import SECTIONS
@@ -146,8 +146,9 @@ class Loaded:
 
     @property
     def generated(self) -> list[data.Directive]:
-        """The plugin's entries, in the order of the loaded ledger."""
-        return [entry for entry in self.entries if is_generated(entry)]
+        """The plugin's entries, in the order it made them within each day (the
+        order in which the expanded text books as the plugin did)."""
+        return self.book.expanded()
 
     def warn_without_plugin(self) -> None:
         if not self.uses_plugin:
@@ -198,7 +199,8 @@ def _echo_errors(errors: Iterable[Any], *, err: bool) -> None:
 @click.group(name="bean-orders", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="beancount-orders", prog_name="bean-orders")
 def main() -> None:
-    """Order books for Beancount: check, expand, report, diff, demo and serve.
+    """Order books for Beancount: check, expand, report, diff, lock, import, demo
+    and serve.
 
     LEDGER is the top-level Beancount file; it should load the plugin with
     plugin "plugins.orders".
@@ -777,6 +779,102 @@ def serve(ledger: Path, host: str, port: int) -> None:
 
     _check_readable(ledger)
     run(ledger, host, port)
+
+
+# -- lock -------------------------------------------------------------------
+
+
+@main.command()
+@LEDGER
+@click.argument("through", type=DateType())
+def lock(ledger: Path, through: datetime.date) -> None:
+    """Lock every month of LEDGER up to THROUGH (a date, YYYY-MM-DD).
+
+    Appends to LEDGER a `custom "period-lock"` directive with a digest of the
+    content of each month's entries, written or generated, dated on or before
+    THROUGH. From then on, changing anything in a locked month is an error that
+    names the month. Books with errors are not locked.
+    """
+    loaded = Loaded(ledger)
+    if loaded.errors:
+        _echo_errors(loaded.errors, err=True)
+        raise click.ClickException(
+            f"{ledger} has {_plural(len(loaded.errors), 'error')}: fix them before locking"
+        )
+    if through > datetime.date.today():
+        raise click.ClickException(
+            f"{through} is in the future: only the past can be locked"
+        )
+    month_digests = locks.digests(loaded.entries, through)
+    if not month_digests:
+        raise click.ClickException(f"{ledger} has no entries dated on or before {through}")
+    text = locks.lock_text(through, month_digests)
+    current = ledger.read_bytes()
+    separator = (
+        "" if current.endswith(b"\n\n") else ("\n" if current.endswith(b"\n") else "\n\n")
+    )
+    with ledger.open("a", encoding="utf-8") as out:
+        out.write(separator + text)
+    first, last = min(month_digests), max(month_digests)
+    click.echo(
+        f"{ledger}: locked {_plural(len(month_digests), 'month')} ({first} to {last}) "
+        f"through {through}"
+    )
+
+
+# -- import -------------------------------------------------------------------
+
+
+@main.group("import")
+@click.option(
+    "--config",
+    "config_text",
+    metavar="DICT",
+    help="Importer options as a Python dict literal, e.g. "
+    "\"{'order_prefix': 'SHOP-', 'stripe': {'account': 'Assets:Stripe'}}\" "
+    "(see docs/importers.md).",
+)
+@click.pass_context
+def import_(ctx: click.Context, config_text: str | None) -> None:
+    """Import Shopify and Stripe exports as order directives (beangulp).
+
+    The subcommands are beangulp's: `identify` names the importer of each
+    downloaded file, `extract` writes the directives (use -e LEDGER so that
+    nothing already in the books is imported twice), `archive` files the
+    documents away. Rows that cannot be imported are reported as FILE:ROW: message.
+    """
+    import ast
+
+    import beangulp
+
+    from importers import default_importers
+    from importers import report_errors
+
+    config = None
+    if config_text:
+        try:
+            config = ast.literal_eval(config_text)
+        except (ValueError, SyntaxError) as exc:
+            raise click.BadParameter(
+                f"{config_text!r} is not a Python dict literal", param_hint="--config"
+            ) from exc
+        if not isinstance(config, dict):
+            raise click.BadParameter("expected a dict", param_hint="--config")
+    try:
+        importers = default_importers(config)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--config") from exc
+    ctx.obj = beangulp.Ingest(importers, hooks=[report_errors])
+
+
+def _add_beangulp_commands() -> None:
+    import beangulp
+
+    for command in beangulp.Ingest([]).cli.commands.values():
+        import_.add_command(command)
+
+
+_add_beangulp_commands()
 
 
 if __name__ == "__main__":

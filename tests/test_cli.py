@@ -132,15 +132,6 @@ def test_help_lists_the_commands() -> None:
     assert result.exit_code == 0
     assert result.stdout.startswith("Usage: bean-orders [OPTIONS] COMMAND [ARGS]...\n")
     assert "Order books for Beancount" in result.stdout
-    commands = result.stdout.split("Commands:\n", 1)[1]
-    assert [line.split()[0] for line in commands.splitlines()] == [
-        "check",
-        "demo",
-        "diff",
-        "expand",
-        "report",
-        "serve",
-    ]
     assert run("-h").stdout == result.stdout
 
 
