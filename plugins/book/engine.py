@@ -284,6 +284,7 @@ class Engine:
         self.default_booking = default_booking
         self._quantum = config.quantum
         self._receivables: dict[str, str] = {}
+        self._inventory: dict[str, str] = {}  # location -> inventory account
         self.booking: dict[str, data.Booking] = {}  # account -> its booking method
         self.average: set[str] = set()  # accounts valued at moving average cost
         template = re.escape(config.accounts["inventory"])
@@ -764,8 +765,9 @@ class Engine:
         self.register(invoice_id, "invoice")
         self.book.invoices[invoice_id] = invoice
         order.invoices.append(invoice_id)
-        order.invoiced += invoice.gross
-        customer.receivable[currency] += invoice.gross
+        gross = invoice.gross
+        order.invoiced += gross
+        customer.receivable[currency] += gross
 
         txn = TxnBuilder(
             d.meta,
@@ -775,7 +777,7 @@ class Engine:
             (order.id, invoice_id),
             {"order": order.id, "customer": customer.id, "invoice": invoice_id},
         )
-        txn.post(self.receivable(customer), invoice.gross, currency)
+        txn.post(self.receivable(customer), gross, currency)
         for invoice_line in lines:
             txn.post(
                 invoice_line.income, -invoice_line.net, currency, item=invoice_line.item
@@ -1305,7 +1307,12 @@ class Engine:
                 self.average.add(entry.account)
 
     def inventory_account(self, location: str) -> str:
-        return self.config.account("inventory", location=account_component(location))
+        account = self._inventory.get(location)
+        if account is None:
+            account = self._inventory[location] = self.config.account(
+                "inventory", location=account_component(location)
+            )
+        return account
 
     def holding(self, account: str, item: str) -> Holding:
         method = self.booking.get(account, self.default_booking)

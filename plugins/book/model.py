@@ -58,7 +58,7 @@ def still_open(
     )
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Customer:
     """A customer (``custom "customer" ID NAME``)."""
 
@@ -84,7 +84,7 @@ class Customer:
         return self.receivable.get(currency, ZERO) - self.credit.get(currency, ZERO)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class OrderLine:
     """One ``line`` of an order, with its running quantities."""
 
@@ -155,7 +155,7 @@ class OrderLine:
         return self.open_qty - max(self.committed, self.dispatched)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class StockPosition:
     """Stock of one item at one location (and batch, where ``batch`` is set)."""
 
@@ -173,7 +173,7 @@ class StockPosition:
         return self.on_hand - self.committed
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class DispatchLine:
     """One order line's part of a dispatch, and the lots it took."""
 
@@ -193,7 +193,7 @@ class DispatchLine:
         return sum((units * cost.number for cost, units in self.lots), ZERO)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Dispatch:
     """A ``dispatch``: goods out of stock for an order."""
 
@@ -208,7 +208,7 @@ class Dispatch:
         return sum((line.cost for line in self.lines), ZERO)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Return:
     """A ``return`` of goods from a customer."""
 
@@ -227,7 +227,7 @@ class Return:
         return sum((units * cost.number for _, cost, units in self.lots), ZERO)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Receipt:
     """A ``stock-in``: goods received into a lot."""
 
@@ -242,7 +242,7 @@ class Receipt:
     meta: data.Meta
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Transfer:
     """A ``transfer`` of lots between locations."""
 
@@ -255,7 +255,7 @@ class Transfer:
     meta: data.Meta
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class InvoiceLine:
     """The part of an order line that one invoice bills."""
 
@@ -274,7 +274,7 @@ class InvoiceLine:
         return self.net + self.tax
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Allocation:
     """Money (a payment, later a credit or memo) matched to an invoice."""
 
@@ -284,7 +284,7 @@ class Allocation:
     amount: Decimal
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Invoice:
     """An ``invoice``: what it billed and what has been matched to it."""
 
@@ -329,7 +329,7 @@ class Invoice:
         return self.gross - self.allocated
 
 
-@dataclasses.dataclass(kw_only=True)
+@dataclasses.dataclass(kw_only=True, slots=True)
 class Settlement:
     """Anything that reduces a customer's receivable.
 
@@ -358,7 +358,7 @@ class Settlement:
         return self.amount - self.allocated
 
 
-@dataclasses.dataclass(kw_only=True)
+@dataclasses.dataclass(kw_only=True, slots=True)
 class Payment(Settlement):
     """A ``payment`` against an order, an invoice or a customer's account."""
 
@@ -378,7 +378,7 @@ class Costing(enum.StrEnum):
     NONE = "none"  # a price credit: no goods move
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class CreditLine:
     """A ``credit-line`` of a credit order."""
 
@@ -403,7 +403,7 @@ class CreditLine:
         return sum((units * cost.number for _, cost, units in self.lots), ZERO)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class CreditOrder:
     """A ``credit-order``: a credit invoice against an invoice."""
 
@@ -438,7 +438,7 @@ class CreditOrder:
         return self.net + self.tax
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class CustomerCredit:
     """A ``credit``: money we owe the customer (Pakk customer credit)."""
 
@@ -453,7 +453,7 @@ class CustomerCredit:
     order: str | None = None
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Refund:
     """A ``refund``: customer credit paid out."""
 
@@ -466,7 +466,7 @@ class Refund:
     meta: data.Meta
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class CreditMemo:
     """A ``credit-memo``: a receivable written down against an expense."""
 
@@ -480,7 +480,7 @@ class CreditMemo:
     reason: str | None = None
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class PendingRedemption:
     """What is left of a redemption to set against an invoice's earning basis."""
 
@@ -502,7 +502,7 @@ class PendingRedemption:
         return points
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Order:
     """An order with its lines, documents and running totals."""
 
