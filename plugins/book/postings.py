@@ -26,8 +26,28 @@ def round_money(number: Decimal, quantum: Decimal) -> Decimal:
     return number.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
+# Beancount's tuples made without their Python-level constructors (which only
+# check types that the engine guarantees): the hottest lines of the plugin.
+_new = tuple.__new__
+_AMOUNT = Amount
+_POSTING = data.Posting
+_TRANSACTION = data.Transaction
+
+
 class TxnBuilder:
     """Collects the postings of one generated transaction."""
+
+    __slots__ = (
+        "date",
+        "filename",
+        "lineno",
+        "links",
+        "meta",
+        "narration",
+        "payee",
+        "posting_meta",
+        "postings",
+    )
 
     def __init__(
         self,
@@ -46,6 +66,7 @@ class TxnBuilder:
         self.links = frozenset(link for link in links if link)
         self.meta = {key: value for key, value in meta.items() if value is not None}
         self.postings: list[data.Posting] = []
+        # The postings of one transaction share their plain source metadata.
         self.posting_meta: data.Meta = {"filename": self.filename, "lineno": self.lineno}
 
     def post(
@@ -61,22 +82,30 @@ class TxnBuilder:
             for key, value in meta.items():
                 if value is not None:
                     posting_meta[key] = value
-        else:  # the postings of one transaction share their plain source metadata
+        else:
             posting_meta = self.posting_meta
+        units = _new(_AMOUNT, (number, currency))
         self.postings.append(
-            data.Posting(account, Amount(number, currency), cost, None, None, posting_meta)
+            _new(_POSTING, (account, units, cost, None, None, posting_meta))
         )
 
     def build(self) -> data.Transaction:
-        meta = data.new_metadata(self.filename, self.lineno, self.meta)
-        meta[GENERATED] = True
-        return data.Transaction(
-            meta,
-            self.date,
-            FLAG,
-            self.payee,
-            self.narration,
-            data.EMPTY_SET,
-            self.links,
-            self.postings,
+        meta = {
+            "filename": self.filename,
+            "lineno": self.lineno,
+            **self.meta,
+            GENERATED: True,
+        }
+        return _new(  # type: ignore[no-any-return]
+            _TRANSACTION,
+            (
+                meta,
+                self.date,
+                FLAG,
+                self.payee,
+                self.narration,
+                data.EMPTY_SET,
+                self.links,
+                self.postings,
+            ),
         )
