@@ -816,8 +816,8 @@ class Engine:
         if amount <= 0:
             return ZERO
         allocation = Allocation(settlement.id, invoice.id, date, amount)
-        settlement.allocations.append(allocation)
-        invoice.allocations.append(allocation)
+        settlement.match(allocation)
+        invoice.match(allocation)
         return amount
 
     def settle(
@@ -2498,10 +2498,8 @@ class Engine:
                     currency=currency,
                     meta=d.meta,
                 )
-                reversal.allocations.append(
-                    Allocation(reversal.id, invoice.id, date, -value)
-                )
-                invoice.allocations.append(reversal.allocations[0])
+                reversal.match(Allocation(reversal.id, invoice.id, date, -value))
+                invoice.match(reversal.allocations[0])
                 self.book.settlements[reversal.id] = reversal
                 customer.receivable[currency] += value
                 order.credited -= value

@@ -306,22 +306,21 @@ class Invoice:
     redeemed_value: Decimal = ZERO
     points_given_back: Decimal = ZERO
     value_given_back: Decimal = ZERO
+    # Totals of its lines (which never change once billed).
+    net: Decimal = dataclasses.field(init=False)
+    tax: Decimal = dataclasses.field(init=False)
+    gross: Decimal = dataclasses.field(init=False)
+    allocated: Decimal = dataclasses.field(init=False, default=ZERO)
 
-    @property
-    def net(self) -> Decimal:
-        return sum((line.net for line in self.lines), ZERO)
+    def __post_init__(self) -> None:
+        self.net = sum((line.net for line in self.lines), ZERO)
+        self.tax = sum((line.tax for line in self.lines), ZERO)
+        self.gross = self.net + self.tax
 
-    @property
-    def tax(self) -> Decimal:
-        return sum((line.tax for line in self.lines), ZERO)
-
-    @property
-    def gross(self) -> Decimal:
-        return self.net + self.tax
-
-    @property
-    def allocated(self) -> Decimal:
-        return sum((allocation.amount for allocation in self.allocations), ZERO)
+    def match(self, allocation: Allocation) -> None:
+        """Record money matched to it."""
+        self.allocations.append(allocation)
+        self.allocated += allocation.amount
 
     @property
     def open_amount(self) -> Decimal:
@@ -349,9 +348,12 @@ class Settlement:
     meta: data.Meta
     allocations: list[Allocation] = dataclasses.field(default_factory=list)
 
-    @property
-    def allocated(self) -> Decimal:
-        return sum((allocation.amount for allocation in self.allocations), ZERO)
+    allocated: Decimal = dataclasses.field(init=False, default=ZERO)
+
+    def match(self, allocation: Allocation) -> None:
+        """Record part of it matched to an invoice."""
+        self.allocations.append(allocation)
+        self.allocated += allocation.amount
 
     @property
     def unallocated(self) -> Decimal:
