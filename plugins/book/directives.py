@@ -183,23 +183,48 @@ _FAIL = object()
 _ACCOUNT = account_lib.TYPE
 
 
-def _fast(kind: str, value: Any, dtype: Any) -> Any:
-    """The common case of :func:`_check`: the converted value, or ``_FAIL``."""
-    if kind == "qty":
-        return value if dtype is Decimal and value > 0 else _FAIL
-    if kind == "amount":
-        return value if value.__class__ is Amount and value.number is not None else _FAIL
-    if dtype is not str:
-        if kind == "method" and dtype == _ACCOUNT:
-            return ("account", value)
-        return _FAIL
-    if kind == "doc":
-        return value if ID_RE.match(value) else _FAIL
-    if kind == "item":
-        return value if len(value) <= 24 and ITEM_RE.match(value) else _FAIL
-    if not value.strip():
-        return _FAIL
-    return ("method", value) if kind == "method" else value
+def _fast_qty(value: Any, dtype: Any) -> Any:
+    return value if dtype is Decimal and value > 0 else _FAIL
+
+
+def _fast_amount(value: Any, dtype: Any) -> Any:
+    return value if value.__class__ is Amount and value.number is not None else _FAIL
+
+
+def _fast_doc(value: Any, dtype: Any) -> Any:
+    return value if dtype is str and ID_RE.match(value) else _FAIL
+
+
+def _fast_item(value: Any, dtype: Any) -> Any:
+    return value if dtype is str and len(value) <= 24 and ITEM_RE.match(value) else _FAIL
+
+
+def _fast_text(value: Any, dtype: Any) -> Any:
+    return value if dtype is str and value.strip() else _FAIL
+
+
+def _fast_method(value: Any, dtype: Any) -> Any:
+    if dtype is str:
+        return ("method", value) if value.strip() else _FAIL
+    return ("account", value) if dtype == _ACCOUNT else _FAIL
+
+
+# The common case of :func:`_check` per kind: the converted value, or ``_FAIL``
+# (then :func:`_check` says what is wrong).
+_FAST = {
+    "qty": _fast_qty,
+    "amount": _fast_amount,
+    "doc": _fast_doc,
+    "item": _fast_item,
+    "text": _fast_text,
+    "ref": _fast_text,
+    "method": _fast_method,
+}
+# Per directive type: (name, kind, fast check) of each fixed value.
+_CHECKS = {
+    dtype: tuple((name, kind, _FAST[kind]) for name, kind in fixed)
+    for dtype, (fixed, _) in _FIXED.items()
+}
 
 
 def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
@@ -213,8 +238,8 @@ def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
             f"value{'s' if len(fixed) != 1 else ''}, got {count}"
         )
     args: dict[str, Any] = {}
-    for (name, kind), value_type in zip(fixed, values, strict=False):
-        value = _fast(kind, value_type.value, value_type.dtype)
+    for (name, kind, fast), value_type in zip(_CHECKS[entry.type], values, strict=False):
+        value = fast(value_type.value, value_type.dtype)
         if value is _FAIL:
             value, problem = _check(name, kind, value_type.value, value_type.dtype)
             if problem:
@@ -229,12 +254,14 @@ def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
             f"{_PREFIX[entry.type]}: (ITEM QTY) values must come in pairs, got {len(rest)}"
         )
     for position in range(0, len(rest), 2):
-        item, problem = _check("ITEM", "item", rest[position].value, rest[position].dtype)
-        if problem is None:
-            qty, problem = _check(
-                "QTY", "qty", rest[position + 1].value, rest[position + 1].dtype
-            )
-        if problem:
-            return None, f"{_PREFIX[entry.type]}: {problem}"
+        item_value, qty_value = rest[position], rest[position + 1]
+        item = _fast_item(item_value.value, item_value.dtype)
+        qty = _fast_qty(qty_value.value, qty_value.dtype)
+        if item is _FAIL or qty is _FAIL:
+            item, problem = _check("ITEM", "item", item_value.value, item_value.dtype)
+            if problem is None:
+                qty, problem = _check("QTY", "qty", qty_value.value, qty_value.dtype)
+            if problem:
+                return None, f"{_PREFIX[entry.type]}: {problem}"
         pairs.append((item, qty))
     return Directive(entry, args, tuple(pairs)), None
