@@ -3,12 +3,17 @@ figures are the ones computed by hand in its comments and in docs/status.md."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from beancount import loader
+from beancount.core import data
+from beancount.core.position import Cost
 
+from plugins.book import DIRECTIVE_TYPES
+from plugins.book.model import Order
 from plugins.book.model import Status
 from tests.helpers import Loaded
 
@@ -41,40 +46,72 @@ def test_ledger_loads_without_errors(path: Path) -> None:
     assert loaded.generated, f"{path.name} generates nothing: does it load the plugin?"
 
 
-# order: (committed, invoiced, dispatched, paid, invoiced gross, paid, outstanding)
+def test_example_uses_every_directive(example: Loaded) -> None:
+    """The worked example shows every directive of the order language."""
+    used = {entry.type for entry in example.entries if isinstance(entry, data.Custom)}
+    assert used >= DIRECTIVE_TYPES
+    assert "fava-extension" in used
+    assert example.book.today == datetime.date(2025, 3, 31)
+
+
+# order: ("committed invoiced dispatched paid state",
+#         "invoiced-gross paid credited outstanding")
 EXPECTED_ORDERS = {
-    "SO-1001": ("full", "none", "none", "none", "0", "0", "0"),
-    "SO-1002": ("partial", "partial", "none", "none", "153.60", "0", "153.60"),
-    "SO-1003": ("none", "full", "none", "full", "412.50", "412.50", "0.00"),
-    "SO-1004": ("none", "full", "none", "full", "115.20", "120.00", "-4.80"),
-    "SO-1005": ("none", "none", "none", "partial", "0", "51.40", "-51.40"),
-    "SO-1006": ("none", "none", "none", "none", "0", "0", "0"),
+    # 20 Assam and 12 mugs committed, nothing else yet.
+    "SO-1001": ("full none none none open", "0 0 0 0"),
+    # 4 teapots of 14 units committed, invoiced (153.60) and dispatched; the
+    # 100.00 paid on account is allocated to INV-2001.
+    "SO-1002": ("partial partial partial partial open", "153.60 100.00 0 53.60"),
+    # 412.50 invoiced = 410.00 paid + the 2.50 credit memo.
+    "SO-1003": ("none full full full closed", "412.50 410.00 2.50 0.00"),
+    # 115.20 invoiced; 120.00 paid less 16.80 refunded; credit order CO-0001 12.00.
+    "SO-1004": ("none full full full closed", "115.20 103.20 12.00 0.00"),
+    # Paid at checkout, nothing invoiced or dispatched yet.
+    "SO-1005": ("none none none partial open", "0 51.40 0 -51.40"),
+    "SO-1006": ("none none none none cancelled", "0 0 0 0"),
+    # The teapot dispatched; the gift wrapping is not stock and never ships.
+    "SO-1007": ("none full full full closed", "41.40 41.40 0 0.00"),
+    # 97.50 invoiced, 30.00 paid from customer credit.
+    "SO-1008": ("none full full partial open", "97.50 30.00 0 67.50"),
+    # 13.00 invoiced = 9.00 by card + 80 LEAF at 0.05 (4.00).
+    "SO-1009": ("none full full full closed", "13.00 9.00 4.00 0.00"),
 }
+
+
+def state(order: Order) -> str:
+    if order.cancelled:
+        return "cancelled"
+    return "open" if order.is_open else "closed"
 
 
 @pytest.mark.parametrize("order_id", sorted(EXPECTED_ORDERS))
 def test_example_order(example: Loaded, order_id: str) -> None:
     order = example.book.orders[order_id]
-    committed, invoiced, dispatched, paid, gross, money, outstanding = EXPECTED_ORDERS[
-        order_id
-    ]
-    assert (
+    statuses, figures = EXPECTED_ORDERS[order_id]
+    *axes, expected_state = statuses.split()
+    assert [
         order.committed_status,
         order.invoiced_status,
         order.dispatched_status,
         order.paid_status,
-    ) == (Status(committed), Status(invoiced), Status(dispatched), Status(paid))
-    assert order.invoiced == Decimal(gross)
-    assert order.paid == Decimal(money)
-    assert order.outstanding == Decimal(outstanding)
+    ] == [Status(value) for value in axes]
+    assert state(order) == expected_state
+    gross, paid, credited, outstanding = (Decimal(figure) for figure in figures.split())
+    assert order.invoiced == gross
+    assert order.paid == paid
+    assert order.credited == credited
+    assert order.outstanding == outstanding
+    assert order.outstanding == order.invoiced - order.paid - order.credited
 
 
 def test_example_part_invoiced_order(example: Loaded) -> None:
     """SO-1002: the 4 teapots are invoiced (4 x 32.00 + 20% VAT), the tea is not."""
     order = example.book.orders["SO-1002"]
-    assert [(line.item, line.invoiced, line.uninvoiced) for line in order.lines] == [
-        ("TEAPOT-CI", 4, 0),
-        ("EARLGREY-250", 0, 10),
+    assert [
+        (line.item, line.invoiced, line.uninvoiced, line.dispatched) for line in order.lines
+    ] == [
+        ("TEAPOT-CI", 4, 0, 4),
+        ("EARLGREY-250", 0, 10, 0),
     ]
     assert order.total == Decimal("200.50")  # 4 x 32.00 + 10 x 7.25, net
     invoice = example.book.invoices["INV-2001"]
@@ -84,6 +121,8 @@ def test_example_part_invoiced_order(example: Loaded) -> None:
         Decimal("153.60"),
     )
     assert str(invoice.due) == "2025-04-09"  # 2025-03-10 + 30 days' terms
+    assert invoice.open_amount == Decimal("53.60")  # 153.60 - 100.00 allocated
+    assert order.cost == Decimal("56.00")  # 4 teapots at 14.00
 
 
 def test_example_cancelled_order(example: Loaded) -> None:
@@ -96,11 +135,16 @@ def test_example_cancelled_order(example: Loaded) -> None:
 def test_example_customer_balances(example: Loaded) -> None:
     """Each customer's receivable in the book equals its account's balance."""
     expected = {
-        "bramble": ("Assets:Receivable:Bramble", "53.60"),  # 153.60 - 100.00 on account
-        "hartley": ("Assets:Receivable:Hartley", "-4.80"),  # 115.20 - 120.00 overpaid
-        "north-street-deli": ("Assets:Receivable:NorthStreetDeli", "0.00"),
+        "bramble": ("Assets:Receivable:Bramble", "53.60"),  # 153.60 - 100.00 allocated
+        # 115.20 - 120.00 - 12.00 (credit order) + 16.80 (refunded) = 0
+        "hartley": ("Assets:Receivable:Hartley", "0.00"),
+        # 412.50 - 410.00 - 2.50 (memo) + 97.50 - 30.00 (from credit) = 67.50
+        "north-street-deli": ("Assets:Receivable:NorthStreetDeli", "67.50"),
         "web": ("Assets:Receivable:Web", "-51.40"),  # paid ahead of any invoice
+        # 41.40 - 41.40 + 13.00 - 4.00 (points) - 9.00 = 0
+        "joan": ("Assets:Receivable:Joan", "0.00"),
     }
+    assert sorted(example.book.customers) == sorted(expected)
     balances = example.balances()
     for customer_id, (account, amount) in expected.items():
         customer = example.book.customers[customer_id]
@@ -110,23 +154,165 @@ def test_example_customer_balances(example: Loaded) -> None:
             assert balances[account] == f"{amount} GBP"
         else:
             assert account not in balances
+    # The deli's credit: 47.00 credited, 30.00 spent, 17.00 refunded.
+    assert example.book.customers["north-street-deli"].credit["GBP"] == Decimal("0.00")
 
 
 def test_example_account_balances(example: Loaded) -> None:
     balances = example.balances()
-    assert balances["Assets:Bank:Current"] == "3132.50 GBP"
-    assert balances["Assets:Clearing:Card"] == "51.40 GBP"
-    assert balances["Income:Sales"] == "-224.00 GBP"  # 128.00 teapots + 96.00 mugs
-    assert balances["Income:Sales:Tea"] == "-412.50 GBP"
-    assert balances["Liabilities:SalesTax"] == "-44.80 GBP"  # 25.60 + 19.20
+    # 2500.00 - 140.00 + 120.00 + 410.00 + 100.00 - 76.80 - 16.80 - 17.00
+    assert balances["Assets:Bank:Current"] == "2879.40 GBP"
+    assert balances["Assets:Clearing:Card"] == "101.80 GBP"  # 51.40 + 41.40 + 9.00
+    # 128.00 teapots (bramble) + 96.00 mugs (hartley) + 32.00 teapot (joan)
+    assert balances["Income:Sales"] == "-256.00 GBP"
+    assert balances["Income:Sales:Tea"] == "-523.00 GBP"  # 412.50 + 97.50 + 13.00
+    assert balances["Income:Sales:Services"] == "-2.50 GBP"  # the gift wrapping
+    # 25.60 + 19.20 + 6.90 - 2.00 given back by CO-0001
+    assert balances["Liabilities:SalesTax"] == "-49.70 GBP"
+    assert balances["Income:Sales:Returns"] == "10.00 GBP"  # CO-0001: 8.00 + 2.00
+    assert balances["Income:Sales:Credits"] == "47.00 GBP"  # CR-0001
+    assert balances["Expenses:CreditMemos"] == "2.50 GBP"  # M-0001
+    # 56.00 + 195.00 + 38.40 + 14.00 + 49.20 + 6.20 - 15.50 - 3.20
+    assert balances["Expenses:COGS"] == "340.10 GBP"
+    assert balances["Liabilities:Payable:Northern-Leaf-Tea"] == "-396.00 GBP"
+    assert "Liabilities:Payable:Moorside-Pottery" not in balances  # paid
+    assert "Liabilities:CustomerCredit:NorthStreetDeli" not in balances  # spent
+    assert balances["Expenses:Loyalty:Discounts"] == "4.00 GBP"  # 80 LEAF at 0.05
+    assert balances["Liabilities:Loyalty:LEAF"] == "-20 LEAF"
+    assert balances["Expenses:Loyalty:PointsDistributed"] == "20 LEAF"
 
 
-def test_example_payment_on_account_is_unallocated(example: Loaded) -> None:
-    payment = example.book.payments["BACS-0325"]
-    assert (payment.ref_kind, payment.order, payment.invoice) == ("customer", None, None)
-    assert payment.unallocated == Decimal("100.00")
-    overpaid = example.book.payments["BACS-0319"]
+# (item, location): (on hand, committed, value)
+EXPECTED_STOCK = {
+    # 40 - 30 - 4 - 6 + 5 of PO-301 at 3.10, 40 - 9 of NLT-2503 at 3.40
+    ("ASSAM-250", "Main"): ("36", "20", "120.90"),
+    ("EARLGREY-250", "Main"): ("10", "0", "34.00"),  # 40 - 30 at 3.40
+    ("MUG-STONE", "Main"): ("26", "12", "41.60"),  # 48 - 24 + 2 at 1.60
+    ("TEAPOT-CI", "Main"): ("4", "0", "56.00"),  # 10 - 2 - 4 at 14.00
+    ("ASSAM-250", "Shop"): ("2", "0", "6.20"),  # 4 - 2 at 3.10
+    ("TEAPOT-CI", "Shop"): ("1", "0", "14.00"),  # 2 - 1 at 14.00
+}
+
+
+def test_example_stock(example: Loaded) -> None:
+    totals = {
+        (row.item, row.location): (row.on_hand, row.committed, row.value)
+        for row in example.book.stock_positions()
+        if row.batch is None
+    }
+    assert totals == {
+        key: tuple(Decimal(figure) for figure in figures)
+        for key, figures in EXPECTED_STOCK.items()
+    }
+    # What the receipts cost = stock at cost + cost of goods sold.
+    received = Decimal("124.00") + Decimal("136.00") + Decimal("76.80")
+    received += Decimal("136.00") + Decimal("140.00")  # PO-303, the teapots
+    in_stock = sum((Decimal(value) for *_, value in EXPECTED_STOCK.values()), Decimal(0))
+    assert in_stock == Decimal("272.70")
+    assert received == in_stock + Decimal("340.10")
+
+
+def test_example_fifo_across_lots(example: Loaded) -> None:
+    """SO-1008: the last 6 of the older lot, then 9 of the newer, dearer one."""
+    (dispatch,) = [d for d in example.book.dispatches if d.order == "SO-1008"]
+    (line,) = dispatch.lines
+    assert line.lots == [
+        (Cost(Decimal("3.10"), "GBP", datetime.date(2025, 3, 1), "PO-301"), Decimal(6)),
+        (Cost(Decimal("3.40"), "GBP", datetime.date(2025, 3, 14), "NLT-2503"), Decimal(9)),
+    ]
+    assert dispatch.cost == Decimal("49.20")
+
+
+def test_example_transfer_keeps_the_lots(example: Loaded) -> None:
+    transfers = [
+        (t.item, t.qty, t.source, t.target, t.lots) for t in example.book.transfers
+    ]
+    assert transfers == [
+        (
+            "TEAPOT-CI",
+            Decimal(2),
+            "Main",
+            "Shop",
+            [(Cost(Decimal("14.00"), "GBP", datetime.date(2025, 3, 2), "IW-0302"), 2)],
+        ),
+        (
+            "ASSAM-250",
+            Decimal(4),
+            "Main",
+            "Shop",
+            [(Cost(Decimal("3.10"), "GBP", datetime.date(2025, 3, 1), "PO-301"), 4)],
+        ),
+    ]
+
+
+def test_example_returns(example: Loaded) -> None:
+    """The resaleable return comes back at the original 3.10, the damaged one not."""
+    returns = example.book.returns
+    resaleable, damaged = returns["RMA-0001"], returns["RMA-0002"]
+    assert (resaleable.condition, resaleable.qty, resaleable.cost) == (
+        "resaleable",
+        Decimal(5),
+        Decimal("15.50"),
+    )
+    (lot,) = resaleable.lots
+    assert lot[1] == Cost(Decimal("3.10"), "GBP", datetime.date(2025, 3, 1), "PO-301")
+    assert (damaged.condition, damaged.lots, damaged.cost) == ("damaged", [], 0)
+    lines = {line.item: line for line in example.book.orders["SO-1003"].lines}
+    assert lines["ASSAM-250"].cost == Decimal("77.50")  # 30 x 3.10 - 5 x 3.10
+    assert lines["EARLGREY-250"].cost == Decimal("102.00")  # the damaged stay in COGS
+
+
+def test_example_credit_order(example: Loaded) -> None:
+    credit_order = example.book.credit_orders["CO-0001"]
+    assert (credit_order.net, credit_order.tax, credit_order.gross) == (
+        Decimal("10.00"),
+        Decimal("2.00"),
+        Decimal("12.00"),
+    )
+    assert [(line.type, line.qty, line.net, line.cost) for line in credit_order.lines] == [
+        ("return", 2, Decimal("8.00"), Decimal("3.20")),
+        ("credit", 1, Decimal("2.00"), 0),
+    ]
+
+
+def test_example_non_stock_item(example: Loaded) -> None:
+    """The gift wrapping is invoiced but never dispatched; its order still closes."""
+    order = example.book.orders["SO-1007"]
+    wrapping = next(line for line in order.lines if line.item == "GIFTWRAP")
+    assert (wrapping.stocked, wrapping.invoiced, wrapping.dispatched) == (False, 1, 0)
+    assert order.dispatched_status is Status.FULL
+    assert not order.is_open
+    assert "GIFTWRAP" not in {row.item for row in example.book.stock_positions()}
+
+
+def test_example_payments_and_allocation(example: Loaded) -> None:
+    payments = example.book.payments
+    on_account = payments["BACS-0325"]
+    assert (on_account.ref_kind, on_account.order, on_account.invoice) == (
+        "customer",
+        None,
+        None,
+    )
+    # Allocated to INV-2001 by the allocate directive.
+    assert (on_account.allocated, on_account.unallocated) == (Decimal("100.00"), 0)
+    overpaid = payments["BACS-0319"]
     assert (overpaid.allocated, overpaid.unallocated) == (
         Decimal("115.20"),
         Decimal("4.80"),
     )
+
+
+def test_example_loyalty(example: Loaded) -> None:
+    """Joan: 50 welcome + 41 earned - 80 redeemed + 9 earned = 20 LEAF."""
+    book = example.book
+    assert book.points("joan", "LEAF") == Decimal(20)
+    assert [
+        (parcel.source.partition(":")[0], parcel.points, parcel.remaining, parcel.expires)
+        for parcel in book.wallets[("joan", "LEAF")].parcels
+    ] == [  # the adjustment's source is "adjustment:FILE:LINE"
+        ("INV-2004", 41, 0, datetime.date(2026, 3, 15)),
+        ("adjustment", 50, 11, datetime.date(2026, 3, 15)),
+        ("INV-2006", 9, 9, datetime.date(2026, 3, 22)),
+    ]
+    assert book.invoices["INV-2004"].points_earned == 41  # floor(41.40)
+    assert book.invoices["INV-2006"].points_earned == 9  # floor(13.00 - 4.00)
