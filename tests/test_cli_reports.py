@@ -447,7 +447,7 @@ def test_margin_by_month_in_a_period(workdir: Path) -> None:
         Month    Currency  Revenue  Credits  Net revenue   COGS  Margin  Margin %
         -------  --------  -------  -------  -----------  -----  ------  --------
         2024-02  GBP         60.00    30.00        30.00  15.00   15.00      50.0
-        2024-03  GBP          0.00     2.00        -2.00   0.00   -2.00     100.0
+        2024-03  GBP          0.00     2.00        -2.00   0.00   -2.00
 
         Totals
         Currency  Revenue  Credits  Net revenue   COGS  Margin  Margin %
@@ -465,7 +465,7 @@ def test_margin_csv_and_json(workdir: Path) -> None:
     by_item = report("margin", "--group", "item", "--format", "csv", "ledger.beancount")
     assert by_item == dedent("""
         item,currency,revenue,credits,net_revenue,cogs,margin,margin_pct
-        (no item),GBP,0,30.00,-30.00,0,-30.00,100.0
+        (no item),GBP,0,30.00,-30.00,0,-30.00,
         GADGET,GBP,60.00,0,60.00,15.00,45.00,75.0
         WIDGET,GBP,40.00,2.00,38.00,16.00,22.00,57.9
     """)

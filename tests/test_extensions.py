@@ -549,8 +549,8 @@ def test_refund_from_receivable_errors(loaded):
         ),
         (12, bad_from + '"overpayment"'),
         (14, bad_from + "TRUE"),
-        (16, f'{what}: unknown order "SO-2" of this customer'),
-        (19, f'{what}: unknown order "SO-9" of this customer'),
+        (16, f'{what}: order "SO-2" belongs to customer "bob"'),
+        (19, f'{what}: unknown order "SO-9"'),
         (22, f'{what}: a refund pays credit out; "credit" is not a way to pay it'),
         (
             24,
@@ -603,3 +603,63 @@ def test_the_default_refund_pays_out_customer_credit_only(loaded):
     )
     acme = loaded.book.customers["acme"]
     assert (acme.receivable["GBP"], acme.credit["GBP"]) == (D("-5.00"), D("0.00"))
+
+
+@ledger(expect_errors=True)
+def test_non_stock_items_are_never_committed_or_received(loaded):
+    """
+    plugin "plugins.orders"
+    2024-01-01 commodity GIFTWRAP
+      stock: FALSE
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "GIFTWRAP" 1 2.00 GBP
+    2024-01-03 custom "commit" "SO-1" "GIFTWRAP" 1
+    2024-01-03 custom "stock-in" "PO-1" "GIFTWRAP" 10 0.50 GBP
+      supplier: "wraps"
+    2024-01-04 custom "commit" "SO-1"
+    """
+    assert loaded.messages == [
+        (
+            8,
+            'Commit for order "SO-1": GIFTWRAP is not a stock item (stock: FALSE on its '
+            "commodity); it is never committed",
+        ),
+        (
+            9,
+            'Stock-in "PO-1": GIFTWRAP is not a stock item (stock: FALSE on its '
+            "commodity); it is never received into stock",
+        ),
+        (11, 'Nothing left to commit on order "SO-1"'),
+    ]
+    assert loaded.book.orders["SO-1"].committed_status.value == "none"
+    assert loaded.book.stock_positions() == []
+
+
+@ledger(expect_errors=True)
+def test_refund_for_an_order_only_what_it_was_overpaid(loaded):
+    """
+    plugin "plugins.orders"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 1 10.00 GBP
+    2024-01-03 custom "invoice" "SO-1" "INV-1"
+    2024-01-04 custom "payment" "SO-1" 15.00 GBP "card"
+    2024-01-04 custom "payment" "acme" 10.00 GBP "card"
+    2024-01-05 custom "refund" "acme" 6.00 GBP "card"
+      from: "receivable"
+      order: "SO-1"
+    2024-01-05 custom "refund" "acme" 5.00 GBP "card"
+      from: "receivable"
+      order: "SO-1"
+    """
+    assert loaded.messages == [
+        (
+            9,
+            'Refund to customer "acme": 6.00 GBP exceeds what order "SO-1" was overpaid '
+            "(5.00 GBP)",
+        ),
+    ]
+    order = loaded.book.orders["SO-1"]
+    assert (order.paid, order.outstanding) == (D("10.00"), D("0.00"))
+    assert loaded.balances()["Assets:Receivable:Acme"] == "-10.00 GBP"

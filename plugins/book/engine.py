@@ -679,10 +679,11 @@ class Engine:
             or self.config.location
         )
         batch = self.meta_string(d.meta, "batch", what)
+        self.check_stocked(order, d.pairs, what, "committed")
         chosen = self.select(
             order,
             d.pairs,
-            lambda line: line.uncommitted,
+            lambda line: line.uncommitted if line.stocked else ZERO,
             "commit",
             lambda line: f"{_fmt(line.open_qty)} ordered, {_fmt(line.committed)} committed",
         )
@@ -1117,9 +1118,19 @@ class Engine:
         order_id = d.meta.get("order")
         if order_id is not None:
             order = self.book.orders.get(order_id) if isinstance(order_id, str) else None
-            if order is None or order.customer != customer.id:
+            if order is None:
+                raise Invalid(f"{what}: unknown order {directives.show(order_id)}")
+            if order.customer != customer.id:
                 raise Invalid(
-                    f"{what}: unknown order {directives.show(order_id)} of this customer"
+                    f'{what}: order "{order.id}" belongs to customer "{order.customer}"'
+                )
+            if order.currency != amount.currency:
+                raise Invalid(f'{what}: order "{order.id}" is in {order.currency}')
+            overpaid = max(-order.outstanding, ZERO)
+            if number(amount) > overpaid:
+                raise Invalid(
+                    f'{what}: {amount} exceeds what order "{order.id}" was overpaid '
+                    f"({_fmt(overpaid)} {amount.currency})"
                 )
         self.book.refunds.append(
             Refund(
@@ -1430,6 +1441,11 @@ class Engine:
             raise Invalid(
                 f'{what}: supplier metadata is required (e.g. supplier: "acme-supplies")'
             )
+        if self.items.get(item, {}).get("stock", True) is False:
+            raise Invalid(
+                f"{what}: {item} is not a stock item (stock: FALSE on its commodity); "
+                "it is never received into stock"
+            )
         batch = self.meta_string(d.meta, "batch", what) or po
         location = self.meta_string(d.meta, "location", what) or self.config.location
         account = self.inventory_account(location)
@@ -1455,6 +1471,20 @@ class Engine:
         if account in self.average:
             self.relot(holding, d.date, d.meta, po)
 
+    def check_stocked(
+        self,
+        order: Order,
+        pairs: tuple[tuple[str, Decimal], ...],
+        what: str,
+        verb: str,
+    ) -> None:
+        for item, _ in pairs:
+            if any(line.item == item and not line.stocked for line in order.lines):
+                raise Invalid(
+                    f"{what}: {item} is not a stock item (stock: FALSE on its commodity); "
+                    f"it is never {verb}"
+                )
+
     def on_dispatch(self, d: directives.Directive) -> None:
         order = self.order(d.args["ORDER"])
         what = f'Dispatch for order "{order.id}"'
@@ -1465,12 +1495,7 @@ class Engine:
             or self.config.location
         )
         account = self.inventory_account(location)
-        for item, _ in d.pairs:
-            if any(line.item == item and not line.stocked for line in order.lines):
-                raise Invalid(
-                    f"{what}: {item} is not a stock item (stock: FALSE on its commodity); "
-                    "it is never dispatched"
-                )
+        self.check_stocked(order, d.pairs, what, "dispatched")
         chosen = self.select(
             order,
             d.pairs,

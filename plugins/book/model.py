@@ -561,7 +561,8 @@ class Order:
 
     @property
     def committed_status(self) -> Status:
-        return self._axis("committed")
+        """Over its stock items: only stock is committed."""
+        return self._axis("committed", stocked_only=True)
 
     @property
     def invoiced_status(self) -> Status:

@@ -54,8 +54,9 @@ class MarginRow:
 
     @property
     def margin_pct(self) -> Decimal | None:
-        """Margin as a percentage of net revenue, to one decimal place."""
-        if not self.net_revenue:
+        """Margin as a percentage of net revenue, to one decimal place (none when
+        there is no positive net revenue to relate it to)."""
+        if self.net_revenue <= 0:
             return None
         return (self.margin * 100 / self.net_revenue).quantize(Decimal("0.1"))
 
