@@ -180,6 +180,7 @@ _PREFIX = {dtype: f"Invalid {usage(dtype)}" for dtype in USAGES}
 
 
 _FAIL = object()
+_new = tuple.__new__  # a Directive without NamedTuple's Python-level constructor
 _ACCOUNT = account_lib.TYPE
 
 
@@ -246,7 +247,7 @@ def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
                 return None, f"{_PREFIX[entry.type]}: {problem}"
         args[name] = value
     if count == len(fixed):
-        return Directive(entry, args), None
+        return _new(Directive, (entry, args, ())), None
     rest = values[len(fixed) :]
     pairs: list[tuple[str, Decimal]] = []
     if len(rest) % 2:
@@ -264,4 +265,4 @@ def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
             if problem:
                 return None, f"{_PREFIX[entry.type]}: {problem}"
         pairs.append((item, qty))
-    return Directive(entry, args, tuple(pairs)), None
+    return _new(Directive, (entry, args, tuple(pairs))), None

@@ -19,6 +19,7 @@ import datetime
 import difflib
 import gc
 import heapq
+import operator
 import re
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -348,7 +349,7 @@ class Engine:
                 self.on_open(entry)
             elif isinstance(entry, data.Commodity):
                 self.items[entry.currency] = entry.meta
-        events.sort(key=lambda event: event[:3])
+        events.sort(key=operator.itemgetter(0, 1, 2))
         today = self.today
         for date, _, _, entry in events:
             if self.expiries and self.expiries[0][0] <= date:
@@ -1339,7 +1340,7 @@ class Engine:
 
     def meta_string(self, meta: data.Meta, key: str, what: str) -> str | None:
         value = meta.get(key)
-        if value is not None and (not isinstance(value, str) or not value.strip()):
+        if value is not None and (value.__class__ is not str or not value.strip()):
             raise Invalid(
                 f"{what}: {key} must be a non-empty string, got {directives.show(value)}"
             )
