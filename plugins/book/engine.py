@@ -1898,9 +1898,8 @@ class Engine:
         broken = self.broken_lines.pop(co_id, 0)
         bad += broken
         if bad:
-            requests += [None] * broken  # type: ignore[list-item]
             raise Invalid(
-                f"{what}: not posted, {bad} of its {len(requests)} lines "
+                f"{what}: not posted, {bad} of its {len(requests) + broken} lines "
                 f"{'is' if bad == 1 else 'are'} invalid"
             )
         self.register(co_id, "credit order")
@@ -2454,18 +2453,17 @@ class Engine:
             invoice.points_clawed += claw
             # First what is left of the invoice's own parcel; then, for points of it
             # that were redeemed (not those that expired), other points.
-            parcel = self.invoice_parcels.get(invoice.id)
-            own = min(claw, parcel.remaining) if parcel else ZERO
+            # (An invoice that earned points has its parcel.)
+            parcel = self.invoice_parcels[invoice.id]
+            own = min(claw, parcel.remaining)
             if own:
-                wallet.take_from(parcel, own)  # type: ignore[arg-type]
-                parcel.clawed += own  # type: ignore[union-attr]
-            redeemed = ZERO
-            if parcel is not None:
-                redeemed = parcel.points - parcel.remaining - parcel.expired - parcel.clawed
+                wallet.take_from(parcel, own)
+                parcel.clawed += own
+            redeemed = parcel.points - parcel.remaining - parcel.expired - parcel.clawed
             other = min(claw - own, redeemed, wallet.balance)
             if other > 0:
                 wallet.take(other)
-                parcel.clawed += other  # type: ignore[union-attr]
+                parcel.clawed += other
             short = claw - own - other
             claw = own + other
         value = ZERO
