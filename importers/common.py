@@ -533,3 +533,33 @@ def check_keys(config: Mapping[str, Any], known: Iterable[str], what: str) -> No
 
 def basename(filepath: str) -> str:
     return Path(filepath).name
+
+
+def latest_date(filepath: str, column: str, label: str) -> datetime.date | None:
+    """The latest date in a column of a CSV export (None when there is none)."""
+    try:
+        _, records = read_csv(filepath)
+    except Problem:
+        return None
+    dates = []
+    for row, record in records:
+        try:
+            dates.append(parse_date(record.get(column, ""), label, row))
+        except Problem:
+            continue
+    return max(dates, default=None)
+
+
+def read_export(
+    filepath: str, required: Iterable[str], what: str
+) -> list[tuple[int, dict[str, str]]]:
+    """A CSV export's rows (line, record); a Problem at line 1 when columns are missing."""
+    header, records = read_csv(filepath)
+    missing = missing_columns(header, required)
+    if missing:
+        raise Problem(
+            1,
+            f"not a {what}: missing column"
+            f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+        )
+    return records

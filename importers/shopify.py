@@ -58,12 +58,12 @@ from importers.common import check_account
 from importers.common import check_keys
 from importers.common import commodity_name
 from importers.common import custom
-from importers.common import missing_columns
+from importers.common import latest_date
 from importers.common import money_quantum
 from importers.common import order_id
 from importers.common import parse_date
 from importers.common import parse_decimal
-from importers.common import read_csv
+from importers.common import read_export
 
 REQUIRED = (
     "Name",
@@ -281,31 +281,14 @@ class Importer(OrdersImporter):
 
     def date(self, filepath: str) -> datetime.date | None:
         """The date of the latest order in the export."""
-        try:
-            _, records = read_csv(filepath)
-        except Problem:
-            return None
-        dates = []
-        for row, record in records:
-            try:
-                dates.append(parse_date(record.get("Created at", ""), "Created at", row))
-            except Problem:
-                continue
-        return max(dates, default=None)
+        return latest_date(filepath, "Created at", "Created at")
 
     # -- reading -----------------------------------------------------------------
 
     def read(
         self, filepath: str, ledger: Ledger, errors: list[RowError]
     ) -> list[data.Directive]:
-        header, records = read_csv(filepath)
-        missing = missing_columns(header, REQUIRED)
-        if missing:
-            raise Problem(
-                1,
-                "not a Shopify orders export: missing column"
-                f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
-            )
+        records = read_export(filepath, REQUIRED, "Shopify orders export")
         groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
         for row, record in records:
             name = record["Name"].strip()

@@ -48,11 +48,11 @@ from importers.common import RowError
 from importers.common import check_account
 from importers.common import check_keys
 from importers.common import custom
-from importers.common import missing_columns
+from importers.common import latest_date
 from importers.common import order_id
 from importers.common import parse_date
 from importers.common import parse_decimal
-from importers.common import read_csv
+from importers.common import read_export
 from importers.common import transaction
 
 REQUIRED = (
@@ -111,29 +111,12 @@ class Importer(OrdersImporter):
 
     def date(self, filepath: str) -> datetime.date | None:
         """The date of the latest balance transaction in the file."""
-        try:
-            _, records = read_csv(filepath)
-        except Problem:
-            return None
-        dates = []
-        for row, record in records:
-            try:
-                dates.append(parse_date(record.get("Created (UTC)", ""), "Created", row))
-            except Problem:
-                continue
-        return max(dates, default=None)
+        return latest_date(filepath, "Created (UTC)", "Created")
 
     def read(
         self, filepath: str, ledger: Ledger, errors: list[RowError]
     ) -> list[data.Directive]:
-        header, records = read_csv(filepath)
-        missing = missing_columns(header, REQUIRED)
-        if missing:
-            raise Problem(
-                1,
-                "not a Stripe balance history export: missing column"
-                f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
-            )
+        records = read_export(filepath, REQUIRED, "Stripe balance history export")
         # Charge id -> order id: the ledger's, then this file's (a refund row
         # usually comes before its charge: Stripe lists the newest first).
         charges = dict(ledger.charges)
