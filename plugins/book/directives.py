@@ -69,23 +69,18 @@ def usage(dtype: str) -> str:
 
 
 class Directive(NamedTuple):
-    """A checked order directive: its entry and its named arguments."""
+    """A checked order directive: its entry, its named arguments and, for quick
+    access, the entry's metadata and date."""
 
     entry: data.Custom
     args: dict[str, Any]
-    pairs: tuple[tuple[str, Decimal], ...] = ()
+    pairs: tuple[tuple[str, Decimal], ...]
+    meta: data.Meta
+    date: datetime.date
 
     @property
     def type(self) -> str:
         return self.entry.type
-
-    @property
-    def date(self) -> datetime.date:
-        return self.entry.date
-
-    @property
-    def meta(self) -> data.Meta:
-        return self.entry.meta
 
 
 def show(value: Any, dtype: Any = None) -> str:
@@ -247,7 +242,7 @@ def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
                 return None, f"{_PREFIX[entry.type]}: {problem}"
         args[name] = value
     if count == len(fixed):
-        return _new(Directive, (entry, args, ())), None
+        return _new(Directive, (entry, args, (), entry.meta, entry.date)), None
     rest = values[len(fixed) :]
     pairs: list[tuple[str, Decimal]] = []
     if len(rest) % 2:
@@ -265,4 +260,4 @@ def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
             if problem:
                 return None, f"{_PREFIX[entry.type]}: {problem}"
         pairs.append((item, qty))
-    return _new(Directive, (entry, args, tuple(pairs))), None
+    return _new(Directive, (entry, args, tuple(pairs), entry.meta, entry.date)), None
