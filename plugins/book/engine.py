@@ -286,6 +286,9 @@ class Engine:
         self._quantum = config.quantum
         self._receivables: dict[str, str] = {}
         self._inventory: dict[str, str] = {}  # location -> inventory account
+        self._sales_tax = config.account("sales_tax")
+        self._methods: dict[str, str] = {}  # payment method name -> account
+        self._days: dict[int, datetime.timedelta] = {}
         self.booking: dict[str, data.Booking] = {}  # account -> its booking method
         self.average: set[str] = set()  # accounts valued at moving average cost
         template = re.escape(config.accounts["inventory"])
@@ -425,10 +428,11 @@ class Engine:
     def emit(self, builder: TxnBuilder) -> data.Transaction:
         txn = builder.build()
         first_use = self.first_use
+        date = txn.date
         for posting in txn.postings:
             known = first_use.get(posting.account)
-            if known is None or txn.date < known[0]:  # a back-dated credit order
-                first_use[posting.account] = (txn.date, txn.meta)
+            if known is None or date < known[0]:  # a back-dated credit order
+                first_use[posting.account] = (date, txn.meta)
         self.book.transactions.append(txn)
         return txn
 
@@ -461,6 +465,12 @@ class Engine:
             hint = f' ("{order_id}" is {kind_article(kind)})' if kind else ""
             raise Invalid(f'Unknown order "{order_id}"{hint}')
         return order
+
+    def days(self, count: int) -> datetime.timedelta:
+        delta = self._days.get(count)
+        if delta is None:
+            delta = self._days[count] = datetime.timedelta(days=count)
+        return delta
 
     def receivable(self, customer: Customer) -> str:
         account = self._receivables.get(customer.id)
@@ -590,6 +600,7 @@ class Engine:
                 f"other item that is never dispatched), got {directives.show(stocked)}"
             )
         order.currency = price.currency
+        order.services = order.services or not stocked
         order.lines.append(
             OrderLine(
                 order.id,
@@ -728,11 +739,10 @@ class Engine:
         )
         due = d.meta.get("due")
         if due is None:
-            terms = next(
-                (t for t in (order.terms, customer.terms) if t is not None),
-                self.config.terms,
-            )
-            due = d.date + datetime.timedelta(days=terms)
+            terms = order.terms
+            if terms is None:
+                terms = customer.terms if customer.terms is not None else self.config.terms
+            due = d.date + self.days(terms)
         elif not isinstance(due, datetime.date):
             raise Invalid(
                 f'Invoice "{invoice_id}": due must be a date such as 2024-02-01, '
@@ -793,7 +803,7 @@ class Engine:
                     taxes.get(invoice_line.tax_rate, ZERO) + invoice_line.tax
                 )
         for rate, tax in sorted(taxes.items()):
-            txn.post(self.config.account("sales_tax"), -tax, currency, rate=rate)
+            txn.post(self._sales_tax, -tax, currency, rate=rate)
         self.emit(txn)
         self.earn(invoice, order, customer, d)
         # Money paid or credited ahead on the order now meets its invoice.
@@ -880,9 +890,12 @@ class Engine:
             return value, value
         if value == "credit":
             return self.config.account("customer_credit", customer=customer.account), value
-        account = self.config.methods.get(value)
+        account = self._methods.get(value)
         if account is None:
-            account = self.config.account("clearing", method=account_component(value))
+            account = self.config.methods.get(value) or self.config.account(
+                "clearing", method=account_component(value)
+            )
+            self._methods[value] = account
         return account, value
 
     def check_credit(self, customer: Customer, amount: Amount, what: str) -> None:
@@ -1479,6 +1492,8 @@ class Engine:
         what: str,
         verb: str,
     ) -> None:
+        if not order.services:
+            return
         for item, _ in pairs:
             if any(line.item == item and not line.stocked for line in order.lines):
                 raise Invalid(

@@ -518,6 +518,7 @@ class Order:
     terms: int | None = None
     location: str | None = None
     program: str | None = None  # loyalty program symbol, if not the customer's
+    services: bool = False  # it has lines of non-stock items
     currency: str | None = None
     lines: list[OrderLine] = dataclasses.field(default_factory=list)
     invoices: list[str] = dataclasses.field(default_factory=list)
