@@ -49,6 +49,7 @@ from plugins.clitables import SECTIONS
 from plugins.clitables import Document
 from plugins.clitables import ageing_document
 from plugins.clitables import credits_document
+from plugins.clitables import display_name
 from plugins.clitables import loyalty_document
 from plugins.clitables import margin_document
 from plugins.clitables import orders_document
@@ -159,23 +160,12 @@ class Loaded:
             )
 
 
-def _display_name(filename: str) -> str:
-    """A filename relative to the working directory when it lies below it."""
-    try:
-        relative = os.path.relpath(filename)
-    except ValueError:  # another drive on Windows
-        return filename
-    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
-        return filename
-    return relative
-
-
 def _error_location(error: Any) -> tuple[str, int]:
     source = getattr(error, "source", None) or {}
     filename = source.get("filename") or "<unknown>"
     lineno = source.get("lineno") or 0
     if not filename.startswith("<"):
-        filename = _display_name(filename)
+        filename = display_name(filename)
     return filename, int(lineno)
 
 
