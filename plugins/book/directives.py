@@ -225,6 +225,16 @@ _CHECKS = {
 
 def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
     """Check a custom entry against its usage; return the directive or a problem."""
+    fast = _FAST_PARSERS.get(entry.type)
+    if fast is not None:
+        directive = fast(entry)
+        if directive is not None:
+            return directive, None
+    return _parse(entry)
+
+
+def _parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
+    """:func:`parse` for any directive, wording what is wrong."""
     fixed, takes_pairs = _FIXED[entry.type]
     values = entry.values or []
     count = len(values)
@@ -261,3 +271,123 @@ def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
                 return None, f"{_PREFIX[entry.type]}: {problem}"
         pairs.append((item, qty))
     return _new(Directive, (entry, args, tuple(pairs), entry.meta, entry.date)), None
+
+
+# Fast paths for the directives that make up nearly all of a book (orders,
+# their lines, invoices, dispatches and payments). Each checks exactly what
+# :func:`_parse` checks, inline; it returns None for anything it does not
+# accept as it stands, and :func:`_parse` then decides (and words the problem).
+# tests/test_directives.py holds each to the general path.
+
+_match_id = ID_RE.match
+_match_item = ITEM_RE.match
+
+
+def _is_item(value: Any, dtype: Any) -> bool:
+    return dtype is str and len(value) <= 24 and _match_item(value) is not None
+
+
+def _fast_pairs(values: list[Any]) -> tuple[tuple[str, Decimal], ...] | None:
+    """Well-formed (ITEM QTY) pairs, or None."""
+    if len(values) % 2:
+        return None
+    pairs = []
+    for position in range(0, len(values), 2):
+        item, qty = values[position], values[position + 1]
+        if not _is_item(item.value, item.dtype):
+            return None
+        if qty.dtype is not Decimal or not qty.value > 0:
+            return None
+        pairs.append((item.value, qty.value))
+    return tuple(pairs)
+
+
+def _parse_order(entry: data.Custom) -> Directive | None:
+    values = entry.values
+    if values is None or len(values) != 2:
+        return None
+    order, customer = values
+    if order.dtype is not str or not _match_id(order.value):
+        return None
+    if customer.dtype is not str or not customer.value.strip():
+        return None
+    args = {"ORDER": order.value, "CUSTOMER": customer.value}
+    return _new(Directive, (entry, args, (), entry.meta, entry.date))  # type: ignore[no-any-return]
+
+
+def _parse_line(entry: data.Custom) -> Directive | None:
+    values = entry.values
+    if values is None or len(values) != 4:
+        return None
+    order, item, qty, price = values
+    if order.dtype is not str or not order.value.strip():
+        return None
+    if not _is_item(item.value, item.dtype):
+        return None
+    if qty.dtype is not Decimal or not qty.value > 0:
+        return None
+    amount = price.value
+    if amount.__class__ is not Amount or amount.number is None:
+        return None
+    args = {"ORDER": order.value, "ITEM": item.value, "QTY": qty.value, "PRICE": amount}
+    return _new(Directive, (entry, args, (), entry.meta, entry.date))  # type: ignore[no-any-return]
+
+
+def _parse_invoice(entry: data.Custom) -> Directive | None:
+    values = entry.values
+    if values is None or len(values) < 2:
+        return None
+    order, invoice = values[0], values[1]
+    if order.dtype is not str or not order.value.strip():
+        return None
+    if invoice.dtype is not str or not _match_id(invoice.value):
+        return None
+    pairs = _fast_pairs(values[2:]) if len(values) > 2 else ()
+    if pairs is None:
+        return None
+    args = {"ORDER": order.value, "INVOICE": invoice.value}
+    return _new(Directive, (entry, args, pairs, entry.meta, entry.date))  # type: ignore[no-any-return]
+
+
+def _parse_dispatch(entry: data.Custom) -> Directive | None:
+    values = entry.values
+    if not values:
+        return None
+    order = values[0]
+    if order.dtype is not str or not order.value.strip():
+        return None
+    pairs = _fast_pairs(values[1:]) if len(values) > 1 else ()
+    if pairs is None:
+        return None
+    args = {"ORDER": order.value}
+    return _new(Directive, (entry, args, pairs, entry.meta, entry.date))  # type: ignore[no-any-return]
+
+
+def _parse_payment(entry: data.Custom) -> Directive | None:
+    values = entry.values
+    if values is None or len(values) != 3:
+        return None
+    ref, amount, method = values
+    if ref.dtype is not str or not ref.value.strip():
+        return None
+    if amount.value.__class__ is not Amount or amount.value.number is None:
+        return None
+    if method.dtype is str:
+        if not method.value.strip():
+            return None
+        how = ("method", method.value)
+    elif method.dtype == _ACCOUNT:
+        how = ("account", method.value)
+    else:
+        return None
+    args = {"REF": ref.value, "AMOUNT": amount.value, "METHOD": how}
+    return _new(Directive, (entry, args, (), entry.meta, entry.date))  # type: ignore[no-any-return]
+
+
+_FAST_PARSERS = {
+    "order": _parse_order,
+    "line": _parse_line,
+    "invoice": _parse_invoice,
+    "dispatch": _parse_dispatch,
+    "payment": _parse_payment,
+}

@@ -32,6 +32,7 @@ _new = tuple.__new__
 _AMOUNT = Amount
 _POSTING = data.Posting
 _TRANSACTION = data.Transaction
+_NO_LINK = frozenset([""])
 
 
 class TxnBuilder:
@@ -58,16 +59,24 @@ class TxnBuilder:
         links: tuple[str, ...],
         meta: dict[str, Any],
     ) -> None:
-        self.filename = source.get("filename", "<orders>")
-        self.lineno = source.get("lineno", 0)
+        self.filename = filename = source.get("filename", "<orders>")
+        self.lineno = lineno = source.get("lineno", 0)
         self.date = date
         self.payee = payee
         self.narration = narration
-        self.links = frozenset(link for link in links if link)
-        self.meta = {key: value for key, value in meta.items() if value is not None}
+        self.links = frozenset(links)
+        if "" in self.links:  # an optional link left empty
+            self.links = self.links - _NO_LINK
+        # The transaction's own metadata: its source, the given keys that have a
+        # value, then the generated marker.
+        self.meta: data.Meta = {"filename": filename, "lineno": lineno}
+        for key, value in meta.items():
+            if value is not None:
+                self.meta[key] = value
+        self.meta[GENERATED] = True
         self.postings: list[data.Posting] = []
         # The postings of one transaction share their plain source metadata.
-        self.posting_meta: data.Meta = {"filename": self.filename, "lineno": self.lineno}
+        self.posting_meta: data.Meta = {"filename": filename, "lineno": lineno}
 
     def post(
         self,
@@ -90,16 +99,10 @@ class TxnBuilder:
         )
 
     def build(self) -> data.Transaction:
-        meta = {
-            "filename": self.filename,
-            "lineno": self.lineno,
-            **self.meta,
-            GENERATED: True,
-        }
         return _new(  # type: ignore[no-any-return]
             _TRANSACTION,
             (
-                meta,
+                self.meta,
                 self.date,
                 FLAG,
                 self.payee,
