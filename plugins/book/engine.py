@@ -106,6 +106,8 @@ DIRECTIVE_TYPES = frozenset(PHASES)
 # look like ours.
 OTHER_TYPES = frozenset({"period-lock", "fava-option", "fava-extension", "budget"})
 KNOWN_TYPES = sorted([*PHASES, "credit-line", "period-lock"])
+# The settings of an item that has no commodity directive (read, never written).
+_NO_SETTINGS: data.Meta = {}
 
 
 class Invalid(Exception):
@@ -286,6 +288,8 @@ class Engine:
         self._quantum = config.quantum
         self._receivables: dict[str, str] = {}
         self._inventory: dict[str, str] = {}  # location -> inventory account
+        self._cogs: dict[str, str] = {}  # location -> cost of goods account
+        self._sales: dict[str, str] = {}  # customer account component -> sales account
         self._sales_tax = config.account("sales_tax")
         self._methods: dict[str, str] = {}  # payment method name -> account
         self._days: dict[int, datetime.timedelta] = {}
@@ -573,10 +577,13 @@ class Engine:
                 f'Order "{order.id}" is in {order.currency}; a line in {price.currency} '
                 "cannot join it (one order, one currency)"
             )
-        settings = self.items.get(item, {})
-        rate = self.tax_rate(
-            d.meta, settings, f'Order "{order.id}" line {item}', f"Commodity {item}"
-        )
+        settings = self.items.get(item, _NO_SETTINGS)
+        if "tax" in d.meta or "tax" in settings:
+            rate = self.tax_rate(
+                d.meta, settings, f'Order "{order.id}" line {item}', f"Commodity {item}"
+            )
+        else:
+            rate = self.config.tax_rate
         description = d.meta.get("description")
         if description is not None and not isinstance(description, str):
             raise Invalid(
@@ -586,7 +593,11 @@ class Engine:
         customer = self.book.customers[order.customer]
         income = settings.get("income")
         if income is None:
-            income = self.config.account("sales", customer=customer.account)
+            income = self._sales.get(customer.account)
+            if income is None:
+                income = self._sales[customer.account] = self.config.account(
+                    "sales", customer=customer.account
+                )
         elif not isinstance(income, str) or not account_lib.is_valid(income):
             raise Invalid(
                 f"Commodity {item}: income must be an account such as "
@@ -652,31 +663,37 @@ class Engine:
         """
         if not order.lines:
             raise Invalid(f'Order "{order.id}" has no lines to {verb}')
+        chosen = []
         if not pairs:
-            chosen = [
-                (line, available(line)) for line in order.lines if available(line) > 0
-            ]
+            for line in order.lines:
+                free = available(line)
+                if free > 0:
+                    chosen.append((line, free))
             if not chosen:
                 raise Invalid(f'Nothing left to {verb} on order "{order.id}"')
             return chosen
-        wanted: dict[str, Decimal] = {}
-        for item, qty in pairs:
-            wanted[item] = wanted.get(item, ZERO) + qty
-        chosen = []
+        if len(pairs) == 1:
+            wanted = dict(pairs)
+        else:
+            wanted = {}
+            for item, qty in pairs:
+                wanted[item] = wanted.get(item, ZERO) + qty
         for item, qty in wanted.items():
-            lines = [line for line in order.lines if line.item == item]
+            lines = [(line, available(line)) for line in order.lines if line.item == item]
             if not lines:
                 raise Invalid(f'Item {item} is not on order "{order.id}"')
-            free = sum((available(line) for line in lines), ZERO)
+            free = ZERO
+            for _, line_free in lines:
+                free += line_free
             if qty > free:
-                detail = "; ".join(describe(line) for line in lines)
+                detail = "; ".join(describe(line) for line, _ in lines)
                 raise Invalid(
                     f'Cannot {verb} {_fmt(qty)} {item} on order "{order.id}": '
                     f"only {_fmt(free)} left to {verb} ({detail})"
                 )
             left = qty
-            for line in lines:
-                take = min(left, available(line))
+            for line, line_free in lines:
+                take = line_free if line_free < left else left  # as min(left, line_free)
                 if take > 0:
                     chosen.append((line, take))
                     left -= take
@@ -1553,7 +1570,11 @@ class Engine:
             (order.id,),
             {"order": order.id, "customer": customer.id},
         )
-        cogs = self.config.account("cogs", location=account_component(location))
+        cogs = self._cogs.get(location)
+        if cogs is None:
+            cogs = self._cogs[location] = self.config.account(
+                "cogs", location=account_component(location)
+            )
         for line, qty, line_lots in taken:
             line.dispatched += qty
             dispatch.lines.append(
