@@ -19,7 +19,6 @@ import datetime
 import difflib
 import gc
 import heapq
-import operator
 import re
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -356,7 +355,7 @@ class Engine:
                 self.on_open(entry)
             elif isinstance(entry, data.Commodity):
                 self.items[entry.currency] = entry.meta
-        events.sort(key=operator.itemgetter(0, 1, 2))
+        events.sort()  # by date, phase and position (positions are unique)
         today = self.today
         for date, _, _, entry in events:
             if self.expiries and self.expiries[0][0] <= date:
@@ -2254,16 +2253,17 @@ class Engine:
             return
         invoice.program = program.symbol
         basis = invoice.gross
-        for redemption in order.redemptions_unapplied:
-            if redemption.value <= 0 or basis <= 0:
-                continue
-            used = min(redemption.value, basis)
-            invoice.redeemed_points += redemption.split(used)
-            invoice.redeemed_value += used
-            basis -= used
-        order.redemptions_unapplied = [
-            r for r in order.redemptions_unapplied if r.value > 0
-        ]
+        if order.redemptions_unapplied:
+            for redemption in order.redemptions_unapplied:
+                if redemption.value <= 0 or basis <= 0:
+                    continue
+                used = min(redemption.value, basis)
+                invoice.redeemed_points += redemption.split(used)
+                invoice.redeemed_value += used
+                basis -= used
+            order.redemptions_unapplied = [
+                r for r in order.redemptions_unapplied if r.value > 0
+            ]
         points = (basis * program.earn).to_integral_value(rounding=ROUND_FLOOR)
         if points <= 0:
             return

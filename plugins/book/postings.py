@@ -84,15 +84,18 @@ class TxnBuilder:
         number: Decimal,
         currency: str,
         cost: Cost | None = None,
-        **meta: Any,
+        item: str | None = None,
+        rate: Decimal | None = None,
     ) -> None:
-        if meta:
-            posting_meta: data.Meta = {"filename": self.filename, "lineno": self.lineno}
-            for key, value in meta.items():
-                if value is not None:
-                    posting_meta[key] = value
-        else:
+        """Add a posting; ``item`` and ``rate`` become its metadata when given."""
+        if item is None and rate is None:
             posting_meta = self.posting_meta
+        else:
+            posting_meta = {"filename": self.filename, "lineno": self.lineno}
+            if item is not None:
+                posting_meta["item"] = item
+            if rate is not None:
+                posting_meta["rate"] = rate
         units = _new(_AMOUNT, (number, currency))
         self.postings.append(
             _new(_POSTING, (account, units, cost, None, None, posting_meta))
