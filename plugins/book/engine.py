@@ -559,7 +559,13 @@ class Engine:
         terms = _terms(meta.get("terms"), "terms", f'Order "{order_id}"')
         self.register(order_id, "order")
         self.book.orders[order_id] = Order(
-            order_id, customer_id, d.date, meta, terms=terms, **strings
+            order_id,
+            customer_id,
+            d.date,
+            meta,
+            terms=terms,
+            links=frozenset((order_id,)),
+            **strings,
         )
         customer.orders.append(order_id)
 
@@ -804,7 +810,7 @@ class Engine:
             d.date,
             customer.name,
             f"Invoice {invoice_id} for order {order.id}",
-            (order.id, invoice_id),
+            invoice.links,
             {"order": order.id, "customer": customer.id, "invoice": invoice_id},
         )
         txn.post(self.receivable(customer), gross, currency)
@@ -991,7 +997,7 @@ class Engine:
             d.date,
             customer.name,
             narration,
-            (order.id if order else "", invoice.id if invoice else "", doc_id or ""),
+            _payment_links(order, invoice, doc_id),
             {
                 "order": order.id if order else None,
                 "customer": customer.id,
@@ -1566,7 +1572,7 @@ class Engine:
             d.date,
             customer.name,
             f"Dispatch for order {order.id}",
-            (order.id,),
+            order.links,
             {"order": order.id, "customer": customer.id},
         )
         cogs = self._cogs.get(location)
@@ -2277,7 +2283,7 @@ class Engine:
             d.date,
             customer.name,
             f"{program.symbol} points earned on invoice {invoice.id}",
-            (order.id, invoice.id),
+            invoice.links,
             {
                 "order": order.id,
                 "customer": customer.id,
@@ -2331,7 +2337,7 @@ class Engine:
             d.date,
             customer.name,
             f"Redemption of {points} on order {order.id}",
-            (order.id,),
+            order.links,
             {"order": order.id, "customer": customer.id, "program": program.symbol},
         )
         txn.post(program.liability, points.number, program.symbol)
@@ -2610,6 +2616,17 @@ def build_book(
     """
     with paused_gc():
         return Engine(config, default_booking).run(entries)
+
+
+def _payment_links(
+    order: Order | None, invoice: Invoice | None, doc_id: str | None
+) -> tuple[str, ...] | frozenset[str]:
+    """The links of a payment: its order, its invoice and its own id where it has one."""
+    if doc_id:
+        return (order.id if order else "", invoice.id if invoice else "", doc_id)
+    if invoice is not None:
+        return invoice.links
+    return order.links if order is not None else ()
 
 
 @contextlib.contextmanager

@@ -311,8 +311,12 @@ class Invoice:
     tax: Decimal = dataclasses.field(init=False)
     gross: Decimal = dataclasses.field(init=False)
     allocated: Decimal = dataclasses.field(init=False, default=ZERO)
+    # The links of its generated transactions: its order and itself (one set
+    # shared by them all).
+    links: frozenset[str] = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
+        self.links = frozenset((self.order, self.id))
         self.net = sum((line.net for line in self.lines), ZERO)
         self.tax = sum((line.tax for line in self.lines), ZERO)
         self.gross = self.net + self.tax
@@ -532,6 +536,9 @@ class Order:
     credit_orders: list[str] = dataclasses.field(default_factory=list)
     # Redemptions not yet set against an invoice's earning basis.
     redemptions_unapplied: list[PendingRedemption] = dataclasses.field(default_factory=list)
+    # The links of its generated transactions that name only the order (one
+    # set shared by them all).
+    links: frozenset[str] = frozenset()
 
     @property
     def outstanding(self) -> Decimal:

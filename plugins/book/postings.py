@@ -32,7 +32,6 @@ _new = tuple.__new__
 _AMOUNT = Amount
 _POSTING = data.Posting
 _TRANSACTION = data.Transaction
-_NO_LINK = frozenset([""])
 
 
 class TxnBuilder:
@@ -56,7 +55,7 @@ class TxnBuilder:
         date: datetime.date,
         payee: str | None,
         narration: str,
-        links: tuple[str, ...],
+        links: tuple[str, ...] | frozenset[str],
         meta: dict[str, Any],
     ) -> None:
         self.filename = filename = source.get("filename", "<orders>")
@@ -64,9 +63,12 @@ class TxnBuilder:
         self.date = date
         self.payee = payee
         self.narration = narration
-        self.links = frozenset(links)
-        if "" in self.links:  # an optional link left empty
-            self.links = self.links - _NO_LINK
+        if links.__class__ is frozenset:  # a document's own set, shared
+            self.links = links
+        elif "" in links:  # an optional link left empty
+            self.links = frozenset(link for link in links if link)
+        else:
+            self.links = frozenset(links)
         # The transaction's own metadata: its source, the given keys that have a
         # value, then the generated marker.
         self.meta: data.Meta = {"filename": filename, "lineno": lineno}
