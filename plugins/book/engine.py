@@ -105,6 +105,8 @@ DIRECTIVE_TYPES = frozenset(PHASES)
 # look like ours.
 OTHER_TYPES = frozenset({"period-lock", "fava-option", "fava-extension", "budget"})
 KNOWN_TYPES = sorted([*PHASES, "credit-line", "period-lock"])
+# The string metadata of an order, in the order of Order's fields.
+_ORDER_STRINGS = ("po", "rep", "source", "location", "program")
 # The settings of an item that has no commodity directive (read, never written).
 _NO_SETTINGS: data.Meta = {}
 
@@ -547,25 +549,32 @@ class Engine:
         self.new_document(order_id, "order")
         customer = self.customer(customer_id)
         meta = d.meta
-        strings: dict[str, Any] = {}
-        for key in ("po", "rep", "source", "location", "program"):
+        strings: list[str | None] = []  # po, rep, source, location, program
+        for key in _ORDER_STRINGS:
             value = meta.get(key)
             if value is not None and not isinstance(value, str):
                 raise Invalid(
                     f'Order "{order_id}": {key} must be a string, '
                     f"got {directives.show(value)}"
                 )
-            strings[key] = value
-        terms = _terms(meta.get("terms"), "terms", f'Order "{order_id}"')
+            strings.append(value)
+        po, rep, source, location, program = strings
+        terms = meta.get("terms")
+        if terms is not None:
+            terms = _terms(terms, "terms", f'Order "{order_id}"')
         self.register(order_id, "order")
         self.book.orders[order_id] = Order(
             order_id,
             customer_id,
             d.date,
             meta,
-            terms=terms,
+            po,
+            rep,
+            source,
+            terms,
+            location,
+            program,
             links=frozenset((order_id,)),
-            **strings,
         )
         customer.orders.append(order_id)
 
@@ -770,34 +779,31 @@ class Engine:
                 f'Invoice "{invoice_id}": due must be a date such as 2024-02-01, '
                 f"got {directives.show(due)}"
             )
-        quantum = self.quantum()
+        quantum = self._quantum
+        inclusive = self.config.prices_include_tax
         lines = []
+        taxes: dict[Decimal, Decimal] = {}  # tax by rate
         for line, qty in chosen:
-            value = round_money(qty * line.price, quantum)
-            if self.config.prices_include_tax:
-                net = round_money(value / (1 + line.tax_rate), quantum)
+            value = (qty * line.price).quantize(quantum, rounding=ROUND_HALF_UP)
+            rate = line.tax_rate
+            if inclusive:
+                net = (value / (1 + rate)).quantize(quantum, rounding=ROUND_HALF_UP)
                 tax = value - net
             else:
-                net, tax = value, round_money(value * line.tax_rate, quantum)
+                net, tax = value, (value * rate).quantize(quantum, rounding=ROUND_HALF_UP)
             lines.append(
                 InvoiceLine(
-                    line.number,
-                    line.item,
-                    qty,
-                    line.price,
-                    line.tax_rate,
-                    net,
-                    tax,
-                    line.income,
+                    line.number, line.item, qty, line.price, rate, net, tax, line.income
                 )
             )
+            line.invoiced += qty
+            line.invoiced_net += net
+            if tax:
+                taxes[rate] = taxes[rate] + tax if rate in taxes else tax
         currency = order.currency or ""
         invoice = Invoice(
             invoice_id, order.id, order.customer, d.date, due, currency, lines, d.meta
         )
-        for (line, qty), invoice_line in zip(chosen, lines, strict=True):
-            line.invoiced += qty
-            line.invoiced_net += invoice_line.net
         self.register(invoice_id, "invoice")
         self.book.invoices[invoice_id] = invoice
         order.invoices.append(invoice_id)
@@ -818,14 +824,8 @@ class Engine:
             txn.post(
                 invoice_line.income, -invoice_line.net, currency, item=invoice_line.item
             )
-        taxes: dict[Decimal, Decimal] = {}
-        for invoice_line in lines:
-            if invoice_line.tax:
-                taxes[invoice_line.tax_rate] = (
-                    taxes.get(invoice_line.tax_rate, ZERO) + invoice_line.tax
-                )
-        for rate, tax in sorted(taxes.items()):
-            txn.post(self._sales_tax, -tax, currency, rate=rate)
+        for rate in sorted(taxes) if len(taxes) > 1 else taxes:
+            txn.post(self._sales_tax, -taxes[rate], currency, rate=rate)
         self.emit(txn)
         self.earn(invoice, order, customer, d)
         # Money paid or credited ahead on the order now meets its invoice.
@@ -933,10 +933,10 @@ class Engine:
         what = f'Payment on "{ref}"'
         if amount.number <= 0:
             raise Invalid(f"{what}: amount must be greater than zero, got {amount}")
-        order: Order | None = None
         invoice: Invoice | None = None
-        if ref in self.book.orders:
-            order, ref_kind = self.book.orders[ref], "order"
+        order = self.book.orders.get(ref)
+        if order is not None:
+            ref_kind = "order"
         elif ref in self.book.invoices:
             invoice, ref_kind = self.book.invoices[ref], "invoice"
             order = self.book.orders[invoice.order]
@@ -1364,8 +1364,11 @@ class Engine:
         return account
 
     def holding(self, account: str, item: str) -> Holding:
-        method = self.booking.get(account, self.default_booking)
-        return self.book.stock.holding(account, item, method)
+        holding = self.book.stock.holdings.get((account, item))
+        if holding is None:
+            method = self.booking.get(account, self.default_booking)
+            holding = self.book.stock.holding(account, item, method)
+        return holding
 
     def location_of(self, account: str) -> str:
         match = self.inventory_re.match(account)

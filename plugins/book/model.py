@@ -317,9 +317,11 @@ class Invoice:
 
     def __post_init__(self) -> None:
         self.links = frozenset((self.order, self.id))
-        self.net = sum((line.net for line in self.lines), ZERO)
-        self.tax = sum((line.tax for line in self.lines), ZERO)
-        self.gross = self.net + self.tax
+        net = tax = ZERO
+        for line in self.lines:
+            net += line.net
+            tax += line.tax
+        self.net, self.tax, self.gross = net, tax, net + tax
 
     def match(self, allocation: Allocation) -> None:
         """Record money matched to it."""
