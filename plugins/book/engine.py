@@ -99,6 +99,7 @@ PHASES: dict[str, int] = {
     "allocate": 16,
 }
 DIRECTIVE_TYPES = frozenset(PHASES)
+_PHASE_COUNT = max(PHASES.values()) + 1
 
 
 # Custom types of ours that the pass does not sort, and other tools' types that
@@ -335,14 +336,20 @@ class Engine:
     # -- the pass ---------------------------------------------------------
 
     def run(self, entries: Iterable[data.Directive]) -> Book:
-        events: list[tuple[datetime.date, int, int, data.Custom | data.Transaction]] = []
+        # The events of each day, by phase, each phase in the ledger's order.
+        days: dict[datetime.date, list[list[data.Custom | data.Transaction]]] = {}
         inventory = self.inventory_re.match
-        for index, entry in enumerate(entries):
+        stock_in = PHASES["stock-in"]
+        for entry in entries:
             if isinstance(entry, data.Custom):
-                if entry.type == "credit-line":
+                phase = PHASES.get(entry.type)
+                if entry.type == "credit-line":  # applied with its credit order
                     self.collect_credit_line(entry)
-                elif entry.type in DIRECTIVE_TYPES:
-                    events.append((entry.date, PHASES[entry.type], index, entry))
+                elif phase is not None:
+                    day = days.get(entry.date)
+                    if day is None:
+                        day = days[entry.date] = [[] for _ in range(_PHASE_COUNT)]
+                    day[phase].append(entry)
                 elif entry.type == "period-lock":
                     self.book.locks.append(entry)
                 elif entry.type not in OTHER_TYPES:
@@ -352,20 +359,24 @@ class Engine:
                     posting.cost is not None and inventory(posting.account)
                     for posting in entry.postings
                 ):
-                    events.append((entry.date, PHASES["stock-in"], index, entry))
+                    day = days.get(entry.date)
+                    if day is None:
+                        day = days[entry.date] = [[] for _ in range(_PHASE_COUNT)]
+                    day[stock_in].append(entry)
             elif isinstance(entry, data.Open):
                 self.on_open(entry)
             elif isinstance(entry, data.Commodity):
                 self.items[entry.currency] = entry.meta
-        events.sort()  # by date, phase and position (positions are unique)
         today = self.today
-        for date, _, _, entry in events:
-            if self.expiries and self.expiries[0][0] <= date:
-                self.expire_through(min(date, today))
-            if isinstance(entry, data.Transaction):
-                self.on_stock_transaction(entry)
-            else:
-                self.apply(entry)
+        for date in sorted(days):
+            for bucket in days[date]:
+                for entry in bucket:
+                    if self.expiries and self.expiries[0][0] <= date:
+                        self.expire_through(min(date, today))
+                    if isinstance(entry, data.Transaction):
+                        self.on_stock_transaction(entry)
+                    else:
+                        self.apply(entry)
         self.expire_through(today)
         for lines in self.credit_lines.values():
             for line in lines:
