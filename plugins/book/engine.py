@@ -64,6 +64,7 @@ from plugins.book.model import Return
 from plugins.book.model import Settlement
 from plugins.book.model import StockPosition
 from plugins.book.model import Transfer
+from plugins.book.model import plus
 from plugins.book.postings import GENERATED
 from plugins.book.postings import TxnBuilder
 from plugins.book.postings import is_generated
@@ -772,7 +773,7 @@ class Engine:
         chosen = self.select(
             order,
             d.pairs,
-            lambda line: line.uninvoiced,
+            _uninvoiced,
             "invoice",
             lambda line: (
                 f"{_fmt(line.qty)} ordered, {_fmt(line.cancelled)} cancelled, "
@@ -807,8 +808,8 @@ class Engine:
                     line.number, line.item, qty, line.price, rate, net, tax, line.income
                 )
             )
-            line.invoiced += qty
-            line.invoiced_net += net
+            line.invoiced = plus(line.invoiced, qty)
+            line.invoiced_net = plus(line.invoiced_net, net)
             if tax:
                 taxes[rate] = taxes[rate] + tax if rate in taxes else tax
         currency = order.currency or ""
@@ -819,7 +820,7 @@ class Engine:
         self.book.invoices[invoice_id] = invoice
         order.invoices.append(invoice_id)
         gross = invoice.gross
-        order.invoiced += gross
+        order.invoiced = plus(order.invoiced, gross)
         customer.receivable[currency] += gross
 
         txn = TxnBuilder(
@@ -885,7 +886,7 @@ class Engine:
         customer.receivable[settlement.currency] -= settlement.amount
         if order is not None:
             if settlement.kind in ("payment", "refund"):
-                order.paid += settlement.amount
+                order.paid = plus(order.paid, settlement.amount)
             else:
                 order.credited += settlement.amount
         if invoice is not None:
@@ -1551,7 +1552,7 @@ class Engine:
         chosen = self.select(
             order,
             d.pairs,
-            lambda line: line.undispatched if line.stocked else ZERO,
+            _undispatched_stock,
             "dispatch",
             lambda line: (
                 f"{_fmt(line.qty)} ordered, {_fmt(line.cancelled)} cancelled, "
@@ -1595,7 +1596,7 @@ class Engine:
                 "cogs", location=account_component(location)
             )
         for line, qty, line_lots in taken:
-            line.dispatched += qty
+            line.dispatched = plus(line.dispatched, qty)
             dispatch.lines.append(
                 DispatchLine(
                     line.number,
@@ -1615,7 +1616,7 @@ class Engine:
             for cost, units in line_lots:
                 txn.post(account, -units, line.item, cost)
                 cost_total += units * cost.number
-            line.cost += cost_total
+            line.cost = plus(line.cost, cost_total)
             txn.post(cogs, cost_total, currency, item=line.item)
         order.dispatches.append(dispatch)
         self.book.dispatches.append(dispatch)
@@ -2630,6 +2631,16 @@ def build_book(
     """
     with paused_gc():
         return Engine(config, default_booking).run(entries)
+
+
+def _uninvoiced(line: OrderLine) -> Decimal:
+    """``line.uninvoiced`` without its chain of properties (for :meth:`Engine.select`)."""
+    return line.qty - line.cancelled - line.invoiced
+
+
+def _undispatched_stock(line: OrderLine) -> Decimal:
+    """What is left to dispatch of a stock line (for :meth:`Engine.select`)."""
+    return line.qty - line.cancelled - line.dispatched if line.stocked else ZERO
 
 
 def _payment_links(

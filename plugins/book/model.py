@@ -21,6 +21,18 @@ from beancount.core.position import Cost
 ZERO = Decimal(0)
 
 
+def plus(total: Decimal, amount: Decimal) -> Decimal:
+    """``total + amount`` for a running total.
+
+    A total still at the shared ``ZERO`` takes ``amount`` itself (the same
+    value), so the first addition to each of the many running totals of a
+    large book allocates nothing.
+    """
+    if total is ZERO and amount:
+        return amount
+    return total + amount
+
+
 class Status(enum.StrEnum):
     """One status axis of an order (Pakk): nothing, some, or all of it."""
 
@@ -319,14 +331,14 @@ class Invoice:
         self.links = frozenset((self.order, self.id))
         net = tax = ZERO
         for line in self.lines:
-            net += line.net
-            tax += line.tax
+            net = plus(net, line.net)
+            tax = plus(tax, line.tax)
         self.net, self.tax, self.gross = net, tax, net + tax
 
     def match(self, allocation: Allocation) -> None:
         """Record money matched to it."""
         self.allocations.append(allocation)
-        self.allocated += allocation.amount
+        self.allocated = plus(self.allocated, allocation.amount)
 
     @property
     def open_amount(self) -> Decimal:
@@ -359,7 +371,7 @@ class Settlement:
     def match(self, allocation: Allocation) -> None:
         """Record part of it matched to an invoice."""
         self.allocations.append(allocation)
-        self.allocated += allocation.amount
+        self.allocated = plus(self.allocated, allocation.amount)
 
     @property
     def unallocated(self) -> Decimal:
