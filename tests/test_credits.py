@@ -305,7 +305,7 @@ def test_open_and_approved_credit_orders_post_nothing(status):
     assert book.invoices["INV-1"].lines[0].credited == 0
     assert book.invoices["INV-1"].open_amount == D("36.00")
     order = book.orders["SO-1"]
-    assert order.credit_orders == ["CO-1"]
+    assert order.credit_orders == ("CO-1",)
     assert (order.credited, order.outstanding) == (0, D("36.00"))
     assert order.lines[0].credited_net == 0
     assert "Income:Sales:Returns" not in loaded.balances()

@@ -685,7 +685,7 @@ def test_redemption_before_invoicing_settles_when_invoiced(loaded):
     assert redemption.unallocated == D(0)
     assert (inv_1.open_amount, inv_2.open_amount) == (D("0.00"), D("20.00"))
     assert book.orders["SO-1"].outstanding == D("20.00")
-    assert book.orders["SO-1"].redemptions_unapplied == []
+    assert book.orders["SO-1"].redemptions_unapplied == ()
     assert loaded.balances()["Assets:Receivable:Ann"] == "20.00 GBP"
     assert book.points("ann", "PKLP") == D(20)
     assert_liability_is_customers_points(loaded)

@@ -1224,7 +1224,7 @@ def test_damaged_return_is_recorded_without_restock(loaded):
         [],
         D(0),
     )
-    assert loaded.book.orders["SO-1"].returns == ["R-1"]
+    assert loaded.book.orders["SO-1"].returns == ("R-1",)
     line = loaded.book.orders["SO-1"].lines[0]
     assert (line.returned, line.cost) == (D(1), D("8.00"))
     assert lots(loaded, "Assets:Inventory:Main", "WIDGET") == {lot("4.00", 1, "PO-1"): 1}

@@ -844,11 +844,11 @@ class Engine:
         if order.pending:
             for settlement_id in order.pending:
                 self.allocate(self.book.settlements[settlement_id], invoice, d.date)
-            order.pending = [
+            order.pending = tuple(
                 settlement_id
                 for settlement_id in order.pending
                 if self.book.settlements[settlement_id].unallocated > 0
-            ]
+            )
 
     def allocate(
         self,
@@ -895,7 +895,7 @@ class Engine:
             for invoice_id in order.invoices:
                 self.allocate(settlement, self.book.invoices[invoice_id], settlement.date)
             if settlement.unallocated > 0:
-                order.pending.append(settlement.id)
+                order.pending = (*order.pending, settlement.id)
 
     def document_id(self, meta: data.Meta, kind: str, what: str) -> str | None:
         """An optional ``id`` metadata naming a document (checked, not registered)."""
@@ -1707,7 +1707,7 @@ class Engine:
             restocked,
             d.meta,
         )
-        order.returns.append(return_id)
+        order.returns = (*order.returns, return_id)
         if txn.postings:
             self.emit(txn)
         self.relot_restocked(restocked, item, d.date, d.meta, return_id)
@@ -1787,7 +1787,10 @@ class Engine:
         for line, index, cost, units in plan:
             line.returned += units
             if index is not None:
-                line.lot_returned[index] = line.lot_returned.get(index, ZERO) + units
+                line.lot_returned = {
+                    **line.lot_returned,
+                    index: line.lot_returned.get(index, ZERO) + units,
+                }
             order_line = lines_by_number[line.line]
             order_line.returned += units
             if not restock or cost is None:
@@ -1975,7 +1978,7 @@ class Engine:
             po,
         )
         self.book.credit_orders[co_id] = credit_order
-        order.credit_orders.append(co_id)
+        order.credit_orders = (*order.credit_orders, co_id)
         if status != "READY":
             return
         self.post_credit_order(credit_order, invoice, order, customer, plans, d)
@@ -2282,9 +2285,9 @@ class Engine:
                 invoice.redeemed_points += redemption.split(used)
                 invoice.redeemed_value += used
                 basis -= used
-            order.redemptions_unapplied = [
+            order.redemptions_unapplied = tuple(
                 r for r in order.redemptions_unapplied if r.value > 0
-            ]
+            )
         points = (basis * program.earn).to_integral_value(rounding=ROUND_FLOOR)
         if points <= 0:
             return
@@ -2373,8 +2376,9 @@ class Engine:
         )
         self.settle(settlement, order, None)
         if value > 0:
-            order.redemptions_unapplied.append(
-                PendingRedemption(points.number, value, redemption_id)
+            order.redemptions_unapplied = (
+                *order.redemptions_unapplied,
+                PendingRedemption(points.number, value, redemption_id),
             )
 
     def on_loyalty_adjust(self, d: directives.Directive) -> None:
@@ -2486,9 +2490,9 @@ class Engine:
             if part > 0:
                 invoice.redeemed_points += redemption.split(part)
                 invoice.redeemed_value += part
-        order.redemptions_unapplied = [
+        order.redemptions_unapplied = tuple(
             r for r in order.redemptions_unapplied if r.value > 0
-        ]
+        )
         ratio = credit_order.gross / invoice.gross
         whole = Decimal(1)
         claw = min(

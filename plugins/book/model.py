@@ -11,14 +11,17 @@ import dataclasses
 import datetime
 import enum
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
+from types import MappingProxyType
 
 from beancount.core import data
 from beancount.core.amount import Amount
 from beancount.core.position import Cost
 
 ZERO = Decimal(0)
+NOTHING_RETURNED: Mapping[int, Decimal] = MappingProxyType({})
 
 
 def plus(total: Decimal, amount: Decimal) -> Decimal:
@@ -198,7 +201,10 @@ class DispatchLine:
     uncosted: bool = False
     returned: Decimal = ZERO  # units of this dispatch line that came back
     # Units that came back, by the index of the lot in ``lots``.
-    lot_returned: dict[int, Decimal] = dataclasses.field(default_factory=dict)
+    # (Rare, so it starts as a shared empty mapping that is replaced, never changed.)
+    lot_returned: Mapping[int, Decimal] = dataclasses.field(
+        default_factory=lambda: NOTHING_RETURNED
+    )
 
     @property
     def cost(self) -> Decimal:
@@ -542,14 +548,15 @@ class Order:
     invoices: list[str] = dataclasses.field(default_factory=list)
     payments: list[str] = dataclasses.field(default_factory=list)
     dispatches: list[Dispatch] = dataclasses.field(default_factory=list)
-    returns: list[str] = dataclasses.field(default_factory=list)
+    # The rarer documents of an order are tuples (most orders have none of them).
+    returns: tuple[str, ...] = ()
     invoiced: Decimal = ZERO  # gross total of its invoices
     paid: Decimal = ZERO  # payments made against the order or its invoices
     credited: Decimal = ZERO  # credit orders, memos and redemptions on the order
-    pending: list[str] = dataclasses.field(default_factory=list)  # settlements paid ahead
-    credit_orders: list[str] = dataclasses.field(default_factory=list)
+    pending: tuple[str, ...] = ()  # settlements paid ahead
+    credit_orders: tuple[str, ...] = ()
     # Redemptions not yet set against an invoice's earning basis.
-    redemptions_unapplied: list[PendingRedemption] = dataclasses.field(default_factory=list)
+    redemptions_unapplied: tuple[PendingRedemption, ...] = ()
     # The links of its generated transactions that name only the order (one
     # set shared by them all).
     links: frozenset[str] = frozenset()
