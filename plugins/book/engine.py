@@ -2639,12 +2639,18 @@ def build_book(
 
 def _uninvoiced(line: OrderLine) -> Decimal:
     """``line.uninvoiced`` without its chain of properties (for :meth:`Engine.select`)."""
+    if line.invoiced is ZERO and line.cancelled is ZERO:
+        return line.qty  # the whole line (the same value, nothing allocated)
     return line.qty - line.cancelled - line.invoiced
 
 
 def _undispatched_stock(line: OrderLine) -> Decimal:
     """What is left to dispatch of a stock line (for :meth:`Engine.select`)."""
-    return line.qty - line.cancelled - line.dispatched if line.stocked else ZERO
+    if not line.stocked:
+        return ZERO
+    if line.dispatched is ZERO and line.cancelled is ZERO:
+        return line.qty  # the whole line (the same value, nothing allocated)
+    return line.qty - line.cancelled - line.dispatched
 
 
 def _payment_links(
