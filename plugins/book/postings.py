@@ -77,8 +77,13 @@ class TxnBuilder:
                 self.meta[key] = value
         self.meta[GENERATED] = True
         self.postings: list[data.Posting] = []
-        # The postings of one transaction share their plain source metadata.
-        self.posting_meta: data.Meta = {"filename": filename, "lineno": lineno}
+        # The postings of one transaction share their plain source metadata: the
+        # directive's own dict when it holds nothing else (as most do), so that
+        # a large book does not hold a copy of it per transaction.
+        if len(source) == 2 and "filename" in source and "lineno" in source:
+            self.posting_meta: data.Meta = source
+        else:
+            self.posting_meta = {"filename": filename, "lineno": lineno}
 
     def post(
         self,
