@@ -225,7 +225,7 @@ _CHECKS = {
 
 def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
     """Check a custom entry against its usage; return the directive or a problem."""
-    fast = _FAST_PARSERS.get(entry.type)
+    fast = FAST_PARSERS.get(entry.type)
     if fast is not None:
         directive = fast(entry)
         if directive is not None:
@@ -384,7 +384,7 @@ def _parse_payment(entry: data.Custom) -> Directive | None:
     return _new(Directive, (entry, args, (), entry.meta, entry.date))  # type: ignore[no-any-return]
 
 
-_FAST_PARSERS = {
+FAST_PARSERS = {
     "order": _parse_order,
     "line": _parse_line,
     "invoice": _parse_invoice,

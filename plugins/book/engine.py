@@ -408,10 +408,13 @@ class Engine:
 
     def apply(self, entry: data.Custom) -> None:
         """Apply one directive, or report why it cannot apply."""
-        directive, problem = directives.parse(entry)
+        fast = directives.FAST_PARSERS.get(entry.type)
+        directive = fast(entry) if fast is not None else None
         if directive is None:
-            self.error(entry, problem or "invalid directive")
-            return
+            directive, problem = directives.parse(entry)
+            if directive is None:
+                self.error(entry, problem or "invalid directive")
+                return
         handler = self.handlers.get(entry.type)
         if handler is None:
             self.error(

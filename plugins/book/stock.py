@@ -124,19 +124,26 @@ class Holding:
         if self.method is data.Booking.STRICT and len(self.lots) > 1 and qty != self.units:
             raise Ambiguous(sorted({cost.label or lot_name(cost) for cost in self.lots}))
         taken = []
-        heap = self._heap
+        heap, lots = self._heap, self.lots
+        self.units -= qty
         while qty > 0:
-            _, _, cost = heap[0]
-            held = self.lots.get(cost)
+            cost = heap[0][2]
+            held = lots.get(cost)
             if held is None:  # a stale entry for a lot already gone
                 heapq.heappop(heap)
                 continue
-            units = min(qty, held)
-            self._reduce(cost, units)
-            if units == held:
-                heapq.heappop(heap)
-            taken.append((cost, units))
-            qty -= units
+            if qty <= held:  # the rest comes from this lot
+                if qty < held:
+                    lots[cost] = held - qty
+                else:
+                    del lots[cost]
+                    heapq.heappop(heap)
+                taken.append((cost, qty))
+                break
+            del lots[cost]  # all of this lot, and more from the next
+            heapq.heappop(heap)
+            taken.append((cost, held))
+            qty -= held
         return taken
 
     def replace_all(self, cost: Cost) -> list[Lot]:
