@@ -285,6 +285,8 @@ class Engine:
     ) -> None:
         self.config = config
         self.book = Book(config)
+        self._orders = self.book.orders  # the hottest lookups, one attribute away
+        self._documents = self.book.documents
         self.items: dict[str, data.Meta] = {}  # commodity -> its metadata
         self.opened: set[str] = set()
         self.default_booking = default_booking
@@ -459,7 +461,7 @@ class Engine:
     # -- lookups ----------------------------------------------------------
 
     def new_document(self, doc_id: str, kind: str) -> None:
-        known = self.book.documents.get(doc_id)
+        known = self._documents.get(doc_id)
         if known is not None:
             raise Invalid(
                 f'Duplicate document id "{doc_id}": already used by {known} "{doc_id}" '
@@ -467,7 +469,7 @@ class Engine:
             )
 
     def register(self, doc_id: str, kind: str) -> None:
-        self.book.documents[doc_id] = kind
+        self._documents[doc_id] = kind
 
     def customer(self, customer_id: str) -> Customer:
         customer = self.book.customers.get(customer_id)
@@ -479,7 +481,7 @@ class Engine:
         return customer
 
     def order(self, order_id: str) -> Order:
-        order = self.book.orders.get(order_id)
+        order = self._orders.get(order_id)
         if order is None:
             kind = self.book.documents.get(order_id)
             hint = f' ("{order_id}" is {kind_article(kind)})' if kind else ""
@@ -1544,9 +1546,10 @@ class Engine:
     def on_dispatch(self, d: directives.Directive) -> None:
         order = self.order(d.args["ORDER"])
         what = f'Dispatch for order "{order.id}"'
-        batch = self.meta_string(d.meta, "batch", what)
+        meta = d.meta
+        batch = self.meta_string(meta, "batch", what) if "batch" in meta else None
         location = (
-            self.meta_string(d.meta, "location", what)
+            (self.meta_string(meta, "location", what) if "location" in meta else None)
             or order.location
             or self.config.location
         )
@@ -1618,7 +1621,7 @@ class Engine:
             currency = line_lots[0][0].currency
             for cost, units in line_lots:
                 txn.post(account, -units, line.item, cost)
-                cost_total += units * cost.number
+                cost_total = plus(cost_total, units * cost.number)
             line.cost = plus(line.cost, cost_total)
             txn.post(cogs, cost_total, currency, item=line.item)
         order.dispatches.append(dispatch)
