@@ -610,9 +610,7 @@ class Engine:
             )
         settings = self.items.get(item, _NO_SETTINGS)
         if "tax" in d.meta or "tax" in settings:
-            rate = self.tax_rate(
-                d.meta, settings, f'Order "{order.id}" line {item}', f"Commodity {item}"
-            )
+            rate = self.tax_rate(d.meta, settings, order.id, item)
         else:
             rate = self.config.tax_rate
         description = d.meta.get("description")
@@ -662,14 +660,19 @@ class Engine:
         )
 
     def tax_rate(
-        self, meta: data.Meta, settings: data.Meta, what: str, item_label: str
+        self, meta: data.Meta, settings: data.Meta, order_id: str, item: str
     ) -> Decimal:
-        """The tax rate: the line's ``tax``, else the item's, else the config's."""
-        for source, label in ((meta, what), (settings, item_label)):
+        """The tax rate of a line: its ``tax``, else its item's, else the config's."""
+        for source in (meta, settings):
             rate = source.get("tax")
             if rate is None:
                 continue
             if not isinstance(rate, Decimal) or isinstance(rate, bool) or not 0 <= rate < 1:
+                label = (
+                    f'Order "{order_id}" line {item}'
+                    if source is meta
+                    else f"Commodity {item}"
+                )
                 raise Invalid(
                     f"{label}: tax must be a rate from 0 to 1 such as 0.20, "
                     f"got {directives.show(rate)}"
