@@ -978,7 +978,7 @@ class Engine:
                 f'Payment of {amount} on {ref_kind} "{ref}": order "{order.id}" is in '
                 f"{order.currency}"
             )
-        doc_id = self.document_id(d.meta, "payment", what)
+        doc_id = self.document_id(d.meta, "payment", what) if "id" in d.meta else None
         account, method = self.method_account(d.args["METHOD"], customer)
         if method == "credit":
             self.check_credit(customer, amount, what)
@@ -2239,7 +2239,7 @@ class Engine:
         source: str,
         meta: data.Meta,
     ) -> Parcel:
-        expires = date + datetime.timedelta(days=program.expiry) if program.expiry else None
+        expires = date + self.days(program.expiry) if program.expiry else None
         self.parcel_seq += 1
         parcel = Parcel(
             self.parcel_seq,
