@@ -711,7 +711,7 @@ class Engine:
         else:
             wanted = {}
             for item, qty in pairs:
-                wanted[item] = wanted.get(item, ZERO) + qty
+                wanted[item] = plus(wanted.get(item, ZERO), qty)
         for item, qty in wanted.items():
             lines = [(line, available(line)) for line in order.lines if line.item == item]
             if not lines:

@@ -349,6 +349,8 @@ class Invoice:
     @property
     def open_amount(self) -> Decimal:
         """What is still owed on this invoice."""
+        if self.allocated is ZERO:
+            return self.gross  # nothing matched yet: the gross itself
         return self.gross - self.allocated
 
 
@@ -381,6 +383,8 @@ class Settlement:
 
     @property
     def unallocated(self) -> Decimal:
+        if self.allocated is ZERO:
+            return self.amount  # nothing matched yet: the amount itself
         return self.amount - self.allocated
 
 
