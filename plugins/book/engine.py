@@ -295,6 +295,7 @@ class Engine:
         self._inventory: dict[str, str] = {}  # location -> inventory account
         self._cogs: dict[str, str] = {}  # location -> cost of goods account
         self._sales: dict[str, str] = {}  # customer account component -> sales account
+        self._item_rates: dict[str, Decimal] = {}  # item -> its tax rate (checked)
         self._sales_tax = config.account("sales_tax")
         self._methods: dict[str, str] = {}  # payment method name -> account
         self._days: dict[int, datetime.timedelta] = {}
@@ -609,10 +610,15 @@ class Engine:
                 "cannot join it (one order, one currency)"
             )
         settings = self.items.get(item, _NO_SETTINGS)
-        if "tax" in d.meta or "tax" in settings:
+        if "tax" in d.meta:
             rate = self.tax_rate(d.meta, settings, order.id, item)
-        else:
-            rate = self.config.tax_rate
+        else:  # the item's rate, else the configured one: checked once per item
+            known = self._item_rates.get(item)
+            if known is None:
+                known = self._item_rates[item] = self.tax_rate(
+                    _NO_SETTINGS, settings, order.id, item
+                )
+            rate = known
         description = d.meta.get("description")
         if description is not None and not isinstance(description, str):
             raise Invalid(
