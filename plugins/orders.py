@@ -97,7 +97,7 @@ def _orders(
     remember(book)
     # Beancount's loader sorts the entries after every plugin ("don't trust the
     # plugins"), so sorting them here would be done twice.
-    result = [*entries, *book.generated]
+    result = [*entries, *book.opens, *book.transactions]  # book.generated, uncopied
     errors = list(book.errors)
     try:
         for lock, message in check_locks(result, book.locks):
