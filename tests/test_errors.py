@@ -357,11 +357,8 @@ def test_payment_id_that_cannot_be_a_link(loaded):
       id: "#1"
     """
     assert loaded.messages == [
-        (
-            4,
-            'Payment on "acme": id must be a document id of letters, digits and - _ / ., '
-            'got "#1"',
-        ),
+        (4, 'Payment on "acme": id must be a document id of letters, digits and - _ / ., '
+            'got "#1"'),
     ]
     assert loaded.generated == []
 
@@ -689,7 +686,8 @@ def test_credit_limit_that_is_not_an_amount(loaded):
     assert loaded.messages == [
         (
             3,
-            'Customer "acme": credit-limit must be an amount such as 5000.00 GBP, got 5000',
+            'Customer "acme": credit-limit must be an amount such as 5000.00 GBP, '
+            "got 5000",
         ),
     ]
 

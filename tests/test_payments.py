@@ -417,10 +417,7 @@ def test_payment_written_before_its_invoice_on_the_same_day(loaded):
     # Within a day the document flow decides: the invoice, then its payment.
     assert loaded.book.invoices["INV-1"].open_amount == D(0)
     assert loaded.book.orders["SO-1"].paid_status is Status.FULL
-    payment_txn = next(
-        t
-        for t in loaded.transactions
-        if "invoice" in t.narration.lower() and t.narration.startswith("Payment")
-    )
+    payment_txn = next(t for t in loaded.transactions if "invoice" in t.narration.lower()
+                       and t.narration.startswith("Payment"))
     assert payment_txn.meta["lineno"] == 7
     assert payment_txn.links == {"INV-1", "SO-1"}
