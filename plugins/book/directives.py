@@ -252,39 +252,33 @@ def _parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
                 return None, f"{_PREFIX[entry.type]}: {problem}"
         args[name] = value
     if count == len(fixed):
-        return _new(Directive, (entry, args, (), entry.meta, entry.date)), None
+        return _directive(entry, args), None
     rest = values[len(fixed) :]
-    pairs: list[tuple[str, Decimal]] = []
     if len(rest) % 2:
         return None, (
             f"{_PREFIX[entry.type]}: (ITEM QTY) values must come in pairs, got {len(rest)}"
         )
+    pairs = _fast_pairs(rest)
+    if pairs is not None:
+        return _directive(entry, args, pairs), None
+    checked: list[tuple[str, Decimal]] = []  # pair by pair, saying which is wrong
     for position in range(0, len(rest), 2):
         item_value, qty_value = rest[position], rest[position + 1]
-        item = _fast_item(item_value.value, item_value.dtype)
-        qty = _fast_qty(qty_value.value, qty_value.dtype)
-        if item is _FAIL or qty is _FAIL:
-            item, problem = _check("ITEM", "item", item_value.value, item_value.dtype)
-            if problem is None:
-                qty, problem = _check("QTY", "qty", qty_value.value, qty_value.dtype)
-            if problem:
-                return None, f"{_PREFIX[entry.type]}: {problem}"
-        pairs.append((item, qty))
-    return _new(Directive, (entry, args, tuple(pairs), entry.meta, entry.date)), None
+        item, problem = _check("ITEM", "item", item_value.value, item_value.dtype)
+        if problem is None:
+            qty, problem = _check("QTY", "qty", qty_value.value, qty_value.dtype)
+        if problem:
+            return None, f"{_PREFIX[entry.type]}: {problem}"
+        checked.append((item, qty))
+    return _directive(entry, args, tuple(checked)), None
 
 
 # Fast paths for the directives that make up nearly all of a book (orders,
-# their lines, invoices, dispatches and payments). Each checks exactly what
-# :func:`_parse` checks, inline; it returns None for anything it does not
-# accept as it stands, and :func:`_parse` then decides (and words the problem).
+# their lines, invoices, dispatches and payments). Each applies the same
+# per-kind checks as :func:`_parse`, without its general loop; it returns None
+# for anything it does not accept as it stands, and :func:`_parse` then decides
+# (and words the problem).
 # tests/test_directives.py holds each to the general path.
-
-_match_id = ID_RE.match
-_match_item = ITEM_RE.match
-
-
-def _is_item(value: Any, dtype: Any) -> bool:
-    return dtype is str and len(value) <= 24 and _match_item(value) is not None
 
 
 def _fast_pairs(values: list[Any]) -> tuple[tuple[str, Decimal], ...] | None:
@@ -294,94 +288,77 @@ def _fast_pairs(values: list[Any]) -> tuple[tuple[str, Decimal], ...] | None:
     pairs = []
     for position in range(0, len(values), 2):
         item, qty = values[position], values[position + 1]
-        if not _is_item(item.value, item.dtype):
+        name = _fast_item(item.value, item.dtype)
+        number = _fast_qty(qty.value, qty.dtype)
+        if name is _FAIL or number is _FAIL:
             return None
-        if qty.dtype is not Decimal or not qty.value > 0:
-            return None
-        pairs.append((item.value, qty.value))
+        pairs.append((name, number))
     return tuple(pairs)
+
+
+def _directive(
+    entry: data.Custom, args: dict[str, Any], pairs: tuple[tuple[str, Decimal], ...] = ()
+) -> Directive:
+    return _new(Directive, (entry, args, pairs, entry.meta, entry.date))  # type: ignore[no-any-return]
 
 
 def _parse_order(entry: data.Custom) -> Directive | None:
     values = entry.values
     if values is None or len(values) != 2:
         return None
-    order, customer = values
-    if order.dtype is not str or not _match_id(order.value):
+    order = _fast_doc(values[0].value, values[0].dtype)
+    customer = _fast_text(values[1].value, values[1].dtype)
+    if order is _FAIL or customer is _FAIL:
         return None
-    if customer.dtype is not str or not customer.value.strip():
-        return None
-    args = {"ORDER": order.value, "CUSTOMER": customer.value}
-    return _new(Directive, (entry, args, (), entry.meta, entry.date))  # type: ignore[no-any-return]
+    return _directive(entry, {"ORDER": order, "CUSTOMER": customer})
 
 
 def _parse_line(entry: data.Custom) -> Directive | None:
     values = entry.values
     if values is None or len(values) != 4:
         return None
-    order, item, qty, price = values
-    if order.dtype is not str or not order.value.strip():
+    order = _fast_text(values[0].value, values[0].dtype)
+    item = _fast_item(values[1].value, values[1].dtype)
+    qty = _fast_qty(values[2].value, values[2].dtype)
+    price = _fast_amount(values[3].value, values[3].dtype)
+    if order is _FAIL or item is _FAIL or qty is _FAIL or price is _FAIL:
         return None
-    if not _is_item(item.value, item.dtype):
-        return None
-    if qty.dtype is not Decimal or not qty.value > 0:
-        return None
-    amount = price.value
-    if amount.__class__ is not Amount or amount.number is None:
-        return None
-    args = {"ORDER": order.value, "ITEM": item.value, "QTY": qty.value, "PRICE": amount}
-    return _new(Directive, (entry, args, (), entry.meta, entry.date))  # type: ignore[no-any-return]
+    return _directive(entry, {"ORDER": order, "ITEM": item, "QTY": qty, "PRICE": price})
 
 
 def _parse_invoice(entry: data.Custom) -> Directive | None:
     values = entry.values
     if values is None or len(values) < 2:
         return None
-    order, invoice = values[0], values[1]
-    if order.dtype is not str or not order.value.strip():
+    order = _fast_text(values[0].value, values[0].dtype)
+    invoice = _fast_doc(values[1].value, values[1].dtype)
+    pairs = _fast_pairs(values[2:])
+    if order is _FAIL or invoice is _FAIL or pairs is None:
         return None
-    if invoice.dtype is not str or not _match_id(invoice.value):
-        return None
-    pairs = _fast_pairs(values[2:]) if len(values) > 2 else ()
-    if pairs is None:
-        return None
-    args = {"ORDER": order.value, "INVOICE": invoice.value}
-    return _new(Directive, (entry, args, pairs, entry.meta, entry.date))  # type: ignore[no-any-return]
+    return _directive(entry, {"ORDER": order, "INVOICE": invoice}, pairs)
 
 
 def _parse_dispatch(entry: data.Custom) -> Directive | None:
     values = entry.values
     if not values:
         return None
-    order = values[0]
-    if order.dtype is not str or not order.value.strip():
+    order = _fast_text(values[0].value, values[0].dtype)
+    pairs = _fast_pairs(values[1:])
+    if order is _FAIL or pairs is None:
         return None
-    pairs = _fast_pairs(values[1:]) if len(values) > 1 else ()
-    if pairs is None:
-        return None
-    args = {"ORDER": order.value}
-    return _new(Directive, (entry, args, pairs, entry.meta, entry.date))  # type: ignore[no-any-return]
+    return _directive(entry, {"ORDER": order}, pairs)
 
 
 def _parse_payment(entry: data.Custom) -> Directive | None:
     values = entry.values
     if values is None or len(values) != 3:
         return None
-    ref, amount, method = values
-    if ref.dtype is not str or not ref.value.strip():
+    ref = _fast_text(values[0].value, values[0].dtype)
+    amount = _fast_amount(values[1].value, values[1].dtype)
+    method = _fast_method(values[2].value, values[2].dtype)
+    if ref is _FAIL or amount is _FAIL or method is _FAIL:
         return None
-    if amount.value.__class__ is not Amount or amount.value.number is None:
-        return None
-    if method.dtype is str:
-        if not method.value.strip():
-            return None
-        how = ("method", method.value)
-    elif method.dtype == _ACCOUNT:
-        how = ("account", method.value)
-    else:
-        return None
-    args = {"REF": ref.value, "AMOUNT": amount.value, "METHOD": how}
-    return _new(Directive, (entry, args, (), entry.meta, entry.date))  # type: ignore[no-any-return]
+    return _directive(entry, {"REF": ref, "AMOUNT": amount, "METHOD": method})
 
 
 FAST_PARSERS = {

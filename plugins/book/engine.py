@@ -285,8 +285,6 @@ class Engine:
     ) -> None:
         self.config = config
         self.book = Book(config)
-        self._orders = self.book.orders  # the hottest lookups, one attribute away
-        self._documents = self.book.documents
         self.items: dict[str, data.Meta] = {}  # commodity -> its metadata
         self.opened: set[str] = set()
         self.default_booking = default_booking
@@ -345,15 +343,12 @@ class Engine:
         inventory = self.inventory_re.match
         stock_in = PHASES["stock-in"]
         for entry in entries:
+            phase = None
             if isinstance(entry, data.Custom):
-                phase = PHASES.get(entry.type)
                 if entry.type == "credit-line":  # applied with its credit order
                     self.collect_credit_line(entry)
-                elif phase is not None:
-                    day = days.get(entry.date)
-                    if day is None:
-                        day = days[entry.date] = [[] for _ in range(_PHASE_COUNT)]
-                    day[phase].append(entry)
+                elif entry.type in PHASES:
+                    phase = PHASES[entry.type]
                 elif entry.type == "period-lock":
                     self.book.locks.append(entry)
                 elif entry.type not in OTHER_TYPES:
@@ -363,14 +358,16 @@ class Engine:
                     posting.cost is not None and inventory(posting.account)
                     for posting in entry.postings
                 ):
-                    day = days.get(entry.date)
-                    if day is None:
-                        day = days[entry.date] = [[] for _ in range(_PHASE_COUNT)]
-                    day[stock_in].append(entry)
+                    phase = stock_in
             elif isinstance(entry, data.Open):
                 self.on_open(entry)
             elif isinstance(entry, data.Commodity):
                 self.items[entry.currency] = entry.meta
+            if phase is not None:
+                day = days.get(entry.date)
+                if day is None:
+                    day = days[entry.date] = [[] for _ in range(_PHASE_COUNT)]
+                day[phase].append(entry)  # type: ignore[arg-type]
         today = self.today
         for date in sorted(days):
             for bucket in days[date]:
@@ -462,7 +459,7 @@ class Engine:
     # -- lookups ----------------------------------------------------------
 
     def new_document(self, doc_id: str, kind: str) -> None:
-        known = self._documents.get(doc_id)
+        known = self.book.documents.get(doc_id)
         if known is not None:
             raise Invalid(
                 f'Duplicate document id "{doc_id}": already used by {known} "{doc_id}" '
@@ -470,7 +467,7 @@ class Engine:
             )
 
     def register(self, doc_id: str, kind: str) -> None:
-        self._documents[doc_id] = kind
+        self.book.documents[doc_id] = kind
 
     def customer(self, customer_id: str) -> Customer:
         customer = self.book.customers.get(customer_id)
@@ -482,7 +479,7 @@ class Engine:
         return customer
 
     def order(self, order_id: str) -> Order:
-        order = self._orders.get(order_id)
+        order = self.book.orders.get(order_id)
         if order is None:
             kind = self.book.documents.get(order_id)
             hint = f' ("{order_id}" is {kind_article(kind)})' if kind else ""
@@ -787,7 +784,7 @@ class Engine:
         chosen = self.select(
             order,
             d.pairs,
-            _uninvoiced,
+            lambda line: line.uninvoiced,
             "invoice",
             lambda line: (
                 f"{_fmt(line.qty)} ordered, {_fmt(line.cancelled)} cancelled, "
@@ -984,7 +981,7 @@ class Engine:
                 f'Payment of {amount} on {ref_kind} "{ref}": order "{order.id}" is in '
                 f"{order.currency}"
             )
-        doc_id = self.document_id(d.meta, "payment", what) if "id" in d.meta else None
+        doc_id = self.document_id(d.meta, "payment", what)
         account, method = self.method_account(d.args["METHOD"], customer)
         if method == "credit":
             self.check_credit(customer, amount, what)
@@ -1390,11 +1387,8 @@ class Engine:
         return account
 
     def holding(self, account: str, item: str) -> Holding:
-        holding = self.book.stock.holdings.get((account, item))
-        if holding is None:
-            method = self.booking.get(account, self.default_booking)
-            holding = self.book.stock.holding(account, item, method)
-        return holding
+        method = self.booking.get(account, self.default_booking)
+        return self.book.stock.holding(account, item, method)
 
     def location_of(self, account: str) -> str:
         match = self.inventory_re.match(account)
@@ -1555,10 +1549,9 @@ class Engine:
     def on_dispatch(self, d: directives.Directive) -> None:
         order = self.order(d.args["ORDER"])
         what = f'Dispatch for order "{order.id}"'
-        meta = d.meta
-        batch = self.meta_string(meta, "batch", what) if "batch" in meta else None
+        batch = self.meta_string(d.meta, "batch", what)
         location = (
-            (self.meta_string(meta, "location", what) if "location" in meta else None)
+            self.meta_string(d.meta, "location", what)
             or order.location
             or self.config.location
         )
@@ -2652,20 +2645,9 @@ def build_book(
         return Engine(config, default_booking).run(entries)
 
 
-def _uninvoiced(line: OrderLine) -> Decimal:
-    """``line.uninvoiced`` without its chain of properties (for :meth:`Engine.select`)."""
-    if line.invoiced is ZERO and line.cancelled is ZERO:
-        return line.qty  # the whole line (the same value, nothing allocated)
-    return line.qty - line.cancelled - line.invoiced
-
-
 def _undispatched_stock(line: OrderLine) -> Decimal:
-    """What is left to dispatch of a stock line (for :meth:`Engine.select`)."""
-    if not line.stocked:
-        return ZERO
-    if line.dispatched is ZERO and line.cancelled is ZERO:
-        return line.qty  # the whole line (the same value, nothing allocated)
-    return line.qty - line.cancelled - line.dispatched
+    """What is left to dispatch of a line: nothing for a non-stock line."""
+    return line.undispatched if line.stocked else ZERO
 
 
 def _payment_links(

@@ -149,6 +149,8 @@ class OrderLine:
 
     @property
     def undispatched(self) -> Decimal:
+        if self.dispatched is ZERO and self.cancelled is ZERO:
+            return self.qty  # the whole line (the same value, nothing allocated)
         return self.open_qty - self.dispatched
 
     @property
@@ -158,6 +160,8 @@ class OrderLine:
 
     @property
     def uninvoiced(self) -> Decimal:
+        if self.invoiced is ZERO and self.cancelled is ZERO:
+            return self.qty  # the whole line (the same value, nothing allocated)
         return self.open_qty - self.invoiced
 
     @property
