@@ -7,7 +7,8 @@ process (``BEANCOUNT_DISABLE_LOAD_CACHE=1``: parse + book + plugins +
 validation). It prints, per size: both load times, their ratio, the plugin's
 time as Beancount's loader logs it and its share of the load, the time of the
 plugin function alone ("own s": the loader's log also holds the sort of all
-entries that it does after every plugin), peak memory, and the growth
+entries that it does after every plugin) and the part of it spent in the
+kernel ("sys s", mostly faulting in new memory), peak memory, and the growth
 exponent between sizes.
 
     python tests/bench_load.py                 # 1,000, 10,000 and 100,000 orders
@@ -36,15 +37,18 @@ import json, re, resource, sys, time
 from beancount import loader
 import plugins.orders
 # The plugin function's own time, without what the loader does around it (it
-# sorts all the entries after every plugin, inside the plugin's log timing).
-own = [0.0]
+# sorts all the entries after every plugin, inside the plugin's log timing),
+# and the part of it spent in the kernel (mostly faulting in new memory).
+own = [0.0, 0.0]
 orders = plugins.orders.orders
 def timed(*args):
     start = time.perf_counter()
+    kernel = resource.getrusage(resource.RUSAGE_SELF).ru_stime
     try:
         return orders(*args)
     finally:
         own[0] += time.perf_counter() - start
+        own[1] += resource.getrusage(resource.RUSAGE_SELF).ru_stime - kernel
 plugins.orders.orders = timed
 timings = {}
 def log(line):
@@ -56,7 +60,7 @@ entries, errors, options = loader.load_file(sys.argv[1], log_timings=log)
 total = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"total": total, "plugin": timings.get("plugins.orders", 0.0),
-                  "own": own[0],
+                  "own": own[0], "own_sys": own[1],
                   "parse": timings.get("parse", 0.0),
                   "booking": timings.get("booking", 0.0),
                   "entries": len(entries), "errors": len(errors), "peak_mb": peak}))
@@ -144,7 +148,8 @@ def main() -> None:
     )
     header = (
         f"{'orders':>8} {'entries':>9} {'directives s':>12} {'expanded s':>10} "
-        f"{'ratio':>6} {'plugin s':>9} {'plugin %':>8} {'own s':>6} {'peak MB':>8} "
+        f"{'ratio':>6} {'plugin s':>9} {'plugin %':>8} {'own s':>6} {'sys s':>6} "
+        f"{'peak MB':>8} "
         f"{'expanded MB':>11}"
     )
     print(header)
@@ -159,6 +164,7 @@ def main() -> None:
             f"{theirs['total']:>10.2f} "
             f"{ours['total'] / theirs['total']:>6.2f} {ours['plugin']:>9.2f} "
             f"{100 * ours['plugin'] / ours['total']:>7.1f}% {ours['own']:>6.2f} "
+            f"{ours['own_sys']:>6.2f} "
             f"{ours['peak_mb']:>8.0f} "
             f"{theirs['peak_mb']:>11.0f}",
             flush=True,
