@@ -14,7 +14,8 @@ exponent between sizes.
     python tests/bench_load.py                 # 1,000, 10,000 and 100,000 orders
     python tests/bench_load.py --sizes 1000,10000 --repeat 3
 
-Generated books go to ``bench-out/`` (git-ignored) and are reused when present.
+Generated books go to ``bench-out/`` (git-ignored; ``--out DIR`` elsewhere) and
+are reused when present.
 """
 
 from __future__ import annotations
@@ -107,16 +108,16 @@ def run(code: str, *args: str) -> str:
     return result.stdout
 
 
-def books(orders: int, seed: int) -> tuple[Path, Path]:
-    OUT.mkdir(exist_ok=True)
-    ledger = OUT / f"demo-{orders}-{seed}.beancount"
-    expanded = OUT / f"demo-{orders}-{seed}.expanded.beancount"
+def books(orders: int, seed: int, out: Path = OUT) -> tuple[Path, Path]:
+    out.mkdir(exist_ok=True)
+    ledger = out / f"demo-{orders}-{seed}.beancount"
+    expanded = out / f"demo-{orders}-{seed}.expanded.beancount"
     if not ledger.exists():
         from plugins.demo import generate
 
-        with ledger.open("w", encoding="utf-8") as out:
+        with ledger.open("w", encoding="utf-8") as handle:
             for line in generate(orders, seed):
-                out.write(line + "\n")
+                handle.write(line + "\n")
     if not expanded.exists():
         run(EXPAND, str(ledger), str(expanded))
     return ledger, expanded
@@ -139,6 +140,14 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="loads per book; the fastest counts"
     )
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help="where the books are written and reused"
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        help="also write each size's measurements (the fastest load of each book) here",
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     sys.path.insert(0, str(ROOT))
@@ -154,11 +163,13 @@ def main() -> None:
     )
     print(header)
     totals = {}
+    measured = []
     for size in sizes:
-        ledger, expanded = books(size, args.seed)
+        ledger, expanded = books(size, args.seed, args.out)
         ours = measure(ledger, args.repeat)
         theirs = measure(expanded, args.repeat)
         totals[size] = ours["total"]
+        measured.append({"orders": size, "directives": ours, "expanded": theirs})
         print(
             f"{size:>8} {ours['entries']:>9} {ours['total']:>12.2f} "
             f"{theirs['total']:>10.2f} "
@@ -175,6 +186,8 @@ def main() -> None:
             f"growth {small} -> {large}: x{totals[large] / totals[small]:.2f} "
             f"for x{large / small:.0f} orders (exponent {exponent:.2f})"
         )
+    if args.json:
+        args.json.write_text(json.dumps(measured, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
