@@ -2336,6 +2336,7 @@ class Engine:
             raise Invalid(f"{what}: the order's loyalty program is {program.symbol}")
         if points.number <= 0:
             raise Invalid(f"{what}: points must be greater than zero")
+        _whole_points(points.number, what)
         if program.value is None:
             raise Invalid(
                 f"{what}: program {program.symbol} has no value per point "
@@ -2398,6 +2399,7 @@ class Engine:
             raise Invalid(f"{what}: {points.currency} is not a loyalty program")
         if points.number == 0:
             raise Invalid(f"{what}: points must not be zero")
+        _whole_points(points.number, what)
         reason = self.meta_string(d.meta, "reason", what)
         wallet = self.wallet(customer.id, program.symbol)
         if points.number < 0:
@@ -2612,6 +2614,12 @@ class _Meta:
 def kind_article(kind: str) -> str:
     article = "an" if kind[0] in "aeiou" else "a"
     return f"{article} {kind}"
+
+
+def _whole_points(points: Decimal, what: str) -> None:
+    """Points are whole: earning rounds down to them, and so must what is spent."""
+    if points != points.to_integral_value():
+        raise Invalid(f"{what}: points must be a whole number, got {_fmt(points)}")
 
 
 def _terms(value: Any, key: str, what: str) -> int | None:
