@@ -225,7 +225,7 @@ _CHECKS = {
 
 def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
     """Check a custom entry against its usage; return the directive or a problem."""
-    fast = FAST_PARSERS.get(entry.type)
+    fast = _FAST_PARSERS.get(entry.type)
     if fast is not None:
         directive = fast(entry)
         if directive is not None:
@@ -361,7 +361,7 @@ def _parse_payment(entry: data.Custom) -> Directive | None:
     return _directive(entry, {"REF": ref, "AMOUNT": amount, "METHOD": method})
 
 
-FAST_PARSERS = {
+_FAST_PARSERS = {
     "order": _parse_order,
     "line": _parse_line,
     "invoice": _parse_invoice,

@@ -408,13 +408,10 @@ class Engine:
 
     def apply(self, entry: data.Custom) -> None:
         """Apply one directive, or report why it cannot apply."""
-        fast = directives.FAST_PARSERS.get(entry.type)
-        directive = fast(entry) if fast is not None else None
+        directive, problem = directives.parse(entry)  # the fast readers first
         if directive is None:
-            directive, problem = directives.parse(entry)
-            if directive is None:
-                self.error(entry, problem or "invalid directive")
-                return
+            self.error(entry, problem or "invalid directive")
+            return
         handler = self.handlers.get(entry.type)
         if handler is None:
             self.error(
@@ -574,9 +571,7 @@ class Engine:
                 )
             strings.append(value)
         po, rep, source, location, program = strings
-        terms = meta.get("terms")
-        if terms is not None:
-            terms = _terms(terms, "terms", f'Order "{order_id}"')
+        terms = _terms(meta.get("terms"), "terms", f'Order "{order_id}"')
         self.register(order_id, "order")
         self.book.orders[order_id] = Order(
             order_id,
@@ -589,7 +584,6 @@ class Engine:
             terms,
             location,
             program,
-            links=frozenset((order_id,)),
         )
         customer.orders.append(order_id)
 

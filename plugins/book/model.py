@@ -567,7 +567,10 @@ class Order:
     redemptions_unapplied: tuple[PendingRedemption, ...] = ()
     # The links of its generated transactions that name only the order (one
     # set shared by them all).
-    links: frozenset[str] = frozenset()
+    links: frozenset[str] = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.links = frozenset((self.id,))
 
     @property
     def outstanding(self) -> Decimal:
