@@ -9,7 +9,8 @@ time as Beancount's loader logs it and its share of the load, the time of the
 plugin function alone ("own s": the loader's log also holds the sort of all
 entries that it does after every plugin) and the part of it spent in the
 kernel ("sys s", mostly faulting in new memory), peak memory, and the growth
-exponent between sizes.
+exponent between sizes, split into the plugin's growth, the growth of the rest
+of the same load (Beancount's own work) and that of the expanded books.
 
     python tests/bench_load.py                 # 1,000, 10,000 and 100,000 orders
     python tests/bench_load.py --sizes 1000,10000 --repeat 3
@@ -29,6 +30,7 @@ import platform
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench-out"
@@ -131,6 +133,23 @@ def measure(path: Path, repeat: int) -> dict[str, float]:
     return best
 
 
+def split_growth(small: dict[str, Any], large: dict[str, Any]) -> str:
+    """How each part of the load grew: the plugin (as logged), the rest of the
+    same load (Beancount's parse, booking, other plugins and validation), and
+    the expanded books' whole load."""
+
+    def parts(entry: dict[str, Any]) -> tuple[float, float, float]:
+        ours = entry["directives"]
+        return ours["plugin"], ours["total"] - ours["plugin"], entry["expanded"]["total"]
+
+    before, after = parts(small), parts(large)
+    plugin, rest, expanded = (new / old for new, old in zip(after, before, strict=True))
+    return (
+        f"plugin x{plugin:.2f}, rest of the load x{rest:.2f}, "
+        f"expanded books x{expanded:.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -180,12 +199,14 @@ def main() -> None:
             f"{theirs['peak_mb']:>11.0f}",
             flush=True,
         )
+    by_size = {entry["orders"]: entry for entry in measured}
     for small, large in itertools.pairwise(sizes):
         exponent = math.log(totals[large] / totals[small]) / math.log(large / small)
         print(
             f"growth {small} -> {large}: x{totals[large] / totals[small]:.2f} "
             f"for x{large / small:.0f} orders (exponent {exponent:.2f})"
         )
+        print("  " + split_growth(by_size[small], by_size[large]))
     if args.json:
         args.json.write_text(json.dumps(measured, indent=1) + "\n", encoding="utf-8")
 

@@ -106,10 +106,15 @@ def test_benchmark_figures_are_the_measurements_of_the_same_books(
             for each in written
         )
         assert _transactions(loaded) == _transactions(written)
-    small, large = (entry["directives"]["total"] for entry in measured)
-    factor = large / small
+    small, large = (entry["directives"] for entry in measured)
+    factor = large["total"] / small["total"]
     exponent = math.log(factor) / math.log(SIZES[1] / SIZES[0])
+    plugin = large["plugin"] / small["plugin"]
+    rest = (large["total"] - large["plugin"]) / (small["total"] - small["plugin"])
+    expanded = measured[1]["expanded"]["total"] / measured[0]["expanded"]["total"]
     assert lines[2 + len(SIZES) :] == [
         f"growth {SIZES[0]} -> {SIZES[1]}: x{factor:.2f} for x2 orders "
-        f"(exponent {exponent:.2f})"
+        f"(exponent {exponent:.2f})",
+        f"  plugin x{plugin:.2f}, rest of the load x{rest:.2f}, "
+        f"expanded books x{expanded:.2f}",
     ]
