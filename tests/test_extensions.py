@@ -402,6 +402,56 @@ def test_refund_of_an_overpayment_against_its_order(loaded):
 
 
 @ledger()
+def test_refund_pays_back_a_credit_order_of_the_same_day_written_after_it(loaded):
+    """
+    plugin "plugins.orders"
+    2024-01-01 open Assets:Bank:Current
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 2 10.00 GBP
+    2024-01-05 custom "invoice" "SO-1" "INV-1"
+    2024-01-10 custom "payment" "INV-1" 20.00 GBP Assets:Bank:Current
+    2024-01-12 custom "refund" "acme" 20.00 GBP Assets:Bank:Current
+      from: "receivable"
+      order: "SO-1"
+    2024-01-12 custom "credit-order" "CO-1" "INV-1"
+      full: TRUE
+    """
+    # Within a day a refund applies after the credit orders, whatever the
+    # ledger's order: the credit order is what puts the money back on the
+    # receivable, and the refund pays it out.
+    assert loaded.expand().split("\n\n")[2:] == [
+        dedent("""
+            2024-01-12 * "Acme Ltd" "Credit order CO-1 against invoice INV-1" ^CO-1 ^INV-1 ^SO-1
+              order: "SO-1"
+              customer: "acme"
+              invoice: "INV-1"
+              credit-order: "CO-1"
+              Income:Sales:Returns     20.00 GBP
+                item: "WIDGET"
+              Assets:Receivable:Acme  -20.00 GBP
+        """).strip(),  # noqa: E501
+        dedent("""
+            2024-01-12 * "Acme Ltd" "Refund of money paid beyond what is owed, by Assets:Bank:Current" ^SO-1
+              order: "SO-1"
+              customer: "acme"
+              Assets:Receivable:Acme   20.00 GBP
+              Assets:Bank:Current     -20.00 GBP
+        """),  # noqa: E501
+    ]
+    order = loaded.book.orders["SO-1"]
+    assert (order.paid, order.credited, order.outstanding) == (
+        D("0.00"),
+        D("20.00"),
+        D("0.00"),
+    )
+    assert loaded.balances() == {
+        "Income:Sales": "-20.00 GBP",
+        "Income:Sales:Returns": "20.00 GBP",
+    }
+
+
+@ledger()
 def test_refund_from_receivable_without_an_order(loaded):
     """
     plugin "plugins.orders"

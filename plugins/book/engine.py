@@ -92,10 +92,10 @@ PHASES: dict[str, int] = {
     "credit": 10,
     "credit-memo": 10,
     "payment": 11,
-    "refund": 12,
-    "return": 13,
-    "credit-order": 14,
-    "credit-line": 14,
+    "return": 12,
+    "credit-order": 13,
+    "credit-line": 13,
+    "refund": 14,  # after credit orders: it may pay back what one credited
     "loyalty-adjust": 15,
     "allocate": 16,
 }
