@@ -299,6 +299,7 @@ class Ledger:
         self.dispatched_all: set[str] = set()  # orders with a dispatch of everything
         self.cancelled_all: set[str] = set()
         self.credits: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+        self.credit_orders: set[str] = set()
         self.charges: dict[str, str] = {}  # Stripe charge id -> order id
         self.stripe: set[str] = set()  # Stripe balance transaction ids
         for entry in entries:
@@ -337,6 +338,10 @@ class Ledger:
             ref = value(entry, 0)
             if isinstance(charge, str) and isinstance(ref, str):
                 self.charges[charge] = ref
+        if dtype == "credit-order":
+            credit_order = value(entry, 0)
+            if isinstance(credit_order, str):
+                self.credit_orders.add(credit_order)
         if dtype == "credit":
             credit, amount, order = value(entry, 0), value(entry, 2), meta.get("order")
             if (

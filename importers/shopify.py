@@ -8,7 +8,9 @@ one ``line`` per line item and one for shipping; then, as the order's state in
 the export says and as far as the ledger does not have it yet: ``invoice``
 (when paid or fulfilled), ``payment`` (unless a gateway importer such as the
 Stripe one owns it), ``dispatch`` (fulfilled lines), ``cancel`` (a cancelled
-order never paid) and ``credit`` + ``refund`` (money refunded).
+order never paid) and, for money refunded, ``credit-order`` (``full``) +
+``refund`` (``from: "receivable"``) when the whole order is refunded at once,
+else ``credit`` + ``refund``.
 
 Every amount is exact: the line prices are net of Shopify's discounts and each
 line's ``tax`` rate reproduces Shopify's tax to the cent, so the invoice is the
@@ -452,6 +454,10 @@ class Importer(OrdersImporter):
             raise Problem(
                 first, f"Refunded Amount {order.refunded} but the order was never paid"
             )
+        if order.refunded > order.total:
+            raise Problem(
+                first, f"Refunded Amount {order.refunded} is more than the Total {total}"
+            )
         return order
 
     # -- the money -----------------------------------------------------------------
@@ -736,10 +742,17 @@ class Importer(OrdersImporter):
         return pairs
 
     def refund(self, filename: str, order: Order, ledger: Ledger) -> list[data.Directive]:
-        """Money refunded that the ledger does not have yet: a credit, paid out."""
+        """Money refunded that the ledger does not have yet.
+
+        A whole order refunded at once is a full credit order on its invoice
+        (revenue and sales tax back), paid out from the receivable; any other
+        refund, or the rest of one begun earlier, is a customer credit paid out.
+        """
         if order.paid is None:  # pragma: no cover - parse_order refuses it
             return []
         prefix = f"{order.id}-R"
+        if f"{prefix}1" in ledger.credit_orders:
+            return []  # refunded whole by a credit order already
         earlier = [
             (credit, amount)
             for credit, amount in ledger.credits.get(order.id, [])
@@ -752,23 +765,24 @@ class Importer(OrdersImporter):
         dates = [d for d in (order.cancelled, order.fulfilled, order.paid) if d]
         date = max(dates)
         amount = Amount(new, order.currency)
-        return [
-            custom(
-                filename,
-                order.row,
-                date,
+        if not earlier and new == order.total:
+            credit: tuple[str, list[Any], dict[str, Any]] = (
+                "credit-order",
+                [credit_id, f"{order.id}-INV"],
+                {"full": True, "reason": "Shopify refund"},
+            )
+            paid_back = {"from": "receivable", "order": order.id}
+        else:
+            credit = (
                 "credit",
                 [credit_id, order.customer, amount],
                 {"reason": "Shopify refund", "order": order.id},
-            ),
-            custom(
-                filename,
-                order.row,
-                date,
-                "refund",
-                [order.customer, amount, self.method(order.gateway)],
-                {"credit": credit_id},
-            ),
+            )
+            paid_back = {"credit": credit_id}
+        refund: list[str | Amount] = [order.customer, amount, self.method(order.gateway)]
+        return [
+            custom(filename, order.row, date, *credit),
+            custom(filename, order.row, date, "refund", refund, paid_back),
         ]
 
 

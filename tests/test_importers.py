@@ -303,6 +303,85 @@ def test_later_export_adds_only_the_new_events(tmp_path: Path) -> None:
     assert load_text(ledger + render_entries(entries)).messages == []
 
 
+def _shopify_payments_1006(tmp_path: Path, refunded: str = "77.30") -> Path:
+    """The sample export with #1006 paid and refunded through Shopify Payments."""
+    text = BY_NAME["shopify_orders_export.csv"].path.read_text(encoding="utf-8-sig")
+    text = text.replace(
+        ",Stripe,ch_3OsEliExample0006,77.30,",
+        f",Shopify Payments,ch_3OsEliExample0006,{refunded},",
+    )
+    path = tmp_path / "orders_export_1006.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_order_refunded_whole_is_credited_with_its_tax(tmp_path: Path) -> None:
+    """#1006, refunded whole: a full credit order on its invoice, paid back."""
+    case = BY_NAME["shopify_orders_export.csv"]
+    importer, entries = extract(case, _shopify_payments_1006(tmp_path))
+    assert importer.errors == []
+    text = render_entries(entries)
+    start = text.index('2024-03-10 custom "payment" "SHOP-1006"')
+    assert text[start : text.index('2024-03-12 custom "order" "SHOP-1007"')] == (
+        '2024-03-10 custom "payment" "SHOP-1006" 77.30 USD "shopify-payments"\n'
+        '  id: "SHOP-1006-PAY"\n'
+        '  gateway: "Shopify Payments"\n'
+        '2024-03-11 custom "credit-order" "SHOP-1006-R1" "SHOP-1006-INV"\n'
+        "  full: TRUE\n"
+        '  reason: "Shopify refund"\n'
+        '2024-03-11 custom "refund" "eli.brandt@example.net" 77.30 USD '
+        '"shopify-payments"\n'
+        '  from: "receivable"\n'
+        '  order: "SHOP-1006"\n'
+    )
+    ledger = case.ledger_text() + text
+    loaded = load_text(ledger)
+    assert loaded.messages == []
+    # The sales and the sales tax come back; the customer owes nothing and is
+    # owed nothing; the money left the clearing account.
+    (credit_order, refund) = [
+        block
+        for block in loaded.expand().split("\n\n")
+        if block.startswith("2024-03-11") and "SHOP-1006" in block
+    ]
+    assert credit_order.splitlines()[-7:] == [
+        "  Income:Sales:Returns                       64.00 USD",
+        '    item: "POUR-OVER-KETTLE-ST-11B9"',
+        "  Income:Sales:Returns                        7.00 USD",
+        '    item: "SHIPPING"',
+        "  Liabilities:SalesTax                        6.30 USD",
+        "    rate: 0.08875",
+        "  Assets:Receivable:Eli-brandt-example-net  -77.30 USD",
+    ]
+    assert refund.splitlines()[-2:] == [
+        "  Assets:Receivable:Eli-brandt-example-net   77.30 USD",
+        "  Assets:Clearing:Shopify-payments          -77.30 USD",
+    ]
+    assert "Assets:Receivable:Eli-brandt-example-net" not in loaded.balances()
+    order = loaded.book.orders["SHOP-1006"]
+    assert (order.invoiced, order.paid, order.credited, order.outstanding) == (
+        Decimal("77.30"),
+        Decimal("0.00"),
+        Decimal("77.30"),
+        Decimal("0.00"),
+    )
+    # A later import of the same export adds nothing.
+    again = case.make().extract(str(_shopify_payments_1006(tmp_path)), loaded.entries)
+    assert again == []
+
+
+def test_a_refund_above_the_total_is_an_error(tmp_path: Path) -> None:
+    case = BY_NAME["shopify_orders_export.csv"]
+    path = _shopify_payments_1006(tmp_path, refunded="80.00")
+    importer, entries = extract(case, path)
+    assert importer.errors == [
+        RowError(
+            str(path), 4, "order #1006: Refunded Amount 80.00 is more than the Total 77.30"
+        )
+    ]
+    assert not any("SHOP-1006" in _format(entry) for entry in entries)
+
+
 def render_entries(entries: list[Any]) -> str:
     return "".join(_format(entry) for entry in entries)
 
