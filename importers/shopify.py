@@ -456,7 +456,8 @@ class Importer(OrdersImporter):
             )
         if order.refunded > order.total:
             raise Problem(
-                first, f"Refunded Amount {order.refunded} is more than the Total {total}"
+                first,
+                f"Refunded Amount {order.refunded} is more than the Total {order.total}",
             )
         return order
 
