@@ -1,7 +1,7 @@
 """beangulp importers that write order directives.
 
-- :mod:`importers.shopify`: Shopify's "Export orders" CSV;
-- :mod:`importers.stripe`: Stripe's balance history CSV.
+- :mod:`beancount_orders.importers.shopify`: Shopify's "Export orders" CSV;
+- :mod:`beancount_orders.importers.stripe`: Stripe's balance history CSV.
 
 Each module has a class ``Importer`` (a ``beangulp.Importer``). After
 ``extract``, ``importer.errors`` lists the rows that were not imported as
@@ -15,8 +15,8 @@ from typing import Any
 
 import beangulp
 
-from importers.common import RowError
-from importers.common import report_errors
+from beancount_orders.importers.common import RowError
+from beancount_orders.importers.common import report_errors
 
 __all__ = ["RowError", "default_importers", "report_errors"]
 
@@ -31,9 +31,10 @@ def default_importers(config: Mapping[str, Any] | None = None) -> list[beangulp.
     the orders the way the Shopify import wrote them). A bad option raises
     ``ValueError`` naming it.
     """
-    # Imported here so that ``python -m importers.shopify`` runs the module once.
-    from importers import shopify
-    from importers import stripe
+    # Imported here so that ``python -m beancount_orders.importers.shopify`` runs the
+    # module once.
+    from beancount_orders.importers import shopify
+    from beancount_orders.importers import stripe
 
     options = dict(config or {})
     for key in options:

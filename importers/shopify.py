@@ -30,7 +30,8 @@ Configuration (all optional)::
         "account": "Assets:Receivable",   # where beangulp files the export
     })
 
-Run ``python -m importers.shopify test|generate|extract FILES`` for beangulp's
+Run ``python -m beancount_orders.importers.shopify test|generate|extract FILES`` for
+beangulp's
 own commands.
 """
 
@@ -49,23 +50,23 @@ from beancount.core import account as account_lib
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from importers.common import ITEM_RE
-from importers.common import ZERO
-from importers.common import Account
-from importers.common import Ledger
-from importers.common import OrdersImporter
-from importers.common import Problem
-from importers.common import RowError
-from importers.common import check_account
-from importers.common import check_keys
-from importers.common import commodity_name
-from importers.common import custom
-from importers.common import latest_date
-from importers.common import money_quantum
-from importers.common import order_id
-from importers.common import parse_date
-from importers.common import parse_decimal
-from importers.common import read_export
+from beancount_orders.importers.common import ITEM_RE
+from beancount_orders.importers.common import ZERO
+from beancount_orders.importers.common import Account
+from beancount_orders.importers.common import Ledger
+from beancount_orders.importers.common import OrdersImporter
+from beancount_orders.importers.common import Problem
+from beancount_orders.importers.common import RowError
+from beancount_orders.importers.common import check_account
+from beancount_orders.importers.common import check_keys
+from beancount_orders.importers.common import commodity_name
+from beancount_orders.importers.common import custom
+from beancount_orders.importers.common import latest_date
+from beancount_orders.importers.common import money_quantum
+from beancount_orders.importers.common import order_id
+from beancount_orders.importers.common import parse_date
+from beancount_orders.importers.common import parse_decimal
+from beancount_orders.importers.common import read_export
 
 REQUIRED = (
     "Name",

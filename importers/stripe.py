@@ -38,22 +38,22 @@ from typing import Any
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from importers.common import ID_RE
-from importers.common import ZERO
-from importers.common import Account
-from importers.common import Ledger
-from importers.common import OrdersImporter
-from importers.common import Problem
-from importers.common import RowError
-from importers.common import check_account
-from importers.common import check_keys
-from importers.common import custom
-from importers.common import latest_date
-from importers.common import order_id
-from importers.common import parse_date
-from importers.common import parse_decimal
-from importers.common import read_export
-from importers.common import transaction
+from beancount_orders.importers.common import ID_RE
+from beancount_orders.importers.common import ZERO
+from beancount_orders.importers.common import Account
+from beancount_orders.importers.common import Ledger
+from beancount_orders.importers.common import OrdersImporter
+from beancount_orders.importers.common import Problem
+from beancount_orders.importers.common import RowError
+from beancount_orders.importers.common import check_account
+from beancount_orders.importers.common import check_keys
+from beancount_orders.importers.common import custom
+from beancount_orders.importers.common import latest_date
+from beancount_orders.importers.common import order_id
+from beancount_orders.importers.common import parse_date
+from beancount_orders.importers.common import parse_decimal
+from beancount_orders.importers.common import read_export
+from beancount_orders.importers.common import transaction
 
 REQUIRED = (
     "id",

@@ -1,5 +1,5 @@
 """beancount-orders: order books for Beancount.
 
-The Beancount plugin lives in :mod:`plugins.orders`; the order book engine it
-drives is :mod:`plugins.book`.
+The Beancount plugin lives in :mod:`beancount_orders.orders`; the order book engine it
+drives is :mod:`beancount_orders.book`.
 """

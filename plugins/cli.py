@@ -13,10 +13,11 @@ Commands::
     bean-orders serve LEDGER      Fava with the order book pages on 127.0.0.1
 
 The commands only load the ledger (with its plugins) and print what the order
-book engine (:mod:`plugins.book`) and the report functions (:mod:`plugins.reports`,
+book engine (:mod:`beancount_orders.book`) and the report functions
+(:mod:`beancount_orders.reports`,
 the same ones the Fava pages call) computed; they hold no bookkeeping logic of
-their own. The layout of reports is in :mod:`plugins.clitables`, the loading of
-git revisions in :mod:`plugins.gitdiff`. Problems with the command line or the
+their own. The layout of reports is in :mod:`beancount_orders.clitables`, the loading of
+git revisions in :mod:`beancount_orders.gitdiff`. Problems with the command line or the
 ledger file itself (missing, unreadable, not UTF-8, an unknown ``--order``) are
 reported as one-line ``Error:`` messages with a non-zero exit status, never as
 a traceback.
@@ -39,37 +40,37 @@ from beancount import loader
 from beancount.core import data
 from beancount.utils import encryption
 
-from plugins.book import PLUGIN_NAME
-from plugins.book import Book
-from plugins.book import book_from_loaded
-from plugins.book import locks
-from plugins.book.render import format_entries
-from plugins.clitables import FORMATS
-from plugins.clitables import SECTIONS
-from plugins.clitables import Document
-from plugins.clitables import ageing_document
-from plugins.clitables import credits_document
-from plugins.clitables import display_name
-from plugins.clitables import loyalty_document
-from plugins.clitables import margin_document
-from plugins.clitables import orders_document
-from plugins.clitables import render
-from plugins.clitables import stock_document
-from plugins.demo import generate
-from plugins.gitdiff import DiffError
-from plugins.gitdiff import diff as compare
-from plugins.reports.ageing import BASES
-from plugins.reports.ageing import AgeingError
-from plugins.reports.ageing import aged_receivables
-from plugins.reports.ageing import parse_buckets
-from plugins.reports.credits import credits_report
-from plugins.reports.loyalty import loyalty_report
-from plugins.reports.margin import GROUPS
-from plugins.reports.margin import margin_report
-from plugins.reports.orders import ReportError
-from plugins.reports.orders import orders_report
-from plugins.reports.orders import parse_status
-from plugins.reports.stock import stock_report
+from beancount_orders.book import PLUGIN_NAME
+from beancount_orders.book import Book
+from beancount_orders.book import book_from_loaded
+from beancount_orders.book import locks
+from beancount_orders.book.render import format_entries
+from beancount_orders.clitables import FORMATS
+from beancount_orders.clitables import SECTIONS
+from beancount_orders.clitables import Document
+from beancount_orders.clitables import ageing_document
+from beancount_orders.clitables import credits_document
+from beancount_orders.clitables import display_name
+from beancount_orders.clitables import loyalty_document
+from beancount_orders.clitables import margin_document
+from beancount_orders.clitables import orders_document
+from beancount_orders.clitables import render
+from beancount_orders.clitables import stock_document
+from beancount_orders.demo import generate
+from beancount_orders.gitdiff import DiffError
+from beancount_orders.gitdiff import diff as compare
+from beancount_orders.reports.ageing import BASES
+from beancount_orders.reports.ageing import AgeingError
+from beancount_orders.reports.ageing import aged_receivables
+from beancount_orders.reports.ageing import parse_buckets
+from beancount_orders.reports.credits import credits_report
+from beancount_orders.reports.loyalty import loyalty_report
+from beancount_orders.reports.margin import GROUPS
+from beancount_orders.reports.margin import margin_report
+from beancount_orders.reports.orders import ReportError
+from beancount_orders.reports.orders import orders_report
+from beancount_orders.reports.orders import parse_status
+from beancount_orders.reports.stock import stock_report
 
 LEDGER = click.argument(
     "ledger",
@@ -193,7 +194,7 @@ def main() -> None:
     and serve.
 
     LEDGER is the top-level Beancount file; it should load the plugin with
-    plugin "plugins.orders".
+    plugin "beancount_orders.orders".
     """
 
 
@@ -765,7 +766,7 @@ def serve(ledger: Path, host: str, port: int) -> None:
     The pages (orders, receivables, loyalty, margin, stock, credits) are
     there even when the ledger does not declare the extension.
     """
-    from plugins.fava_ext.serve import serve as run
+    from beancount_orders.fava_ext.serve import serve as run
 
     _check_readable(ledger)
     run(ledger, host, port)
@@ -837,8 +838,8 @@ def import_(ctx: click.Context, config_text: str | None) -> None:
 
     import beangulp
 
-    from importers import default_importers
-    from importers import report_errors
+    from beancount_orders.importers import default_importers
+    from beancount_orders.importers import report_errors
 
     config = None
     if config_text:

@@ -1,6 +1,6 @@
 """The report dataclasses as plain tables: aligned text, CSV or JSON.
 
-``bean-orders report`` turns each report of :mod:`plugins.reports` into a
+``bean-orders report`` turns each report of :mod:`beancount_orders.reports` into a
 :class:`Document`: a title, the options it was made with, and one or more
 named :class:`Table` sections of typed cells. The three formats only lay out
 the same cells:
@@ -36,15 +36,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 from enum import Enum
 
-from plugins.book.directives import ID_RE
-from plugins.book.model import ZERO
-from plugins.reports.ageing import AgeingReport
-from plugins.reports.credits import CreditsReport
-from plugins.reports.loyalty import LoyaltyReport
-from plugins.reports.margin import MarginReport
-from plugins.reports.margin import MarginRow
-from plugins.reports.orders import OrderRow
-from plugins.reports.stock import StockReport
+from beancount_orders.book.directives import ID_RE
+from beancount_orders.book.model import ZERO
+from beancount_orders.reports.ageing import AgeingReport
+from beancount_orders.reports.credits import CreditsReport
+from beancount_orders.reports.loyalty import LoyaltyReport
+from beancount_orders.reports.margin import MarginReport
+from beancount_orders.reports.margin import MarginRow
+from beancount_orders.reports.orders import OrderRow
+from beancount_orders.reports.stock import StockReport
 
 Cell = str | int | Decimal | datetime.date | bool | tuple[str, ...] | None
 Param = Cell

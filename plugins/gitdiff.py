@@ -15,7 +15,7 @@ working tree is loaded from disk as it is. Absolute include paths and plugin
 code are read as they are now, not at the revision.
 
 How entries are compared: each side's generated entries are rendered with
-:func:`plugins.book.render.format_entries`'s printer and sorted by a stable key
+:func:`beancount_orders.book.render.format_entries`'s printer and sorted by a stable key
 (date, kind, first line, text), so moving a directive within a file changes
 nothing. Whole entries are aligned, and an entry that changed is shown in full
 with ``-``/``+`` on the lines that differ, as a unified diff whose line
@@ -45,8 +45,8 @@ from beancount.core import data
 from beancount.parser import parser
 from beancount.parser import printer
 
-from plugins.book import PLUGIN_NAME
-from plugins.book.postings import is_generated
+from beancount_orders.book import PLUGIN_NAME
+from beancount_orders.book.postings import is_generated
 
 WORKING_TREE = "working tree"
 

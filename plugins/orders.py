@@ -9,7 +9,7 @@ it posts to that the ledger has not opened.
 
 Configuration is an optional Python dict literal (see docs/configuration.md)::
 
-    plugin "plugins.orders" "{'prices_include_tax': True,
+    plugin "beancount_orders.orders" "{'prices_include_tax': True,
                               'methods': {'card': 'Assets:Stripe'}}"
 
 Example::
@@ -45,27 +45,27 @@ from typing import Any
 
 from beancount.core import data
 
-from plugins.book import OrdersError
-from plugins.book import load_book
-from plugins.book import parse_config
-from plugins.book import remember
-from plugins.book.engine import paused_gc
-from plugins.book.errors import source_of
-from plugins.book.locks import check_locks
+from beancount_orders.book import OrdersError
+from beancount_orders.book import load_book
+from beancount_orders.book import parse_config
+from beancount_orders.book import remember
+from beancount_orders.book.engine import paused_gc
+from beancount_orders.book.errors import source_of
+from beancount_orders.book.locks import check_locks
 
 __plugins__ = ("orders",)
 
-PLUGIN_NAME = "plugins.orders"
+PLUGIN_NAME = "beancount_orders.orders"
 
 
 def _plugin_source(options_map: dict[str, Any]) -> data.Meta:
     """The file and line of the plugin directive, for configuration errors."""
-    filename = options_map.get("filename") or "<plugins.orders>"
+    filename = options_map.get("filename") or "<beancount_orders.orders>"
     lineno = 0
     try:
         with open(filename, encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
-                if re.match(r'\s*plugin\s+"plugins\.orders"', line):
+                if re.match(r'\s*plugin\s+"beancount_orders\.orders"', line):
                     lineno = number
                     break
     except OSError:

@@ -3,7 +3,7 @@
     python tests/bench_fava.py                 # 100,000 orders
     python tests/bench_fava.py --orders 10000 --repeat 3 --keep /tmp/bench.beancount
 
-Generates a ledger of N orders (with ``plugins.demo`` when it is there, else
+Generates a ledger of N orders (with ``beancount_orders.demo`` when it is there, else
 the small generator below), loads it in a real Fava (``create_app(...,
 load=True)``), and prints, for every report page and beside it Fava's own
 income statement (its page plus the JSON its frontend fetches), the time of
@@ -44,8 +44,9 @@ def simple_ledger(orders: int, seed: int = 1) -> Iterator[str]:
     customers = [f"C{n:05d}" for n in range(max(4, orders // 25))]
     yield 'option "title" "Benchmark"'
     yield 'option "operating_currency" "GBP"'
-    yield f"plugin \"plugins.orders\" \"{{'today': '{start + datetime.timedelta(days)}'}}\""
-    yield f'{start} custom "fava-extension" "plugins.fava_ext"'
+    today = start + datetime.timedelta(days)
+    yield f"plugin \"beancount_orders.orders\" \"{{'today': '{today}'}}\""
+    yield f'{start} custom "fava-extension" "beancount_orders.fava_ext"'
     yield f"{start} open Assets:Bank:Current GBP"
     yield f'{start} open Assets:Inventory:Main "FIFO"'
     yield f'{start} custom "loyalty-program" "PKLP"'
@@ -99,12 +100,12 @@ def write_ledger(path: Path, orders: int, seed: int, simple: bool) -> str:
     name = "tests/bench_fava.py simple_ledger"
     if not simple:
         try:
-            from plugins.demo import generate
+            from beancount_orders.demo import generate
         except ImportError:
             pass
         else:
             lines = generate(orders, seed)
-            name = "plugins.demo"
+            name = "beancount_orders.demo"
     with path.open("w") as out:
         for line in lines:
             out.write(line + "\n")
@@ -123,14 +124,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="timed requests per page")
     parser.add_argument("--seed", type=int, default=1, help="generator seed")
     parser.add_argument(
-        "--simple", action="store_true", help="use the small generator, not plugins.demo"
+        "--simple",
+        action="store_true",
+        help="use the small generator, not beancount_orders.demo",
     )
     parser.add_argument("--keep", type=Path, help="write the ledger here and keep it")
     args = parser.parse_args(argv)
 
     from fava.application import create_app
 
-    from plugins.fava_ext import base
+    from beancount_orders.fava_ext import base
 
     with tempfile.TemporaryDirectory() as temp:
         path = (args.keep or Path(temp) / "bench.beancount").resolve()

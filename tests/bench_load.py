@@ -1,6 +1,6 @@
 """Benchmark: order directives against the same books written out as transactions.
 
-For each size it generates demo books (``plugins.demo``), writes the same books
+For each size it generates demo books (``beancount_orders.demo``), writes the same books
 pre-expanded (the ledger's own entries without the order directives, plus the
 ``bean-orders expand`` output, no plugin), and loads each cold in a fresh
 process (``BEANCOUNT_DISABLE_LOAD_CACHE=1``: parse + book + plugins +
@@ -38,12 +38,12 @@ OUT = ROOT / "bench-out"
 MEASURE = r"""
 import json, re, resource, sys, time
 from beancount import loader
-import plugins.orders
+import beancount_orders.orders
 # The plugin function's own time, without what the loader does around it (it
 # sorts all the entries after every plugin, inside the plugin's log timing),
 # and the part of it spent in the kernel (mostly faulting in new memory).
 own = [0.0, 0.0]
-orders = plugins.orders.orders
+orders = beancount_orders.orders.orders
 def timed(*args):
     start = time.perf_counter()
     kernel = resource.getrusage(resource.RUSAGE_SELF).ru_stime
@@ -52,7 +52,7 @@ def timed(*args):
     finally:
         own[0] += time.perf_counter() - start
         own[1] += resource.getrusage(resource.RUSAGE_SELF).ru_stime - kernel
-plugins.orders.orders = timed
+beancount_orders.orders.orders = timed
 timings = {}
 def log(line):
     match = re.match(r"Operation: '([^']+)'\s+Time:\s+(\d+) ms", line.strip())
@@ -62,7 +62,7 @@ start = time.perf_counter()
 entries, errors, options = loader.load_file(sys.argv[1], log_timings=log)
 total = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"total": total, "plugin": timings.get("plugins.orders", 0.0),
+print(json.dumps({"total": total, "plugin": timings.get("beancount_orders.orders", 0.0),
                   "own": own[0], "own_sys": own[1],
                   "parse": timings.get("parse", 0.0),
                   "booking": timings.get("booking", 0.0),
@@ -72,9 +72,9 @@ print(json.dumps({"total": total, "plugin": timings.get("plugins.orders", 0.0),
 EXPAND = r"""
 import re, sys
 from beancount import loader
-from plugins.book import DIRECTIVE_TYPES
-from plugins.book.postings import is_generated
-from plugins.book.render import format_entries
+from beancount_orders.book import DIRECTIVE_TYPES
+from beancount_orders.book.postings import is_generated
+from beancount_orders.book.render import format_entries
 source, target = sys.argv[1], sys.argv[2]
 entries, errors, options = loader.load_file(source)
 assert not errors, errors[:3]
@@ -85,7 +85,7 @@ for line in open(source, encoding="utf-8").read().splitlines():
         skipping = match.group(1) in DIRECTIVE_TYPES
     elif not line.startswith(" "):
         skipping = False
-    if line.startswith('plugin "plugins.orders"') or "fava-extension" in line:
+    if line.startswith('plugin "beancount_orders.orders"') or "fava-extension" in line:
         continue
     if not skipping:
         kept.append(line)
@@ -115,7 +115,7 @@ def books(orders: int, seed: int, out: Path = OUT) -> tuple[Path, Path]:
     ledger = out / f"demo-{orders}-{seed}.beancount"
     expanded = out / f"demo-{orders}-{seed}.expanded.beancount"
     if not ledger.exists():
-        from plugins.demo import generate
+        from beancount_orders.demo import generate
 
         with ledger.open("w", encoding="utf-8") as handle:
             for line in generate(orders, seed):

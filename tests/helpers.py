@@ -13,10 +13,10 @@ from beancount import loader
 from beancount.core import data
 from beancount.parser import printer
 
-from plugins.book import Book
-from plugins.book import book_from_loaded
-from plugins.book.postings import is_generated
-from plugins.book.render import format_entries
+from beancount_orders.book import Book
+from beancount_orders.book import book_from_loaded
+from beancount_orders.book.postings import is_generated
+from beancount_orders.book.render import format_entries
 
 
 @dataclasses.dataclass

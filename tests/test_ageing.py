@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from plugins.reports.ageing import DEFAULT_BUCKETS
-from plugins.reports.ageing import AgeingError
-from plugins.reports.ageing import aged_receivables
-from plugins.reports.ageing import bucket_labels
-from plugins.reports.ageing import check_buckets
-from plugins.reports.ageing import parse_buckets
+from beancount_orders.reports.ageing import DEFAULT_BUCKETS
+from beancount_orders.reports.ageing import AgeingError
+from beancount_orders.reports.ageing import aged_receivables
+from beancount_orders.reports.ageing import bucket_labels
+from beancount_orders.reports.ageing import check_buckets
+from beancount_orders.reports.ageing import parse_buckets
 from tests.helpers import ledger
 from tests.helpers import load
 
@@ -57,7 +57,7 @@ def receivable_on(loaded, as_of):
 @ledger()
 def test_credit_order_today_is_aged_with_its_70_day_old_invoice(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 10 10.00 GBP
@@ -89,7 +89,7 @@ def test_credit_order_today_is_aged_with_its_70_day_old_invoice(loaded):
 @ledger()
 def test_payment_allocated_to_an_old_invoice_is_aged_with_it(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2023-11-01 custom "customer" "acme" "Acme Ltd"
     2023-12-01 custom "order" "SO-1" "acme"
     2023-12-01 custom "line" "SO-1" "WIDGET" 10 10.00 GBP
@@ -119,7 +119,7 @@ def test_payment_allocated_to_an_old_invoice_is_aged_with_it(loaded):
 # A ledger of three customers for the rest.
 
 LEDGER = """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
       credit-limit: 50.00 GBP
       terms: 30
@@ -260,7 +260,7 @@ def test_credit_limit_breaches_are_flagged():
 
 def test_at_the_limit_is_not_a_breach():
     loaded = load("""
-        plugin "plugins.orders"
+        plugin "beancount_orders.orders"
         2024-01-01 custom "customer" "acme" "Acme Ltd"
           credit-limit: 50.00 GBP
         2024-01-02 custom "order" "SO-1" "acme"

@@ -20,9 +20,9 @@ from typing import Any
 from beancount import loader
 from beancount.core import data
 
-from plugins.book import DIRECTIVE_TYPES
-from plugins.book.postings import is_generated
-from plugins.book.render import format_entries
+from beancount_orders.book import DIRECTIVE_TYPES
+from beancount_orders.book.postings import is_generated
+from beancount_orders.book.render import format_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (100, 200)
@@ -98,7 +98,8 @@ def test_benchmark_figures_are_the_measurements_of_the_same_books(
         # entries without the order directives or the plugin, and the
         # generated transactions.
         expanded = tmp_path / f"demo-{entry['orders']}-1.expanded.beancount"
-        assert 'plugin "plugins.orders"' not in expanded.read_text(encoding="utf-8")
+        text = expanded.read_text(encoding="utf-8")
+        assert 'plugin "beancount_orders.orders"' not in text
         written, errors, _ = loader.load_file(str(expanded))
         assert errors == []
         assert not any(

@@ -19,11 +19,11 @@ from beancount.parser import parser as beancount_parser
 from click.testing import CliRunner
 from click.testing import Result
 
-from plugins import cli
+from beancount_orders import cli
 from tests.helpers import dedent
 
 LEDGER = """\
-plugin "plugins.orders"
+plugin "beancount_orders.orders"
 2024-01-01 open Assets:Bank GBP
 2024-01-01 custom "customer" "acme" "Acme Ltd"
 2024-01-01 custom "customer" "bob" "Bob Jones"
@@ -220,7 +220,7 @@ def test_directory(workdir: Path, command: str) -> None:
 @pytest.mark.parametrize("command", ["check", "expand"])
 def test_non_utf8_file(workdir: Path, command: str) -> None:
     (workdir / "latin1.beancount").write_bytes(
-        'plugin "plugins.orders"\n; caf\xe9\n'.encode("latin-1")
+        'plugin "beancount_orders.orders"\n; caf\xe9\n'.encode("latin-1")
     )
     result = run(command, "latin1.beancount")
     assert result.exit_code == 1
@@ -249,7 +249,7 @@ def test_unreadable_file(
 
 def test_unreadable_include(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(workdir, "2024-01-01 open Assets:Cash\n", "extra.beancount")
-    name = write(workdir, 'plugin "plugins.orders"\ninclude "extra.beancount"\n')
+    name = write(workdir, 'plugin "beancount_orders.orders"\ninclude "extra.beancount"\n')
     real_open = builtins.open
 
     def guarded_open(file: Any, *args: Any, **kwargs: Any) -> Any:
@@ -287,7 +287,7 @@ def test_check_lists_every_error_sorted_by_file_and_line(workdir: Path) -> None:
     name = write(
         workdir,
         """\
-        plugin "plugins.orders" "{'precision': 'x'}"
+        plugin "beancount_orders.orders" "{'precision': 'x'}"
         include "extra.beancount"
         include "missing.beancount"
         2024-01-01 open Assets:Bank GBP
@@ -323,7 +323,7 @@ def test_check_syntax_error(workdir: Path) -> None:
     name = write(
         workdir,
         """\
-        plugin "plugins.orders"
+        plugin "beancount_orders.orders"
         2024-01-01 open Assets:Bank GBP
         2024-13-01 open Assets:Cash GBP
         2024-01-02 * "Coffee"
@@ -348,7 +348,9 @@ def test_check_absolute_path_outside_the_working_directory(
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     path = books / "ledger.beancount"
-    path.write_text('plugin "plugins.orders"\n2024-01-03 custom "order" "SO-1" "nobody"\n')
+    path.write_text(
+        'plugin "beancount_orders.orders"\n2024-01-03 custom "order" "SO-1" "nobody"\n'
+    )
     result = run("check", str(path))
     assert result.exit_code == 1
     assert result.stdout == (
@@ -359,7 +361,7 @@ def test_check_absolute_path_outside_the_working_directory(
 
 
 def test_check_without_the_plugin_warns(workdir: Path) -> None:
-    name = write(workdir, LEDGER.replace('plugin "plugins.orders"\n', ""))
+    name = write(workdir, LEDGER.replace('plugin "beancount_orders.orders"\n', ""))
     result = run("check", name)
     # Without the plugin nothing pays into Assets:Bank: the balance fails.
     assert result.exit_code == 1
@@ -368,7 +370,7 @@ def test_check_without_the_plugin_warns(workdir: Path) -> None:
         "expected 35.96 GBP != accumulated 0 GBP (35.96 too little)\n"
     )
     assert result.stderr == (
-        'Warning: ledger.beancount does not load the plugin "plugins.orders"; '
+        'Warning: ledger.beancount does not load the plugin "beancount_orders.orders"; '
         "its order directives are ignored\n"
         "ledger.beancount: 1 error\n"
     )
@@ -470,7 +472,7 @@ def test_expand_without_the_plugin_prints_nothing_and_warns(workdir: Path) -> No
     assert result.exit_code == 0
     assert result.stdout == ""
     assert result.stderr == (
-        'Warning: ledger.beancount does not load the plugin "plugins.orders"; '
+        'Warning: ledger.beancount does not load the plugin "beancount_orders.orders"; '
         "its order directives are ignored\n"
     )
 
@@ -500,7 +502,7 @@ def test_console_script(workdir: Path) -> None:
 def test_python_m_runs_the_cli(workdir: Path) -> None:
     name = write(workdir, LEDGER)
     result = shell(
-        *(sys.executable, "-m", "plugins.cli"),
+        *(sys.executable, "-m", "beancount_orders.cli"),
         *("expand", "--no-opens", "--order", "SO-1", name),
         cwd=workdir,
     )

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from click.testing import Result
 
-from plugins import cli
+from beancount_orders import cli
 
 
 @pytest.fixture

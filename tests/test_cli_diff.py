@@ -19,14 +19,14 @@ import pytest
 from click.testing import CliRunner
 from click.testing import Result
 
-from plugins import cli
-from plugins import gitdiff
+from beancount_orders import cli
+from beancount_orders import gitdiff
 from tests.helpers import dedent
 
 ROOT = Path(__file__).resolve().parent.parent
 
 MAIN = """\
-plugin "plugins.orders" "{'today': '2024-06-30'}"
+plugin "beancount_orders.orders" "{'today': '2024-06-30'}"
 option "booking_method" "FIFO"
 include "stock/*.beancount"
 2024-01-01 custom "loyalty-program" "PTS"

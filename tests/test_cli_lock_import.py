@@ -7,12 +7,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from plugins.cli import main
+from beancount_orders.cli import main
 
 DATA = Path(__file__).parent / "data" / "importers"
 
 LEDGER = """\
-plugin "plugins.orders"
+plugin "beancount_orders.orders"
 2024-01-01 custom "customer" "acme" "Acme Ltd"
 2024-01-02 custom "order" "SO-1" "acme"
 2024-01-02 custom "line" "SO-1" "WIDGET" 2 10.00 GBP
@@ -82,8 +82,8 @@ def test_import_identifies_and_extracts(tmp_path: Path) -> None:
     shutil.copy(DATA / "stripe_balance_history.csv", stripe)
     result = run("import", "identify", str(shopify), str(stripe))
     assert result.exit_code == 0, result.output
-    assert "importers.shopify.Importer" in result.output
-    assert "importers.stripe.Importer" in result.output
+    assert "beancount_orders.importers.shopify.Importer" in result.output
+    assert "beancount_orders.importers.stripe.Importer" in result.output
     result = run("import", "extract", str(shopify))
     assert result.exit_code == 0, result.output
     expected = (DATA / "shopify_orders_export.csv.beancount").read_text(encoding="utf-8")

@@ -28,11 +28,11 @@ import pytest
 from click.testing import CliRunner
 from click.testing import Result
 
-from plugins import cli
+from beancount_orders import cli
 from tests.helpers import dedent
 
 LEDGER = """\
-plugin "plugins.orders" "{'today': '2024-06-30'}"
+plugin "beancount_orders.orders" "{'today': '2024-06-30'}"
 option "booking_method" "FIFO"
 2024-01-01 open Assets:Bank GBP
 2024-01-01 custom "loyalty-program" "PTS"
@@ -625,7 +625,7 @@ def test_report_without_the_plugin_warns(workdir: Path) -> None:
     assert result.exit_code == 0
     assert result.stdout == "Orders\n\n(none)\n"
     assert result.stderr == (
-        'Warning: plain.beancount does not load the plugin "plugins.orders"; '
+        'Warning: plain.beancount does not load the plugin "beancount_orders.orders"; '
         "its order directives are ignored\n"
     )
 
@@ -719,7 +719,9 @@ def test_missing_ledger_argument(workdir: Path, name: str) -> None:
 
 
 def test_non_utf8_ledger(workdir: Path) -> None:
-    (workdir / "latin1.beancount").write_bytes(b'plugin "plugins.orders"\n; caf\xe9\n')
+    (workdir / "latin1.beancount").write_bytes(
+        b'plugin "beancount_orders.orders"\n; caf\xe9\n'
+    )
     result = run("report", "stock", "latin1.beancount")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: latin1.beancount is not UTF-8 text")
@@ -805,7 +807,7 @@ def test_serve_starts_fava_on_loopback(workdir: Path) -> None:
 def test_serve_calls_the_fava_extension(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from plugins.fava_ext import serve as serve_module
+    from beancount_orders.fava_ext import serve as serve_module
 
     calls = []
     monkeypatch.setattr(serve_module, "serve", lambda *args: calls.append(args))

@@ -13,8 +13,8 @@ from decimal import Decimal as D
 import pytest
 from beancount import loader
 
-from plugins.book import parse_config
-from plugins.book.config import ACCOUNT_KEYS
+from beancount_orders.book import parse_config
+from beancount_orders.book.config import ACCOUNT_KEYS
 from tests.helpers import dedent
 from tests.helpers import ledger
 from tests.helpers import load
@@ -49,7 +49,8 @@ DEFAULT_TEXT = dedent("""
 
 
 def load_with(config: str | None):
-    plugin = 'plugin "plugins.orders"' + (f' "{config}"' if config is not None else "")
+    plugin = 'plugin "beancount_orders.orders"'
+    plugin += f' "{config}"' if config is not None else ""
     return load("\n" + plugin + "\n" + BODY.replace("\n    ", "\n"))
 
 
@@ -209,7 +210,7 @@ def test_configuration_errors_point_at_the_plugin_line(tmp_path, monkeypatch):
     path = tmp_path / "books.beancount"
     path.write_text(
         '; my books\noption "title" "Books"\n\n'
-        'plugin "plugins.orders" "{\'terms\': \'30\'}"\n' + dedent(BODY),
+        'plugin "beancount_orders.orders" "{\'terms\': \'30\'}"\n' + dedent(BODY),
         encoding="utf-8",
     )
     entries, errors, _ = loader.load_file(str(path))
@@ -227,7 +228,7 @@ def test_configuration_errors_point_at_the_plugin_line(tmp_path, monkeypatch):
 @ledger()
 def test_account_templates(loaded):
     """
-    plugin "plugins.orders" "{'receivable': 'Assets:AR:{customer}', 'sales': 'Income:Shop:{customer}', 'sales_tax': 'Liabilities:VAT', 'clearing': 'Assets:Undeposited:{method}'}"
+    plugin "beancount_orders.orders" "{'receivable': 'Assets:AR:{customer}', 'sales': 'Income:Shop:{customer}', 'sales_tax': 'Liabilities:VAT', 'clearing': 'Assets:Undeposited:{method}'}"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
@@ -265,7 +266,7 @@ def test_account_templates(loaded):
 @ledger()
 def test_precision(loaded):
     """
-    plugin "plugins.orders" "{'precision': 0}"
+    plugin "beancount_orders.orders" "{'precision': 0}"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 333 JPY

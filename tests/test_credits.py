@@ -12,9 +12,9 @@ from decimal import Decimal as D
 import pytest
 from beancount.core.position import Cost
 
-from plugins.book import Status
-from plugins.book.model import Costing
-from plugins.reports.margin import margin_report
+from beancount_orders.book import Status
+from beancount_orders.book.model import Costing
+from beancount_orders.reports.margin import margin_report
 from tests.helpers import dedent
 from tests.helpers import ledger
 from tests.helpers import load
@@ -39,7 +39,7 @@ INV_1 = dedent("""
 @ledger()
 def test_credit_means_we_owe_the_customer(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     option "booking_method" "FIFO"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 10 4.00 GBP
@@ -107,7 +107,7 @@ def test_credit_means_we_owe_the_customer(loaded):
 @ledger()
 def test_credit_without_any_order(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "bob" "Bob's Bikes"
     2024-01-10 custom "credit" "CR-1" "bob" 25.00 GBP
     """
@@ -127,7 +127,7 @@ def test_credit_without_any_order(loaded):
 @ledger()
 def test_credit_used_on_an_order_then_refunded(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -188,7 +188,7 @@ def test_credit_used_on_an_order_then_refunded(loaded):
 @ledger(expect_errors=True)
 def test_credit_errors(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "customer" "bob" "Bob's Bikes"
     2024-01-02 custom "order" "SO-1" "acme"
@@ -267,7 +267,7 @@ def test_credit_errors(loaded):
 # Credit orders: statuses.
 
 STATUS_LEDGER = """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
       po: "PO-77"
@@ -397,7 +397,7 @@ RECEIPT_PO_3 = dedent("""
 @ledger()
 def test_return_line_and_credit_line_on_one_credit_order(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     option "booking_method" "FIFO"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 2 4.00 GBP
@@ -488,7 +488,7 @@ def test_return_line_and_credit_line_on_one_credit_order(loaded):
 @ledger()
 def test_credit_date_invoice_posts_money_on_the_invoice_date(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     option "booking_method" "FIFO"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 2 4.00 GBP
@@ -564,7 +564,7 @@ def test_credit_date_invoice_posts_money_on_the_invoice_date(loaded):
 @ledger()
 def test_full_credit_order_credits_what_is_left_of_every_line(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -613,7 +613,7 @@ def test_full_credit_order_credits_what_is_left_of_every_line(loaded):
 @ledger()
 def test_full_credit_order_of_type_return(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 5 4.00 GBP
       supplier: "Supplies Co"
@@ -669,7 +669,7 @@ def test_full_credit_order_of_type_return(loaded):
 @ledger()
 def test_reason_rep_and_po_carried_po_defaults_from_the_order(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
       po: "PO-77"
@@ -733,7 +733,7 @@ def test_reason_rep_and_po_carried_po_defaults_from_the_order(loaded):
 @ledger()
 def test_credit_lines_belong_to_their_credit_order_whatever_their_date(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -765,7 +765,7 @@ def test_credit_lines_belong_to_their_credit_order_whatever_their_date(loaded):
 
 def test_open_credit_orders_do_not_use_up_the_quantity():
     loaded = load("""
-        plugin "plugins.orders"
+        plugin "beancount_orders.orders"
         2024-01-01 custom "customer" "acme" "Acme Ltd"
         2024-01-02 custom "order" "SO-1" "acme"
         2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -788,7 +788,7 @@ def test_open_credit_orders_do_not_use_up_the_quantity():
 @ledger(expect_errors=True)
 def test_bad_credit_lines_are_reported_and_their_credit_order_is_not_posted(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 10 4.00 GBP
       supplier: "Supplies Co"
@@ -851,7 +851,7 @@ def test_bad_credit_lines_are_reported_and_their_credit_order_is_not_posted(load
 @ledger(expect_errors=True)
 def test_quantity_may_not_exceed_invoiced_minus_credited_across_credit_orders(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 5 10.00 GBP
@@ -892,7 +892,7 @@ def test_quantity_may_not_exceed_invoiced_minus_credited_across_credit_orders(lo
 @ledger(expect_errors=True)
 def test_credit_order_errors(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -963,7 +963,7 @@ def test_credit_order_errors(loaded):
 @ledger(expect_errors=True)
 def test_full_return_of_goods_never_dispatched(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -986,7 +986,7 @@ def test_full_return_of_goods_never_dispatched(loaded):
 @ledger(expect_errors=True)
 def test_return_line_beyond_what_was_dispatched(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 10 4.00 GBP
       supplier: "Supplies Co"
@@ -1010,7 +1010,7 @@ def test_return_line_beyond_what_was_dispatched(loaded):
 @ledger(expect_errors=True)
 def test_two_return_lines_cannot_bring_back_the_same_goods(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 10 4.00 GBP
       supplier: "Supplies Co"
@@ -1040,7 +1040,7 @@ def test_two_return_lines_cannot_bring_back_the_same_goods(loaded):
 @ledger(expect_errors=True)
 def test_return_line_for_uncosted_goods_is_uncosted(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -1080,7 +1080,7 @@ def test_return_line_for_uncosted_goods_is_uncosted(loaded):
 @ledger(expect_errors=True)
 def test_malformed_credit_line_stops_its_credit_order(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -1110,7 +1110,7 @@ def test_malformed_credit_line_stops_its_credit_order(loaded):
 @ledger()
 def test_credit_memo_leaves_gross_margin_alone(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 10 4.00 GBP
       supplier: "Supplies Co"
@@ -1183,7 +1183,7 @@ def test_credit_memo_leaves_gross_margin_alone(loaded):
 @ledger()
 def test_credit_memo_without_invoice_waits_for_allocation(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -1212,7 +1212,7 @@ def test_credit_memo_without_invoice_waits_for_allocation(loaded):
 @ledger(expect_errors=True)
 def test_credit_memo_errors(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "customer" "bob" "Bob's Bikes"
     2024-01-02 custom "order" "SO-1" "acme"
@@ -1251,7 +1251,7 @@ def test_credit_memo_errors(loaded):
 # Allocation: matching only, no posting.
 
 ALLOCATE_LEDGER = """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -1305,7 +1305,7 @@ def test_allocate_matches_a_payment_to_invoices_without_posting():
 @ledger()
 def test_allocate_a_credit_order_left_over_on_a_paid_invoice(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -1335,7 +1335,7 @@ def test_allocate_a_credit_order_left_over_on_a_paid_invoice(loaded):
 
 def test_credit_order_on_a_paid_invoice_leaves_the_order_in_credit():
     loaded = load("""
-        plugin "plugins.orders"
+        plugin "beancount_orders.orders"
         2024-01-01 custom "customer" "acme" "Acme Ltd"
         2024-01-02 custom "order" "SO-1" "acme"
         2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -1354,7 +1354,7 @@ def test_credit_order_on_a_paid_invoice_leaves_the_order_in_credit():
 @ledger()
 def test_order_payment_goes_to_its_invoices_oldest_first(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 5 10.00 GBP
@@ -1382,7 +1382,7 @@ def test_order_payment_goes_to_its_invoices_oldest_first(loaded):
 @ledger(expect_errors=True)
 def test_allocate_errors(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "customer" "bob" "Bob's Bikes"
     2024-01-02 custom "order" "SO-1" "acme"
@@ -1473,7 +1473,7 @@ def test_allocate_errors(loaded):
 # Order status and outstanding with credits and memos.
 
 STATUS_WITH_CREDITS = """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP

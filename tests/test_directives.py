@@ -1,6 +1,6 @@
 """Reading directives: the fast paths agree with the general check.
 
-``plugins.book.directives.parse`` reads the common directives (order, line,
+``beancount_orders.book.directives.parse`` reads the common directives (order, line,
 invoice, dispatch, payment) through inline fast paths and everything else, and
 anything a fast path does not accept, through the general check that words the
 problem. Hypothesis draws values of every kind in every position and holds the
@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from plugins.book import directives
+from beancount_orders.book import directives
 
 FAST_TYPES = ("order", "line", "invoice", "dispatch", "payment")
 

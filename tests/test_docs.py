@@ -3,7 +3,7 @@
 The conventions, for fenced blocks whose opening fence starts a line:
 
 ``beancount``
-    A complete ledger: its first line is ``plugin "plugins.orders"`` (with or
+    A complete ledger: its first line is ``plugin "beancount_orders.orders"`` (with or
     without a configuration string, which may span lines). It must load with
     zero errors.
 
@@ -47,12 +47,12 @@ import pytest
 from beancount import loader
 from click.testing import CliRunner
 
-from plugins import cli
+from beancount_orders import cli
 from tests.helpers import Loaded
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-PLUGIN_LINE = re.compile(r'^plugin "plugins\.orders"(\s|$)')
+PLUGIN_LINE = re.compile(r'^plugin "beancount_orders\.orders"(\s|$)')
 FENCE = re.compile(r"^```(.*)$")
 LEDGER_KINDS = ("beancount", "beancount-errors")
 RESULT_KINDS = ("generated", "errors")
@@ -176,7 +176,9 @@ def test_page_structure(page: Path) -> None:
             if not after or after[0].kind != "errors":
                 problems.append(f"{block.id}: no errors block after this ledger")
         if block.kind in LEDGER_KINDS and not PLUGIN_LINE.match(block.text.split("\n")[0]):
-            problems.append(f'{block.id}: a ledger must start with plugin "plugins.orders"')
+            problems.append(
+                f'{block.id}: a ledger must start with plugin "beancount_orders.orders"'
+            )
     assert not problems, "\n".join(problems)
 
 

@@ -23,7 +23,7 @@ UNIQUE = "(ids are unique across orders, invoices, credits and other documents)"
 @ledger(expect_errors=True)
 def test_too_few_values(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3
@@ -37,7 +37,7 @@ def test_too_few_values(loaded):
 @ledger(expect_errors=True)
 def test_too_many_values(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd" "extra"
     """
     assert loaded.messages == [
@@ -49,7 +49,7 @@ def test_too_many_values(loaded):
 @ledger(expect_errors=True)
 def test_payment_without_a_method(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-03 custom "payment" "acme" 10.00 GBP
     """
@@ -62,7 +62,7 @@ def test_payment_without_a_method(loaded):
 @ledger(expect_errors=True)
 def test_quantity_written_as_a_string(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" "3" 9.99 GBP
@@ -75,7 +75,7 @@ def test_quantity_written_as_a_string(loaded):
 @ledger(expect_errors=True)
 def test_price_without_a_currency(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 9.99
@@ -92,7 +92,7 @@ def test_price_without_a_currency(loaded):
 @ledger(expect_errors=True)
 def test_quantity_must_be_positive(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 0 9.99 GBP
@@ -105,7 +105,7 @@ def test_quantity_must_be_positive(loaded):
 @ledger(expect_errors=True)
 def test_item_must_be_a_commodity_name(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "widget" 1 9.99 GBP
@@ -122,7 +122,7 @@ def test_item_must_be_a_commodity_name(loaded):
 @ledger(expect_errors=True)
 def test_pairs_must_be_complete(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -141,7 +141,7 @@ def test_pairs_must_be_complete(loaded):
 @ledger(expect_errors=True)
 def test_pair_quantity_must_be_a_number(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -159,7 +159,7 @@ def test_pair_quantity_must_be_a_number(loaded):
 @ledger(expect_errors=True)
 def test_negative_price(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 1 (-1.00) GBP
@@ -176,7 +176,7 @@ def test_negative_price(loaded):
 @ledger(expect_errors=True)
 def test_unknown_order(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -189,7 +189,7 @@ def test_unknown_order(loaded):
 @ledger(expect_errors=True)
 def test_unknown_order_names_what_the_id_is(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -202,7 +202,7 @@ def test_unknown_order_names_what_the_id_is(loaded):
 @ledger(expect_errors=True)
 def test_payment_on_an_unknown_reference(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-05 custom "payment" "INV-404" 10.00 GBP "card"
@@ -217,7 +217,7 @@ def test_payment_on_an_unknown_reference(loaded):
 @ledger(expect_errors=True)
 def test_payment_on_a_payment(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-05 custom "payment" "acme" 10.00 GBP "card"
       id: "PAY-1"
@@ -236,7 +236,7 @@ def test_payment_on_a_payment(loaded):
 @ledger(expect_errors=True)
 def test_unknown_customer(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "bob"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -251,7 +251,7 @@ def test_unknown_customer(loaded):
 @ledger(expect_errors=True)
 def test_customer_declared_after_its_order(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-03 custom "customer" "acme" "Acme Ltd"
     """
@@ -270,7 +270,7 @@ def test_customer_declared_after_its_order(loaded):
 @ledger(expect_errors=True)
 def test_invoice_id_equal_to_an_order_id(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -286,7 +286,7 @@ def test_invoice_id_equal_to_an_order_id(loaded):
 @ledger(expect_errors=True)
 def test_order_id_used_twice(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "customer" "bob" "Bob's Bikes"
     2024-01-02 custom "order" "SO-1" "acme"
@@ -301,7 +301,7 @@ def test_order_id_used_twice(loaded):
 @ledger(expect_errors=True)
 def test_payment_id_equal_to_an_invoice_id(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -323,7 +323,7 @@ def test_payment_id_equal_to_an_invoice_id(loaded):
 @ledger(expect_errors=True)
 def test_order_id_with_a_space(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO 1" "acme"
     """
@@ -336,7 +336,7 @@ def test_order_id_with_a_space(loaded):
 @ledger(expect_errors=True)
 def test_invoice_id_with_a_hash(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -351,7 +351,7 @@ def test_invoice_id_with_a_hash(loaded):
 @ledger(expect_errors=True)
 def test_payment_id_that_cannot_be_a_link(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-05 custom "payment" "acme" 10.00 GBP "card"
       id: "#1"
@@ -369,7 +369,7 @@ def test_payment_id_that_cannot_be_a_link(loaded):
 @ledger(expect_errors=True)
 def test_second_currency_in_one_order(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -388,7 +388,7 @@ def test_second_currency_in_one_order(loaded):
 @ledger(expect_errors=True)
 def test_payment_in_another_currency(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -404,7 +404,7 @@ def test_payment_in_another_currency(loaded):
 @ledger(expect_errors=None)
 def test_line_in_another_currency_than_an_earlier_payment(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "payment" "SO-1" 30.00 GBP "card"
@@ -417,7 +417,7 @@ def test_line_in_another_currency_than_an_earlier_payment(loaded):
 @ledger(expect_errors=True)
 def test_invoicing_more_than_ordered(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -436,7 +436,7 @@ def test_invoicing_more_than_ordered(loaded):
 @ledger(expect_errors=True)
 def test_invoicing_more_than_is_still_open(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -458,7 +458,7 @@ def test_invoicing_more_than_is_still_open(loaded):
 @ledger(expect_errors=True)
 def test_invoicing_more_than_is_left_after_a_cancel(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -477,7 +477,7 @@ def test_invoicing_more_than_is_left_after_a_cancel(loaded):
 @ledger(expect_errors=True)
 def test_invoicing_an_item_not_on_the_order(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -492,7 +492,7 @@ def test_invoicing_an_item_not_on_the_order(loaded):
 @ledger(expect_errors=True)
 def test_nothing_left_to_invoice(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -506,7 +506,7 @@ def test_nothing_left_to_invoice(loaded):
 @ledger(expect_errors=True)
 def test_invoicing_an_order_without_lines(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-05 custom "invoice" "SO-1" "INV-1"
@@ -517,7 +517,7 @@ def test_invoicing_an_order_without_lines(loaded):
 @ledger(expect_errors=True)
 def test_cannot_cancel_invoiced_quantities(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -537,7 +537,7 @@ def test_cannot_cancel_invoiced_quantities(loaded):
 @ledger(expect_errors=True)
 def test_nothing_left_to_cancel(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -550,7 +550,7 @@ def test_nothing_left_to_cancel(loaded):
 @ledger(expect_errors=True)
 def test_committing_more_than_ordered(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -571,7 +571,7 @@ def test_committing_more_than_ordered(loaded):
 @ledger(expect_errors=True)
 def test_tax_rate_above_one(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -590,7 +590,7 @@ def test_tax_rate_above_one(loaded):
 @ledger(expect_errors=True)
 def test_tax_rate_above_one_on_the_commodity(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 commodity WIDGET
       tax: 1.5
     2024-01-01 custom "customer" "acme" "Acme Ltd"
@@ -606,7 +606,7 @@ def test_tax_rate_above_one_on_the_commodity(loaded):
 @ledger(expect_errors=True)
 def test_bad_income_account_on_the_commodity(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 commodity WIDGET
       income: "sales"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
@@ -625,7 +625,7 @@ def test_bad_income_account_on_the_commodity(loaded):
 @ledger(expect_errors=True)
 def test_negative_customer_terms(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
       terms: -3
     """
@@ -638,7 +638,7 @@ def test_negative_customer_terms(loaded):
 @ledger(expect_errors=True)
 def test_fractional_order_terms(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
       terms: 7.5
@@ -651,7 +651,7 @@ def test_fractional_order_terms(loaded):
 @ledger(expect_errors=True)
 def test_due_that_is_not_a_date(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -668,7 +668,7 @@ def test_due_that_is_not_a_date(loaded):
 @ledger(expect_errors=True)
 def test_order_po_that_is_not_a_string(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
       po: 778
@@ -679,7 +679,7 @@ def test_order_po_that_is_not_a_string(loaded):
 @ledger(expect_errors=True)
 def test_credit_limit_that_is_not_an_amount(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
       credit-limit: 5000
     """
@@ -695,7 +695,7 @@ def test_credit_limit_that_is_not_an_amount(loaded):
 @ledger(expect_errors=True)
 def test_customer_account_that_is_not_a_component(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
       account: "acme ltd"
     """
@@ -711,7 +711,7 @@ def test_customer_account_that_is_not_a_component(loaded):
 @ledger(expect_errors=True)
 def test_customer_redeclaration_cannot_change_the_account(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-02-01 custom "customer" "acme" "Acme Limited"
       account: "AcmeLtd"
@@ -730,7 +730,7 @@ def test_customer_redeclaration_cannot_change_the_account(loaded):
 @ledger(expect_errors=True)
 def test_payment_amount_must_be_positive(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -747,7 +747,7 @@ def test_payment_amount_must_be_positive(loaded):
 @ledger(expect_errors=True)
 def test_an_error_does_not_stop_the_directives_around_it(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -796,7 +796,7 @@ def test_an_error_does_not_stop_the_directives_around_it(loaded):
 @ledger(expect_errors=True)
 def test_errors_carry_the_directive_and_its_source(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "nobody"
     """
@@ -811,7 +811,7 @@ def test_errors_carry_the_directive_and_its_source(loaded):
 @ledger(expect_errors=None)
 def test_two_customers_cannot_share_one_account(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme ltd" "Acme Ltd"
     2024-01-01 custom "customer" "acme-ltd" "Acme Logistics"
     """

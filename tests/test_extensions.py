@@ -17,11 +17,11 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal as D
 
-from plugins.book import Status
-from plugins.book.model import still_open
-from plugins.reports.ageing import aged_receivables
-from plugins.reports.margin import margin_report
-from plugins.reports.orders import orders_report
+from beancount_orders.book import Status
+from beancount_orders.book.model import still_open
+from beancount_orders.reports.ageing import aged_receivables
+from beancount_orders.reports.margin import margin_report
+from beancount_orders.reports.orders import orders_report
 from tests.helpers import dedent
 from tests.helpers import ledger
 from tests.helpers import load
@@ -33,7 +33,7 @@ from tests.helpers import load
 @ledger()
 def test_a_dispatch_skips_the_non_stock_lines(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
     2024-01-01 commodity DELIVERY
       name: "Next-day delivery"
@@ -98,7 +98,7 @@ def test_a_dispatch_skips_the_non_stock_lines(loaded):
 @ledger()
 def test_the_dispatched_axis_counts_stock_lines_only(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
     2024-01-01 commodity INSTALL
       stock: FALSE
@@ -114,7 +114,7 @@ def test_the_dispatched_axis_counts_stock_lines_only(loaded):
     # 1 of the 4 widgets: partial, whatever the 10 hours of installation.
     assert order.dispatched_status is Status.PARTIAL
     later = load("""
-        plugin "plugins.orders"
+        plugin "beancount_orders.orders"
         2024-01-01 open Assets:Inventory:Main "FIFO"
         2024-01-01 commodity INSTALL
           stock: FALSE
@@ -146,7 +146,7 @@ def test_the_dispatched_axis_counts_stock_lines_only(loaded):
 @ledger()
 def test_an_order_of_services_only_closes_when_invoiced_and_paid(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 commodity INSTALL
       name: "Installation, per hour"
       stock: FALSE
@@ -227,7 +227,7 @@ def test_still_open_without_anything_to_ship() -> None:
 @ledger(expect_errors=True)
 def test_naming_a_non_stock_item_in_a_dispatch_is_an_error(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 commodity DELIVERY
       stock: FALSE
     2024-01-01 custom "customer" "acme" "Acme Ltd"
@@ -262,7 +262,7 @@ def test_naming_a_non_stock_item_in_a_dispatch_is_an_error(loaded):
 @ledger(expect_errors=True)
 def test_stock_must_be_a_boolean(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 commodity GIFTWRAP
       stock: "no"
     2024-01-01 commodity DOWNLOAD
@@ -295,7 +295,7 @@ def test_stock_must_be_a_boolean(loaded):
 @ledger()
 def test_a_service_is_credited_with_a_credit_line(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 commodity INSTALL
       stock: FALSE
     2024-01-01 custom "customer" "acme" "Acme Ltd"
@@ -356,7 +356,7 @@ OVERPAID = dedent("""
 @ledger()
 def test_refund_of_an_overpayment_against_its_order(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Bank:Current
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
@@ -404,7 +404,7 @@ def test_refund_of_an_overpayment_against_its_order(loaded):
 @ledger()
 def test_refund_pays_back_a_credit_order_of_the_same_day_written_after_it(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Bank:Current
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
@@ -454,7 +454,7 @@ def test_refund_pays_back_a_credit_order_of_the_same_day_written_after_it(loaded
 @ledger()
 def test_refund_from_receivable_without_an_order(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Bank:Current
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
@@ -480,7 +480,7 @@ def test_refund_from_receivable_without_an_order(loaded):
 @ledger()
 def test_refund_after_a_credit_order_on_a_paid_invoice(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
@@ -518,7 +518,7 @@ def test_refund_after_a_credit_order_on_a_paid_invoice(loaded):
 @ledger()
 def test_ageing_shows_a_refund_as_unallocated(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 10.00 GBP
@@ -559,7 +559,7 @@ def test_ageing_shows_a_refund_as_unallocated(loaded):
 @ledger(expect_errors=True)
 def test_refund_from_receivable_errors(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "customer" "bob" "Bob's Bikes"
     2024-01-02 custom "order" "SO-1" "acme"
@@ -622,7 +622,7 @@ def test_refund_from_receivable_errors(loaded):
 @ledger(expect_errors=True)
 def test_the_default_refund_pays_out_customer_credit_only(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 10.00 GBP
@@ -658,7 +658,7 @@ def test_the_default_refund_pays_out_customer_credit_only(loaded):
 @ledger(expect_errors=True)
 def test_non_stock_items_are_never_committed_or_received(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 commodity GIFTWRAP
       stock: FALSE
     2024-01-01 custom "customer" "acme" "Acme Ltd"
@@ -689,7 +689,7 @@ def test_non_stock_items_are_never_committed_or_received(loaded):
 @ledger(expect_errors=True)
 def test_refund_for_an_order_only_what_it_was_overpaid(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 1 10.00 GBP

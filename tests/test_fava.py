@@ -25,9 +25,9 @@ import pytest
 from fava.application import create_app
 from markupsafe import Markup
 
-from plugins.fava_ext import base
-from plugins.fava_ext import charts
-from plugins.fava_ext import serve
+from beancount_orders.fava_ext import base
+from beancount_orders.fava_ext import charts
+from beancount_orders.fava_ext import serve
 
 SHOP = Path(__file__).parent / "data" / "fava" / "shop.beancount"
 PAGES = {
@@ -467,7 +467,7 @@ def test_book_is_built_once_per_load(
 def test_serve_app_adds_the_pages_to_a_ledger_without_them(tmp_path: Path) -> None:
     ledger_file = tmp_path / "plain.beancount"
     ledger_file.write_text(
-        SHOP.read_text().replace('custom "fava-extension" "plugins.fava_ext"', "")
+        SHOP.read_text().replace('custom "fava-extension" "beancount_orders.fava_ext"', "")
     )
     plain = create_app([str(ledger_file)], load=True)
     assert plain.test_client().get("/shop/extension/Orders/").status_code == 404
@@ -493,7 +493,7 @@ def _free_port() -> int:
 def _serve(port: int) -> subprocess.Popen[str]:
     code = (
         "import sys, click\n"
-        "from plugins.fava_ext.serve import serve\n"
+        "from beancount_orders.fava_ext.serve import serve\n"
         "try:\n"
         "    serve(sys.argv[1], port=int(sys.argv[2]))\n"
         "except click.ClickException as error:\n"

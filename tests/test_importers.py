@@ -32,15 +32,15 @@ from beancount import loader
 from beancount.core import data
 from beangulp import testing
 
-from importers import RowError
-from importers import default_importers
-from importers import report_errors
-from importers import shopify
-from importers import stripe
-from importers.common import DUPLICATE
-from importers.common import OrdersImporter
-from importers.common import commodity_name
-from importers.common import order_id
+from beancount_orders.importers import RowError
+from beancount_orders.importers import default_importers
+from beancount_orders.importers import report_errors
+from beancount_orders.importers import shopify
+from beancount_orders.importers import stripe
+from beancount_orders.importers.common import DUPLICATE
+from beancount_orders.importers.common import OrdersImporter
+from beancount_orders.importers.common import commodity_name
+from beancount_orders.importers.common import order_id
 from tests.helpers import Loaded
 
 DATA = Path(__file__).resolve().parent / "data" / "importers"
@@ -553,7 +553,9 @@ def test_internal_errors_are_reported_not_raised(monkeypatch: pytest.MonkeyPatch
     assert importer.extract(path, []) == []
     (error,) = importer.errors
     assert error.row == 1
-    assert error.message.startswith("internal error in importers.stripe.Importer")
+    assert error.message.startswith(
+        "internal error in beancount_orders.importers.stripe.Importer"
+    )
 
 
 def test_report_errors_hook_prints_file_row_message(
@@ -589,7 +591,7 @@ def test_identify_and_filing() -> None:
     assert pay.date(history) == datetime.date(2024, 3, 15)
     assert pay.filename(history) == "stripe-balance-history.csv"
     assert isinstance(shop, beangulp.Importer)
-    assert shop.name == "importers.shopify.Importer"
+    assert shop.name == "beancount_orders.importers.shopify.Importer"
 
 
 def test_a_file_without_bom_reads_the_same(tmp_path: Path) -> None:

@@ -18,8 +18,8 @@ from pathlib import Path
 from beancount.core import data
 from beancount.parser import parser
 
-from plugins import orders
-from plugins.book import Status
+from beancount_orders import orders
+from beancount_orders.book import Status
 from tests.helpers import dedent
 from tests.helpers import ledger
 from tests.helpers import load
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @ledger()
 def test_invoice_whole_order(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
@@ -79,7 +79,7 @@ def test_invoice_whole_order(loaded):
 @ledger()
 def test_partial_invoice_by_pairs_then_the_rest(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 5 10.00 GBP
@@ -126,7 +126,7 @@ def test_partial_invoice_by_pairs_then_the_rest(loaded):
 @ledger()
 def test_partial_invoice_leaves_the_order_partially_invoiced(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 5 10.00 GBP
@@ -155,7 +155,7 @@ def test_partial_invoice_leaves_the_order_partially_invoiced(loaded):
 @ledger()
 def test_two_lines_of_one_item_are_invoiced_in_order(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 10.00 GBP
@@ -202,7 +202,7 @@ def test_two_lines_of_one_item_are_invoiced_in_order(loaded):
 @ledger()
 def test_tax_of_three_at_9_99(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 9.99 GBP
@@ -230,7 +230,7 @@ def test_tax_of_three_at_9_99(loaded):
 @ledger()
 def test_money_rounds_half_up(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "CLIP" 1 0.25 GBP
@@ -259,7 +259,7 @@ def test_money_rounds_half_up(loaded):
 @ledger()
 def test_tax_is_rounded_per_line(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "NUT" 1 0.05 GBP
@@ -292,7 +292,7 @@ def test_tax_is_rounded_per_line(loaded):
 @ledger()
 def test_mixed_tax_rates_post_once_per_rate_sorted_by_rate(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 1 100.00 GBP
@@ -340,7 +340,7 @@ def test_mixed_tax_rates_post_once_per_rate_sorted_by_rate(loaded):
 @ledger()
 def test_commodity_metadata_and_config_tax_rate(loaded):
     """
-    plugin "plugins.orders" "{'tax_rate': '0.20'}"
+    plugin "beancount_orders.orders" "{'tax_rate': '0.20'}"
     2024-01-01 commodity WIDGET
       name: "Blue widget"
       tax: 0.05
@@ -388,7 +388,7 @@ def test_commodity_metadata_and_config_tax_rate(loaded):
 @ledger()
 def test_line_tax_overrides_commodity_tax(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 commodity WIDGET
       tax: 0.05
     2024-01-01 custom "customer" "acme" "Acme Ltd"
@@ -413,7 +413,7 @@ def test_line_tax_overrides_commodity_tax(loaded):
 @ledger()
 def test_prices_include_tax(loaded):
     """
-    plugin "plugins.orders" "{'prices_include_tax': True}"
+    plugin "beancount_orders.orders" "{'prices_include_tax': True}"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 12.00 GBP
@@ -451,7 +451,7 @@ def test_prices_include_tax(loaded):
 @ledger()
 def test_due_dates(loaded):
     """
-    plugin "plugins.orders" "{'terms': 7}"
+    plugin "beancount_orders.orders" "{'terms': 7}"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
       terms: 30
     2024-01-01 custom "customer" "bob" "Bob's Bikes"
@@ -490,7 +490,7 @@ def test_due_dates(loaded):
 @ledger()
 def test_due_date_without_any_terms_is_the_invoice_date(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 1 10.00 GBP
@@ -502,7 +502,7 @@ def test_due_date_without_any_terms_is_the_invoice_date(loaded):
 @ledger()
 def test_generated_transactions_point_at_their_directive(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme ltd" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme ltd"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
@@ -534,7 +534,7 @@ def test_generated_transactions_point_at_their_directive(loaded):
 @ledger()
 def test_opens_only_the_accounts_the_ledger_did_not_open(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2020-01-01 open Income:Sales
     2020-01-01 open Assets:Receivable:Acme
     2024-01-01 custom "customer" "acme" "Acme Ltd"
@@ -578,7 +578,7 @@ def test_opens_only_the_accounts_the_ledger_did_not_open(loaded):
 @ledger()
 def test_other_custom_directives_are_left_alone(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "fava-option" "invert-income-liabilities-equity" "true"
     2024-01-01 custom "budget" Expenses:Food "monthly" 200.00 GBP
     2024-01-01 custom "customer" "acme" "Acme Ltd"
@@ -601,7 +601,7 @@ def test_other_custom_directives_are_left_alone(loaded):
 
 
 DETERMINISM_LEDGER = """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
       terms: 30
     2024-01-01 custom "customer" "bob" "Bob's Bikes"

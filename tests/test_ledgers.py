@@ -12,9 +12,9 @@ from beancount import loader
 from beancount.core import data
 from beancount.core.position import Cost
 
-from plugins.book import DIRECTIVE_TYPES
-from plugins.book.model import Order
-from plugins.book.model import Status
+from beancount_orders.book import DIRECTIVE_TYPES
+from beancount_orders.book.model import Order
+from beancount_orders.book.model import Status
 from tests.helpers import Loaded
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.typecheck import typecheck
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -20,5 +22,5 @@ def test_ruff_check() -> None:
 
 
 def test_mypy() -> None:
-    result = run(sys.executable, "-m", "mypy")
+    result = typecheck()
     assert result.returncode == 0, result.stdout + result.stderr

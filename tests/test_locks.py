@@ -19,9 +19,9 @@ import pytest
 from beancount import loader
 from click.testing import CliRunner
 
-from plugins import cli
-from plugins.book.locks import digests
-from plugins.book.locks import lock_text
+from beancount_orders import cli
+from beancount_orders.book.locks import digests
+from beancount_orders.book.locks import lock_text
 from tests.helpers import Loaded
 from tests.helpers import load
 
@@ -29,7 +29,7 @@ THROUGH = datetime.date(2024, 2, 29)
 
 LEDGER = textwrap.dedent(
     """\
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     option "booking_method" "FIFO"
 
     2024-01-01 open Assets:Bank:Current
@@ -242,8 +242,8 @@ MUTATIONS = [
     ),
     (
         "the plugin's configuration changes the generated accounts",
-        'plugin "plugins.orders"\n',
-        "plugin \"plugins.orders\" \"{'sales': 'Income:Sales:Shop'}\"\n",
+        'plugin "beancount_orders.orders"\n',
+        "plugin \"beancount_orders.orders\" \"{'sales': 'Income:Sales:Shop'}\"\n",
         ["2024-01", "2024-02"],
     ),
     (

@@ -15,7 +15,7 @@ from decimal import Decimal as D
 import pytest
 from beancount.core import data
 
-from plugins.book import Status
+from beancount_orders.book import Status
 from tests.helpers import Loaded
 from tests.helpers import dedent
 from tests.helpers import ledger
@@ -97,7 +97,7 @@ PAKK_EARNING = dedent("""
 @ledger()
 def test_pakk_worked_example(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 open Assets:Bank:Current
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
@@ -183,7 +183,7 @@ def test_pakk_worked_example(loaded):
 @ledger()
 def test_earn_and_value_change_from_their_date(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
     2024-01-01 custom "customer" "ann" "Ann Smith"
@@ -265,7 +265,7 @@ def test_earn_and_value_change_from_their_date(loaded):
 @ledger()
 def test_custom_accounts_and_fractional_earn(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "CLUB"
       earn: 0.5
       value: 1.00 GBP
@@ -348,7 +348,7 @@ def test_custom_accounts_and_fractional_earn(loaded):
 @ledger()
 def test_program_on_the_order_overrides_the_customers(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
     2024-01-01 custom "loyalty-program" "CLUB"
@@ -402,7 +402,7 @@ def test_program_on_the_order_overrides_the_customers(loaded):
 @ledger()
 def test_restating_the_same_accounts_is_allowed(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
     2024-01-01 custom "customer" "ann" "Ann Smith"
@@ -423,7 +423,7 @@ def test_restating_the_same_accounts_is_allowed(loaded):
 @ledger(expect_errors=True)
 def test_loyalty_errors(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
     2024-01-01 custom "loyalty-program" "NOVL"
@@ -489,7 +489,7 @@ def test_loyalty_errors(loaded):
 @ledger(expect_errors=True)
 def test_a_used_symbol_cannot_be_re_pointed(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
     2024-01-01 custom "customer" "ann" "Ann Smith"
@@ -531,7 +531,7 @@ def test_a_used_symbol_cannot_be_re_pointed(loaded):
 @ledger(expect_errors=True)
 def test_a_program_symbol_cannot_be_an_item_sold(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 commodity BOOK
       income: "Income:Sales:Books"
     2024-01-01 custom "loyalty-program" "BOOK"
@@ -546,7 +546,7 @@ def test_a_program_symbol_cannot_be_an_item_sold(loaded):
 @ledger(expect_errors=True)
 def test_an_order_naming_an_unknown_program_earns_nothing(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "customer" "ann" "Ann Smith"
     2024-03-01 custom "order" "SO-1" "ann"
       program: "GONE"
@@ -570,7 +570,7 @@ def test_an_order_naming_an_unknown_program_earns_nothing(loaded):
 @ledger()
 def test_redemption_after_the_invoice_does_not_reduce_its_basis(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
     2024-01-01 custom "customer" "ann" "Ann Smith"
@@ -601,7 +601,7 @@ def test_redemption_after_the_invoice_does_not_reduce_its_basis(loaded):
 @ledger()
 def test_redemption_between_invoices_lowers_the_next_invoices_basis(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
     2024-01-01 custom "customer" "ann" "Ann Smith"
@@ -643,7 +643,7 @@ def test_redemption_between_invoices_lowers_the_next_invoices_basis(loaded):
 @ledger()
 def test_redemption_before_invoicing_settles_when_invoiced(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
     2024-01-01 custom "customer" "ann" "Ann Smith"
@@ -697,7 +697,7 @@ def test_redemption_before_invoicing_settles_when_invoiced(loaded):
 @ledger()
 def test_expiry_of_a_partly_redeemed_parcel(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
       expiry: 30
@@ -734,7 +734,7 @@ def test_expiry_of_a_partly_redeemed_parcel(loaded):
 
 
 EXPIRY_LEDGER = """
-plugin "plugins.orders" "{'today': 'TODAY'}"
+plugin "beancount_orders.orders" "{'today': 'TODAY'}"
 2024-01-01 custom "loyalty-program" "PKLP"
   value: 0.10 GBP
   expiry: 30
@@ -771,7 +771,7 @@ def test_expiry_is_posted_only_up_to_today(today, points, expiries):
 @ledger(expect_errors=True)
 def test_points_are_no_longer_usable_on_their_expiry_date(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
       expiry: 30
@@ -801,7 +801,7 @@ def test_points_are_no_longer_usable_on_their_expiry_date(loaded):
 @ledger()
 def test_soonest_expiring_parcel_is_redeemed_first(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-04-30'}"
+    plugin "beancount_orders.orders" "{'today': '2024-04-30'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
       expiry: 365
@@ -874,7 +874,7 @@ def test_soonest_expiring_parcel_is_redeemed_first(loaded):
 @ledger()
 def test_loyalty_adjust_up_and_down(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
       expiry: 100
@@ -934,7 +934,7 @@ def test_loyalty_adjust_up_and_down(loaded):
 @ledger()
 def test_partial_then_full_credit_order_claws_back_and_gives_back(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 open Assets:Bank:Current
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
@@ -1033,7 +1033,7 @@ def test_partial_then_full_credit_order_claws_back_and_gives_back(loaded):
 @ledger()
 def test_credit_order_pro_rata_rounds_half_up(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
       expiry: 60
@@ -1075,7 +1075,7 @@ def test_credit_order_pro_rata_rounds_half_up(loaded):
 @ledger()
 def test_clawback_is_capped_at_the_points_the_customer_still_holds(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
     2024-01-01 custom "customer" "ann" "Ann Smith"
@@ -1113,7 +1113,7 @@ def test_clawback_is_capped_at_the_points_the_customer_still_holds(loaded):
 @ledger()
 def test_a_credit_order_not_ready_moves_no_points(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
     2024-01-01 custom "customer" "ann" "Ann Smith"
@@ -1132,7 +1132,7 @@ def test_a_credit_order_not_ready_moves_no_points(loaded):
 @ledger()
 def test_credit_order_gives_back_a_redemption_made_after_the_invoice(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 open Assets:Bank:Current
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
@@ -1166,7 +1166,7 @@ def test_credit_order_gives_back_a_redemption_made_after_the_invoice(loaded):
 @ledger()
 def test_book_points_outstanding_and_wallets(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-06-30'}"
+    plugin "beancount_orders.orders" "{'today': '2024-06-30'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
       expiry: 365
@@ -1216,7 +1216,7 @@ def test_book_points_outstanding_and_wallets(loaded):
 @ledger()
 def test_full_return_of_a_split_redemption_gives_back_whole_points(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
     2024-01-01 custom "customer" "ann" "Ann Smith"
@@ -1251,7 +1251,7 @@ def test_full_return_of_a_split_redemption_gives_back_whole_points(loaded):
 @ledger()
 def test_credit_dated_on_the_invoice_moves_points_on_its_own_date(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-12-31'}"
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
       expiry: 30
@@ -1299,7 +1299,7 @@ def test_credit_dated_on_the_invoice_moves_points_on_its_own_date(loaded):
 @ledger()
 def test_points_that_expired_are_not_clawed_back_from_other_parcels(loaded):
     """
-    plugin "plugins.orders" "{'today': '2024-05-10'}"
+    plugin "beancount_orders.orders" "{'today': '2024-05-10'}"
     2024-01-01 custom "loyalty-program" "PKLP"
       value: 0.10 GBP
       expiry: 30

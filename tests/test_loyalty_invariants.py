@@ -35,7 +35,7 @@ from decimal import Decimal as D
 import pytest
 from beancount.core import data
 
-from plugins.book.engine import PHASES
+from beancount_orders.book.engine import PHASES
 from tests.helpers import Loaded
 from tests.helpers import load
 
@@ -469,7 +469,7 @@ class Generator:
             action((date, phase, seq))  # type: ignore[operator]
         self.expire(TODAY)
         head = [
-            f"plugin \"plugins.orders\" \"{{'today': '{TODAY}'}}\"",
+            f"plugin \"beancount_orders.orders\" \"{{'today': '{TODAY}'}}\"",
             f"{START} open {BANK}",
             f'{START} custom "loyalty-program" "PKLP"\n'
             '  name: "Points"\n  value: 0.10 GBP\n  expiry: 90',

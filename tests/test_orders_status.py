@@ -11,9 +11,9 @@ from decimal import Decimal as D
 
 from beancount.core.amount import Amount
 
-from plugins.book import Status
-from plugins.book.model import Order
-from plugins.book.model import OrderLine
+from beancount_orders.book import Status
+from beancount_orders.book.model import Order
+from beancount_orders.book.model import OrderLine
 from tests.helpers import dedent
 from tests.helpers import ledger
 
@@ -21,7 +21,7 @@ from tests.helpers import ledger
 @ledger()
 def test_customer_account_is_derived_from_the_id(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme ltd" "Acme Ltd"
     2024-01-01 custom "customer" "o'brien & sons" "O'Brien & Sons"
     2024-01-01 custom "customer" "3m" "3M"
@@ -51,7 +51,7 @@ def test_customer_account_is_derived_from_the_id(loaded):
 @ledger()
 def test_customer_explicit_account(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme ltd" "Acme Ltd"
       account: "AcmeLtd"
     2024-01-02 custom "order" "SO-1" "acme ltd"
@@ -67,7 +67,7 @@ def test_customer_explicit_account(loaded):
 @ledger()
 def test_customer_master_data(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
       terms: 30
       credit-limit: 5000.00 GBP
@@ -84,7 +84,7 @@ def test_customer_master_data(loaded):
 @ledger()
 def test_customer_redeclaration_updates_name_and_terms(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
       terms: 30
       credit-limit: 5000.00 GBP
@@ -126,7 +126,7 @@ def test_customer_redeclaration_updates_name_and_terms(loaded):
 @ledger()
 def test_customer_redeclaration_may_repeat_its_explicit_account(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
       account: "AcmeLtd"
     2024-02-01 custom "customer" "acme" "Acme Limited"
@@ -139,7 +139,7 @@ def test_customer_redeclaration_may_repeat_its_explicit_account(loaded):
 @ledger()
 def test_order_metadata(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
       po: "PO-778"
@@ -169,7 +169,7 @@ def test_order_metadata(loaded):
 @ledger()
 def test_order_lines(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 9.99 GBP
@@ -194,7 +194,7 @@ def test_order_lines(loaded):
 @ledger()
 def test_order_total_rounds_each_line_to_money(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "PIN" 1 0.125 GBP
@@ -208,7 +208,7 @@ def test_order_total_rounds_each_line_to_money(loaded):
 @ledger()
 def test_order_total_is_net_when_prices_include_tax(loaded):
     """
-    plugin "plugins.orders" "{'prices_include_tax': True}"
+    plugin "beancount_orders.orders" "{'prices_include_tax': True}"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 1 12.00 GBP
@@ -221,7 +221,7 @@ def test_order_total_is_net_when_prices_include_tax(loaded):
 @ledger()
 def test_commit_axis(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 5 10.00 GBP
@@ -247,7 +247,7 @@ def test_commit_axis(loaded):
 @ledger()
 def test_cancel_part_of_a_line_by_pairs(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 5 10.00 GBP
@@ -275,7 +275,7 @@ def test_cancel_part_of_a_line_by_pairs(loaded):
 @ledger()
 def test_cancel_spreads_over_lines_of_one_item_in_order(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 10.00 GBP
@@ -290,7 +290,7 @@ def test_cancel_spreads_over_lines_of_one_item_in_order(loaded):
 @ledger()
 def test_cancel_without_pairs_cancels_everything_still_open(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 5 10.00 GBP
@@ -326,7 +326,7 @@ def test_cancel_without_pairs_cancels_everything_still_open(loaded):
 @ledger()
 def test_cancel_keeps_what_is_committed_within_the_rest(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 5 10.00 GBP
@@ -341,7 +341,7 @@ def test_cancel_keeps_what_is_committed_within_the_rest(loaded):
 @ledger()
 def test_status_axes(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 20 4.00 GBP
       supplier: "bolts"
@@ -429,7 +429,7 @@ def test_paid_axis_relates_to_the_invoiced_amount():
 @ledger()
 def test_customer_receivable_equals_the_ledger_balance(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "customer" "bob" "Bob's Bikes"
       account: "Bob"

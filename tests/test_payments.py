@@ -11,7 +11,7 @@ from decimal import Decimal as D
 
 from beancount.core import data
 
-from plugins.book import Status
+from beancount_orders.book import Status
 from tests.helpers import dedent
 from tests.helpers import ledger
 
@@ -32,7 +32,7 @@ INV_1 = dedent("""
 @ledger()
 def test_payment_on_an_order(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
@@ -70,7 +70,7 @@ def test_payment_on_an_order(loaded):
 @ledger()
 def test_payment_on_an_invoice(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
@@ -101,7 +101,7 @@ def test_payment_on_an_invoice(loaded):
 @ledger()
 def test_payment_on_account(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
@@ -130,7 +130,7 @@ def test_payment_on_account(loaded):
 @ledger()
 def test_method_names_become_clearing_accounts(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
@@ -160,7 +160,7 @@ def test_method_names_become_clearing_accounts(loaded):
 @ledger()
 def test_method_mapped_by_config(loaded):
     """
-    plugin "plugins.orders" "{'methods': {'card': 'Assets:Stripe'}}"
+    plugin "beancount_orders.orders" "{'methods': {'card': 'Assets:Stripe'}}"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
@@ -191,7 +191,7 @@ def test_method_mapped_by_config(loaded):
 @ledger()
 def test_method_written_as_an_account(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2020-01-01 open Assets:Bank:Current
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
@@ -215,7 +215,7 @@ def test_method_written_as_an_account(loaded):
 @ledger()
 def test_payment_before_invoicing_makes_balances_negative(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
@@ -243,7 +243,7 @@ def test_payment_before_invoicing_makes_balances_negative(loaded):
 @ledger()
 def test_prepayment_is_allocated_when_the_invoice_arrives(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
@@ -269,7 +269,7 @@ def test_prepayment_is_allocated_when_the_invoice_arrives(loaded):
 @ledger()
 def test_prepayment_spreads_over_later_invoices(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
@@ -293,7 +293,7 @@ def test_prepayment_spreads_over_later_invoices(loaded):
 @ledger()
 def test_payments_by_two_methods(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
@@ -328,7 +328,7 @@ def test_payments_by_two_methods(loaded):
 @ledger()
 def test_overpayment(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
@@ -352,7 +352,7 @@ def test_overpayment(loaded):
 @ledger()
 def test_order_payment_is_allocated_to_the_oldest_invoice_first(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
@@ -379,7 +379,7 @@ def test_order_payment_is_allocated_to_the_oldest_invoice_first(loaded):
 @ledger()
 def test_payment_id_adds_a_link(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
@@ -406,7 +406,7 @@ def test_payment_id_adds_a_link(loaded):
 @ledger()
 def test_payment_written_before_its_invoice_on_the_same_day(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP

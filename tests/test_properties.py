@@ -60,11 +60,11 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from plugins.book.config import account_component
-from plugins.book.engine import PHASES
-from plugins.book.postings import is_generated
-from plugins.book.render import format_entries
-from plugins.reports.ageing import aged_receivables
+from beancount_orders.book.config import account_component
+from beancount_orders.book.engine import PHASES
+from beancount_orders.book.postings import is_generated
+from beancount_orders.book.render import format_entries
+from beancount_orders.reports.ageing import aged_receivables
 from tests.helpers import Loaded
 from tests.helpers import load
 
@@ -303,7 +303,7 @@ class Builder:
         if self.prices_include_tax:
             config.append("'prices_include_tax': True")
         lines = [
-            f'plugin "plugins.orders" "{{{", ".join(config)}}}"',
+            f'plugin "beancount_orders.orders" "{{{", ".join(config)}}}"',
             'option "booking_method" "FIFO"',
             f"{START} open Assets:Bank:Current",
             # Opened here because of the bug test_generated_open_is_dated_by_the_
@@ -1048,8 +1048,8 @@ FIXED = textwrap.dedent(
     """
     import sys
     from beancount import loader
-    from plugins.book.postings import is_generated
-    from plugins.book.render import format_entries
+    from beancount_orders.book.postings import is_generated
+    from beancount_orders.book.render import format_entries
 
     entries, errors, _ = loader.load_file(sys.argv[1])
     sys.stdout.write(format_entries([e for e in entries if is_generated(e)]))
@@ -1102,7 +1102,7 @@ def test_a_day_written_backwards_gives_the_same_books(reverse):
 def test_generated_open_is_dated_by_the_earliest_posting():
     loaded = load(
         """
-        plugin "plugins.orders"
+        plugin "beancount_orders.orders"
         2024-01-01 custom "customer" "acme" "Acme"
         2024-01-02 custom "order" "SO-1" "acme"
         2024-01-02 custom "line" "SO-1" "WIDGET" 4 10.00 GBP

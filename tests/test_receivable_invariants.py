@@ -22,7 +22,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from plugins.reports.ageing import aged_receivables
+from beancount_orders.reports.ageing import aged_receivables
 from tests.helpers import load
 
 ZERO = D(0)
@@ -150,7 +150,7 @@ class Generator:
 
     def generate(self) -> str:
         rng = self.rng
-        self.write('plugin "plugins.orders"')
+        self.write('plugin "beancount_orders.orders"')
         self.write('option "booking_method" "FIFO"')
         self.write(f"{START} open Assets:Bank:Current")
         names = ["acme", "bob's bikes", "carol & co", "dee", "eve", "fox", "gus", "hal"]

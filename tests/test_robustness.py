@@ -34,7 +34,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from plugins.book.render import format_entries
+from beancount_orders.book.render import format_entries
 from tests.helpers import Loaded
 from tests.helpers import load
 from tests.test_properties import START
@@ -406,7 +406,7 @@ def test_each_malformed_directive(name):
 def test_an_impossible_date_loses_nothing_else():
     loaded = load(
         """
-        plugin "plugins.orders"
+        plugin "beancount_orders.orders"
         2024-01-01 custom "customer" "c1" "C1"
         2024-01-02 custom "order" "SO-1" "c1"
         2024-01-02 custom "line" "SO-1" "WIDGET" 2 10.00 GBP
@@ -427,7 +427,7 @@ def test_an_impossible_date_loses_nothing_else():
 def test_a_directive_without_values_gives_one_error_at_its_line():
     loaded = load(
         """
-        plugin "plugins.orders"
+        plugin "beancount_orders.orders"
         2024-01-01 custom "stock-in"
         """
     )

@@ -1,7 +1,7 @@
 """The expand round trip: the generated text is the plugin, written out.
 
 For each ledger: ``bean-orders expand LEDGER`` (with the opens) plus the
-ledger's own text without its ``plugin "plugins.orders"`` line, loaded with no
+ledger's own text without its ``plugin "beancount_orders.orders"`` line, loaded with no
 plugin at all, must give every account exactly the balance that the ledger
 gives with the plugin, and both loads must be free of errors.
 """
@@ -20,15 +20,17 @@ from beancount.core import realization
 from beancount.parser import printer
 from click.testing import CliRunner
 
-from plugins import cli
-from plugins.book import DIRECTIVE_TYPES
+from beancount_orders import cli
+from beancount_orders.book import DIRECTIVE_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 LEDGERS = [
     ROOT / "ledgers" / "example.beancount",
     ROOT / "tests" / "data" / "cli" / "roundtrip.beancount",
 ]
-PLUGIN_LINE = re.compile(r'^[ \t]*plugin[ \t]+"plugins\.orders"[^\n]*\n?', re.MULTILINE)
+PLUGIN_LINE = re.compile(
+    r'^[ \t]*plugin[ \t]+"beancount_orders\.orders"[^\n]*\n?', re.MULTILINE
+)
 
 
 def balances(entries: data.Directives) -> dict[str, inventory.Inventory]:
@@ -72,7 +74,8 @@ def test_expand_round_trip(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     combined = without_plugin + "\n\n" + generated
     plain_entries, plain_errors, plain_options = loader.load_string(combined)
     assert not plain_errors, error_text(plain_errors)
-    assert not [name for name, _ in plain_options["plugin"] if name == "plugins.orders"]
+    names = [name for name, _ in plain_options["plugin"]]
+    assert "beancount_orders.orders" not in names
 
     with_plugin = balances(entries)
     written_out = balances(plain_entries)

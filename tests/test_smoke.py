@@ -5,7 +5,7 @@ from tests.helpers import ledger
 @ledger()
 def test_invoice(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 3 9.99 GBP

@@ -19,9 +19,9 @@ import pytest
 from beancount import loader
 from beancount.core.position import Cost
 
-from plugins.book import Status
-from plugins.book.model import StockPosition
-from plugins.book.render import format_entries
+from beancount_orders.book import Status
+from beancount_orders.book.model import StockPosition
+from beancount_orders.book.render import format_entries
 from tests.helpers import Loaded
 from tests.helpers import dedent
 from tests.helpers import ledger
@@ -53,7 +53,7 @@ def reload_without_plugin(loaded: Loaded, source: str) -> Loaded:
     plain = "\n".join(
         line
         for line in textwrap.dedent(source).splitlines()
-        if not line.startswith('plugin "plugins.orders"')
+        if not line.startswith('plugin "beancount_orders.orders"')
     )
     entries, errors, options = loader.load_string(loaded.expand(opens=True) + "\n" + plain)
     return Loaded(entries, errors, options)
@@ -84,7 +84,7 @@ THREE_RECEIPTS = dedent("""
 """)
 
 BOOKING_LEDGER = """
-plugin "plugins.orders"
+plugin "beancount_orders.orders"
 2024-01-01 open Assets:Inventory:Main "{method}"
 2024-01-01 custom "customer" "acme" "Acme Ltd"
 2024-01-01 custom "stock-in" "PO-1" "WIDGET" 3 4.00 GBP
@@ -106,7 +106,7 @@ plugin "plugins.orders"
 @ledger()
 def test_stock_in_debits_a_lot_and_credits_the_supplier(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 10 4.00 GBP
       supplier: "acme-supplies"
     2024-01-02 custom "stock-in" "PO-2" "WIDGET" 5 4.50 GBP
@@ -163,7 +163,7 @@ def test_stock_in_debits_a_lot_and_credits_the_supplier(loaded):
 @ledger(expect_errors=True)
 def test_stock_in_errors(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 5 4.00 GBP
     2024-01-01 custom "stock-in" "PO-2" "WIDGET" 5 4.00 GBP
       supplier: "Supplies Co"
@@ -269,7 +269,7 @@ def test_dispatch_relieves_lots_by_booking_method(method):
 @ledger()
 def test_fifo_dispatch_with_batch_takes_only_that_batch(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 3 4.00 GBP
@@ -301,7 +301,7 @@ def test_fifo_dispatch_with_batch_takes_only_that_batch(loaded):
 @ledger(expect_errors=True)
 def test_dispatch_from_a_batch_without_enough_is_uncosted(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 9 4.00 GBP
@@ -337,7 +337,7 @@ def test_dispatch_from_a_batch_without_enough_is_uncosted(loaded):
 @ledger()
 def test_strict_with_one_lot_needs_no_batch(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "STRICT"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 3 4.00 GBP
@@ -388,7 +388,7 @@ def test_strict_with_batch():
 @ledger(expect_errors=True)
 def test_strict_batch_too_small_for_the_order(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "STRICT"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 3 4.00 GBP
@@ -413,7 +413,7 @@ def test_strict_batch_too_small_for_the_order(loaded):
 @ledger(expect_errors=True)
 def test_strict_ambiguous_dispatch_is_an_error_and_changes_nothing(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "STRICT"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 3 4.00 GBP
@@ -465,7 +465,7 @@ def test_strict_ambiguous_dispatch_is_an_error_and_changes_nothing(loaded):
 @ledger(expect_errors=True)
 def test_strict_ambiguous_alone_posts_nothing(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "STRICT"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 3 4.00 GBP
@@ -497,7 +497,7 @@ def test_strict_ambiguous_alone_posts_nothing(loaded):
 @ledger()
 def test_strict_dispatch_of_everything_on_hand_needs_no_batch(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "STRICT"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 3 4.00 GBP
@@ -529,7 +529,7 @@ def test_strict_dispatch_of_everything_on_hand_needs_no_batch(loaded):
 @ledger(expect_errors=True)
 def test_partial_dispatch_by_pairs(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 10 4.00 GBP
@@ -598,7 +598,7 @@ def test_partial_dispatch_by_pairs(loaded):
 @ledger()
 def test_location_on_the_order_and_on_the_dispatch(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
     2024-01-01 open Assets:Inventory:Shop "FIFO"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
@@ -647,7 +647,7 @@ def test_location_on_the_order_and_on_the_dispatch(loaded):
 
 
 ORDINARY = """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
     2024-01-01 open Assets:Bank
     2024-01-01 open Expenses:Breakage
@@ -704,7 +704,7 @@ def test_stock_bought_by_ordinary_transactions_is_dispatched():
 @ledger(expect_errors=True)
 def test_hand_written_reduction_of_a_lot_already_dispatched(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
     2024-01-01 open Assets:Bank
     2024-01-01 open Expenses:Breakage
@@ -732,7 +732,7 @@ def test_hand_written_reduction_of_a_lot_already_dispatched(loaded):
 @ledger()
 def test_average_cost_relot_after_an_ordinary_purchase(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Bank
     2024-01-01 open Assets:Inventory:Main
       valuation: "average"
@@ -761,7 +761,7 @@ def test_average_cost_relot_after_an_ordinary_purchase(loaded):
 @ledger()
 def test_average_cost_across_several_receipts(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main
       valuation: "average"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
@@ -845,7 +845,7 @@ def test_average_cost_across_several_receipts(loaded):
 @ledger()
 def test_average_cost_residue_can_be_negative(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main
       valuation: "average"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 1 1.00 GBP
@@ -871,7 +871,7 @@ def test_average_cost_residue_can_be_negative(loaded):
 @ledger(expect_errors=None)
 def test_average_account_after_a_return_still_dispatches(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main
       valuation: "average"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
@@ -898,7 +898,7 @@ def test_average_account_after_a_return_still_dispatches(loaded):
 @ledger(expect_errors=None)
 def test_average_account_after_a_transfer_in_still_dispatches(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
     2024-01-01 open Assets:Inventory:Shop
       valuation: "average"
@@ -928,7 +928,7 @@ def test_average_account_after_a_transfer_in_still_dispatches(loaded):
 @ledger()
 def test_transfer_keeps_lots_and_the_new_location_dispatches(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "LIFO"
     2024-01-01 open Assets:Inventory:Shop "FIFO"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
@@ -979,7 +979,7 @@ def test_transfer_keeps_lots_and_the_new_location_dispatches(loaded):
 @ledger(expect_errors=True)
 def test_transfer_errors(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "STRICT"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 3 4.00 GBP
       supplier: "Supplies Co"
@@ -1038,7 +1038,7 @@ def test_transfer_errors(loaded):
 @ledger()
 def test_return_after_a_dearer_lot_arrived_restocks_at_the_original_cost(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 3 4.00 GBP
@@ -1107,7 +1107,7 @@ def test_return_after_a_dearer_lot_arrived_restocks_at_the_original_cost(loaded)
 @ledger(expect_errors=True)
 def test_returns_follow_the_dispatch_order_batch_and_location(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "LIFO"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 3 4.00 GBP
@@ -1189,7 +1189,7 @@ def test_returns_follow_the_dispatch_order_batch_and_location(loaded):
 @ledger()
 def test_damaged_return_is_recorded_without_restock(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 3 4.00 GBP
@@ -1238,7 +1238,7 @@ def test_damaged_return_is_recorded_without_restock(loaded):
 @ledger(expect_errors=True)
 def test_over_dispatch_is_an_error_and_kept_as_uncosted(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 5 4.00 GBP
@@ -1305,7 +1305,7 @@ def test_over_dispatch_is_an_error_and_kept_as_uncosted(loaded):
 @ledger()
 def test_commit_and_stock_positions(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
     2024-01-01 open Assets:Inventory:Shop "FIFO"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
@@ -1369,7 +1369,7 @@ def test_commit_and_stock_positions(loaded):
 @ledger()
 def test_order_line_cost_and_margin(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 2 4.00 GBP
@@ -1441,7 +1441,7 @@ def test_order_line_cost_and_margin(loaded):
 # The expanded ledger, loaded without the plugin, has the same balances
 
 ROUND_TRIP = """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 open Assets:Bank
     2024-01-01 open Assets:Inventory:Main "FIFO"
     2024-01-01 open Assets:Inventory:Shop "LIFO"
@@ -1520,7 +1520,7 @@ def test_round_trip_of_the_booking_ledgers(source):
 
 def test_round_trip_with_a_same_day_receipt_written_after_the_dispatch():
     source = """
-        plugin "plugins.orders"
+        plugin "beancount_orders.orders"
         2024-01-01 open Assets:Inventory:Main "FIFO"
         2024-01-01 custom "customer" "acme" "Acme Ltd"
         2024-01-01 custom "stock-in" "PO-1" "WIDGET" 2 4.00 GBP

@@ -34,7 +34,7 @@ from beancount.core import data
 from beancount.core import realization
 from beancount.core.position import Cost
 
-from plugins.book.postings import is_generated
+from beancount_orders.book.postings import is_generated
 from tests.helpers import Loaded
 from tests.helpers import load
 
@@ -80,7 +80,7 @@ def generate(seed: int) -> Model:
     rng = random.Random(seed)
     model = Model()
     out = model.lines.append
-    out('plugin "plugins.orders"')
+    out('plugin "beancount_orders.orders"')
     out("2024-01-01 open Assets:Bank")
     for location, method in LOCATIONS.items():
         out(f'2024-01-01 open Assets:Inventory:{location} "{method}"')

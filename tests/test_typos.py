@@ -6,7 +6,7 @@ from tests.helpers import ledger
 @ledger(expect_errors=True)
 def test_misspelt_directive_is_reported(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-02 custom "line" "SO-1" "WIDGET" 1 10.00 GBP
@@ -23,7 +23,7 @@ def test_misspelt_directive_is_reported(loaded):
 @ledger(expect_errors=True)
 def test_duplicate_payment_id_names_the_metadata(loaded):
     """
-    plugin "plugins.orders"
+    plugin "beancount_orders.orders"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "order" "SO-1" "acme"
     2024-01-03 custom "payment" "SO-1" 10.00 GBP "card"

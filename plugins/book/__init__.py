@@ -11,14 +11,14 @@ from collections.abc import Iterable
 
 from beancount.core import data
 
-from plugins.book.config import Config
-from plugins.book.config import parse_config
-from plugins.book.engine import DIRECTIVE_TYPES
-from plugins.book.engine import Book
-from plugins.book.engine import build_book
-from plugins.book.errors import OrdersError
-from plugins.book.model import Status
-from plugins.book.postings import is_generated
+from beancount_orders.book.config import Config
+from beancount_orders.book.config import parse_config
+from beancount_orders.book.engine import DIRECTIVE_TYPES
+from beancount_orders.book.engine import Book
+from beancount_orders.book.engine import build_book
+from beancount_orders.book.errors import OrdersError
+from beancount_orders.book.model import Status
+from beancount_orders.book.postings import is_generated
 
 __all__ = [
     "DIRECTIVE_TYPES",
@@ -49,12 +49,12 @@ def load_book(
     if not isinstance(booking, data.Booking):
         booking = data.Booking.STRICT
     book = build_book(entries, config, booking)
-    source = config_source or data.new_metadata("<plugins.orders>", 0)
+    source = config_source or data.new_metadata("<beancount_orders.orders>", 0)
     book.errors[:0] = [OrdersError(source, problem, None) for problem in problems]
     return book
 
 
-PLUGIN_NAME = "plugins.orders"
+PLUGIN_NAME = "beancount_orders.orders"
 
 
 def plugin_config(options_map: dict[str, object]) -> str | None:

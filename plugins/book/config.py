@@ -3,7 +3,7 @@
 The configuration is the plugin directive's string, a Python dict literal read
 with :func:`ast.literal_eval` (never ``eval``)::
 
-    plugin "plugins.orders" "{'prices_include_tax': True,
+    plugin "beancount_orders.orders" "{'prices_include_tax': True,
                               'methods': {'card': 'Assets:Stripe'}}"
 
 A bad key or value is reported as an error and the default is kept for it, so

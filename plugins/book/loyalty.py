@@ -18,7 +18,7 @@ from decimal import Decimal
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from plugins.book.model import ZERO
+from beancount_orders.book.model import ZERO
 
 NEVER = datetime.date.max
 

@@ -19,7 +19,7 @@ from typing import Any
 from beancount.core import data
 from beancount.core.position import Cost
 
-from plugins.book.model import ZERO
+from beancount_orders.book.model import ZERO
 
 Lot = tuple[Cost, Decimal]  # a lot and a number of its units
 

@@ -1,15 +1,15 @@
 """Fava report pages for the order books: orders, receivables, loyalty, margin,
 stock, and credits and returns.
 
-Enable them in the ledger (beside ``plugin "plugins.orders"``)::
+Enable them in the ledger (beside ``plugin "beancount_orders.orders"``)::
 
-    2024-01-01 custom "fava-extension" "plugins.fava_ext"
+    2024-01-01 custom "fava-extension" "beancount_orders.fava_ext"
 
 Each page is one class below, with its template in ``templates/<Class>.html``,
 at ``/<ledger>/extension/<Class>/``. A page reads its options from the query
 string, respects Fava's time filter where the report has a period, and calls
-the shared report functions (:mod:`plugins.reports`, arranged by
-:mod:`plugins.fava_ext.views`); templates only loop over the results and format
+the shared report functions (:mod:`beancount_orders.reports`, arranged by
+:mod:`beancount_orders.fava_ext.views`); templates only loop over the results and format
 them. Every order, invoice and other document links to Fava's journal
 filtered by its link (``^ID``) and to its source line in Fava's editor.
 
@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import datetime
 
-from plugins.fava_ext import base
-from plugins.fava_ext import views
-from plugins.reports import ageing
-from plugins.reports import margin
+from beancount_orders.fava_ext import base
+from beancount_orders.fava_ext import views
+from beancount_orders.reports import ageing
+from beancount_orders.reports import margin
 
 
 class Orders(base.ReportPage):

@@ -1,11 +1,11 @@
 """What every report page shares: the book, Fava's time filter, options and links.
 
-:class:`ReportPage` is the base of the page classes in :mod:`plugins.fava_ext`.
+:class:`ReportPage` is the base of the page classes in :mod:`beancount_orders.fava_ext`.
 It lives in this submodule, and the package imports the module rather than the
 class, because Fava's ``find_extensions`` takes every ``FavaExtensionBase``
 subclass it sees in the package's namespace as an extension of its own.
 
-The engine's :class:`~plugins.book.Book` is built once per ledger load (in
+The engine's :class:`~beancount_orders.book.Book` is built once per ledger load (in
 ``after_load_file``) and shared by all pages of that ledger: it is cached
 against the identity of the ledger's entry list, which Fava replaces on every
 (re)load.
@@ -32,13 +32,13 @@ from fava.core.filters import FilterError
 from fava.ext import FavaExtensionBase
 from flask import request
 
-from plugins.book import Book
-from plugins.book import book_from_loaded
-from plugins.book.directives import ID_RE
-from plugins.fava_ext.views import OptionError
-from plugins.fava_ext.views import Pager
-from plugins.reports.ageing import AgeingError
-from plugins.reports.orders import ReportError
+from beancount_orders.book import Book
+from beancount_orders.book import book_from_loaded
+from beancount_orders.book.directives import ID_RE
+from beancount_orders.fava_ext.views import OptionError
+from beancount_orders.fava_ext.views import Pager
+from beancount_orders.reports.ageing import AgeingError
+from beancount_orders.reports.orders import ReportError
 
 if TYPE_CHECKING:  # pragma: no cover
     from fava.core import FavaLedger

@@ -3,7 +3,7 @@
 :func:`serve` runs Fava's own application and server (cheroot, as ``fava``
 does) on ``host``/``port``, by default on the loopback address only. The
 report pages are there even when the ledger does not declare
-``custom "fava-extension" "plugins.fava_ext"``: :func:`create_app` adds them to
+``custom "fava-extension" "beancount_orders.fava_ext"``: :func:`create_app` adds them to
 each ledger Fava loaded, the way Fava itself adds a declared extension.
 """
 
@@ -17,12 +17,12 @@ from typing import Any
 
 import click
 
-from plugins import fava_ext
+from beancount_orders import fava_ext
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask import Flask
 
-EXTENSION = "plugins.fava_ext"
+EXTENSION = "beancount_orders.fava_ext"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
 

@@ -1,10 +1,10 @@
 """What each report page shows: the report functions' results, arranged for a template.
 
-Functions here take a :class:`plugins.book.Book` and already-checked options,
-call the shared report functions (:mod:`plugins.reports`) and return frozen
+Functions here take a :class:`beancount_orders.book.Book` and already-checked options,
+call the shared report functions (:mod:`beancount_orders.reports`) and return frozen
 dataclasses that a template only loops over and formats. They know nothing of
 Flask or Fava, so they can be tested and timed on their own; the extension
-classes in :mod:`plugins.fava_ext` read the request and call them.
+classes in :mod:`beancount_orders.fava_ext` read the request and call them.
 """
 
 from __future__ import annotations
@@ -19,22 +19,22 @@ from typing import TypeVar
 
 from markupsafe import Markup
 
-from plugins.book import Book
-from plugins.book.model import ZERO
-from plugins.book.model import CreditMemo
-from plugins.book.model import CreditOrder
-from plugins.book.model import CustomerCredit
-from plugins.book.model import OrderLine
-from plugins.book.model import Return
-from plugins.book.model import Status
-from plugins.book.model import StockPosition
-from plugins.fava_ext import charts
-from plugins.reports import ageing
-from plugins.reports import credits
-from plugins.reports import loyalty
-from plugins.reports import margin
-from plugins.reports import orders
-from plugins.reports import stock
+from beancount_orders.book import Book
+from beancount_orders.book.model import ZERO
+from beancount_orders.book.model import CreditMemo
+from beancount_orders.book.model import CreditOrder
+from beancount_orders.book.model import CustomerCredit
+from beancount_orders.book.model import OrderLine
+from beancount_orders.book.model import Return
+from beancount_orders.book.model import Status
+from beancount_orders.book.model import StockPosition
+from beancount_orders.fava_ext import charts
+from beancount_orders.reports import ageing
+from beancount_orders.reports import credits
+from beancount_orders.reports import loyalty
+from beancount_orders.reports import margin
+from beancount_orders.reports import orders
+from beancount_orders.reports import stock
 
 Period = tuple[datetime.date | None, datetime.date | None]  # [start, end) or open
 R = TypeVar("R")

@@ -1,5 +1,5 @@
 """Report functions shared by Fava and the command line.
 
-Each takes a :class:`plugins.book.Book` (and options) and returns frozen
+Each takes a :class:`beancount_orders.book.Book` (and options) and returns frozen
 dataclasses; templates and the CLI only format them.
 """

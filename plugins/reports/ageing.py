@@ -15,9 +15,9 @@ import datetime
 from collections.abc import Sequence
 from decimal import Decimal
 
-from plugins.book import Book
-from plugins.book.model import ZERO
-from plugins.book.model import Invoice
+from beancount_orders.book import Book
+from beancount_orders.book.model import ZERO
+from beancount_orders.book.model import Invoice
 
 DEFAULT_BUCKETS = (0, 30, 60, 90)
 BASES = ("invoice", "due")

@@ -6,11 +6,11 @@ import dataclasses
 import datetime
 from decimal import Decimal
 
-from plugins.book import Book
-from plugins.book.model import CreditMemo
-from plugins.book.model import CreditOrder
-from plugins.book.model import CustomerCredit
-from plugins.book.model import Return
+from beancount_orders.book import Book
+from beancount_orders.book.model import CreditMemo
+from beancount_orders.book.model import CreditOrder
+from beancount_orders.book.model import CustomerCredit
+from beancount_orders.book.model import Return
 
 STATUSES = ("OPEN", "APPROVED", "READY")
 

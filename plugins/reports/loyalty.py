@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from beancount.core.amount import Amount
 
-from plugins.book import Book
-from plugins.book.model import ZERO
+from beancount_orders.book import Book
+from beancount_orders.book.model import ZERO
 
 KINDS = ("earned", "redeemed", "expired", "adjusted", "clawed-back", "given-back")
 

@@ -14,9 +14,9 @@ import datetime
 from collections.abc import Iterator
 from decimal import Decimal
 
-from plugins.book import Book
-from plugins.book.model import ZERO
-from plugins.reports.orders import ReportError
+from beancount_orders.book import Book
+from beancount_orders.book.model import ZERO
+from beancount_orders.reports.orders import ReportError
 
 GROUPS = ("order", "item", "customer", "month")
 

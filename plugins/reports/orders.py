@@ -6,10 +6,10 @@ import dataclasses
 import datetime
 from decimal import Decimal
 
-from plugins.book import Book
-from plugins.book.model import Order
-from plugins.book.model import Status
-from plugins.book.model import still_open
+from beancount_orders.book import Book
+from beancount_orders.book.model import Order
+from beancount_orders.book.model import Status
+from beancount_orders.book.model import still_open
 
 STATUS_FILTERS = ("open", "closed", "cancelled")
 AXES = ("committed", "invoiced", "dispatched", "paid")

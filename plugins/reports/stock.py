@@ -6,8 +6,8 @@ import dataclasses
 import datetime
 from decimal import Decimal
 
-from plugins.book import Book
-from plugins.book.model import StockPosition
+from beancount_orders.book import Book
+from beancount_orders.book.model import StockPosition
 
 
 @dataclasses.dataclass(frozen=True)
