@@ -35,7 +35,7 @@ from decimal import Decimal as D
 import pytest
 from beancount.core import data
 
-from beancount_orders.book.engine import PHASES
+from beancount_orders.book.registry import PHASES
 from tests.helpers import Loaded
 from tests.helpers import load
 

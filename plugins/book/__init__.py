@@ -13,12 +13,12 @@ from beancount.core import data
 
 from beancount_orders.book.config import Config
 from beancount_orders.book.config import parse_config
-from beancount_orders.book.engine import DIRECTIVE_TYPES
-from beancount_orders.book.engine import Book
 from beancount_orders.book.engine import build_book
 from beancount_orders.book.errors import OrdersError
 from beancount_orders.book.model import Status
 from beancount_orders.book.postings import is_generated
+from beancount_orders.book.registry import DIRECTIVE_TYPES
+from beancount_orders.book.state import Book
 
 __all__ = [
     "DIRECTIVE_TYPES",

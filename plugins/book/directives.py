@@ -1,80 +1,196 @@
-"""Reading ``custom`` order directives into checked, typed arguments.
+"""Reading ``custom`` order directives into checked, typed argument records.
 
-Each directive type has a fixed usage (its value positions, from SPEC.md).
-:func:`parse` checks the number and the type of every value against it and
-returns either a :class:`Directive` or an error message that names the usage
-and what was wrong.
+Each directive has a fixed usage (its value positions, SPEC.md), held by its
+record in :mod:`beancount_orders.book.registry`. :func:`parse` checks the number
+and the type of every value against it and returns either a :class:`Directive`
+whose ``args`` is that directive's argument record (``InvoiceArgs(order,
+invoice, items)`` ...) or an error message that names the usage and what was
+wrong.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from typing import Any
+from typing import Generic
+from typing import Literal
 from typing import NamedTuple
+from typing import TypeVar
 
 from beancount.core import account as account_lib
 from beancount.core import data
 from beancount.core.amount import Amount
 
+if TYPE_CHECKING:
+    from beancount_orders.book.registry import Spec
+
 ID_RE = re.compile(r"^[A-Za-z0-9\-_/.]+$")
 ITEM_RE = re.compile(r"^[A-Z](?:[A-Z0-9'._-]*[A-Z0-9])?$")
 
-# Value kinds. A trailing "?" marks an optional value, "*" the (ITEM QTY)... pairs.
+# Value kinds of a usage. ``pairs`` is the (ITEM QTY)... tail.
 # doc      a new document id (letters, digits, -_/. so that it can be a link)
 # ref      a reference to an existing order, invoice, credit ... (a string)
 # text     any string
 # item     a commodity name written as a string
 # qty      a positive number
-# number   any number
 # amount   a number with a currency
 # method   a payment method string or an account
-# account  an account
-# bool     TRUE or FALSE
 # pairs    zero or more (ITEM QTY) pairs
-USAGES: dict[str, tuple[tuple[str, str], ...]] = {
-    "customer": (("ID", "text"), ("NAME", "text")),
-    "order": (("ORDER", "doc"), ("CUSTOMER", "text")),
-    "line": (("ORDER", "ref"), ("ITEM", "item"), ("QTY", "qty"), ("PRICE", "amount")),
-    "commit": (("ORDER", "ref"), ("(ITEM QTY)...", "pairs")),
-    "cancel": (("ORDER", "ref"), ("(ITEM QTY)...", "pairs")),
-    "invoice": (("ORDER", "ref"), ("INVOICE", "doc"), ("(ITEM QTY)...", "pairs")),
-    "dispatch": (("ORDER", "ref"), ("(ITEM QTY)...", "pairs")),
-    "payment": (("REF", "text"), ("AMOUNT", "amount"), ("METHOD", "method")),
-    "redeem": (("ORDER", "ref"), ("POINTS", "amount")),
-    "credit": (("CREDIT", "doc"), ("CUSTOMER", "text"), ("AMOUNT", "amount")),
-    "refund": (("CUSTOMER", "text"), ("AMOUNT", "amount"), ("METHOD", "method")),
-    "return": (("RETURN", "doc"), ("ORDER", "ref"), ("ITEM", "item"), ("QTY", "qty")),
-    "credit-order": (("CO", "doc"), ("INVOICE", "ref")),
-    "credit-line": (
-        ("CO", "ref"),
-        ("ITEM", "item"),
-        ("TYPE", "text"),
-        ("QTY", "qty"),
-        ("PRICE", "amount"),
-    ),
-    "credit-memo": (("MEMO", "doc"), ("CUSTOMER", "text"), ("AMOUNT", "amount")),
-    "allocate": (("FROM", "ref"), ("INVOICE", "ref"), ("AMOUNT", "amount")),
-    "loyalty-program": (("SYMBOL", "item"),),
-    "loyalty-adjust": (("CUSTOMER", "text"), ("POINTS", "amount")),
-    "stock-in": (("PO", "doc"), ("ITEM", "item"), ("QTY", "qty"), ("COST", "amount")),
-    "transfer": (("ITEM", "item"), ("QTY", "qty"), ("FROM", "text"), ("TO", "text")),
-}
+Kind = Literal["doc", "ref", "text", "item", "qty", "amount", "method", "pairs"]
+
+Items = tuple[tuple[str, Decimal], ...]  # (ITEM QTY) pairs, as written
 
 
-def usage(dtype: str) -> str:
-    """The directive's usage line, e.g. ``custom "line" ORDER ITEM QTY PRICE``."""
-    return " ".join([f'"{dtype}"', *(name for name, _ in USAGES[dtype])])
+class Money(NamedTuple):
+    """An AMOUNT value: a number with its currency (never without a number)."""
+
+    number: Decimal
+    currency: str
+
+    def __str__(self) -> str:
+        return str(Amount(self.number, self.currency))  # as Beancount writes it
 
 
-class Directive(NamedTuple):
-    """A checked order directive: its entry, its named arguments and, for quick
-    access, the entry's metadata and date."""
+class Method(NamedTuple):
+    """A payment METHOD: a name (``"card"``, ``"credit"``) or an account written as one."""
+
+    kind: Literal["method", "account"]
+    value: str
+
+
+# -- the argument record of each directive (value positions, SPEC.md) ---------
+
+
+class CustomerArgs(NamedTuple):
+    id: str
+    name: str
+
+
+class OrderArgs(NamedTuple):
+    order: str
+    customer: str
+
+
+class LineArgs(NamedTuple):
+    order: str
+    item: str
+    qty: Decimal
+    price: Money
+
+
+class CommitArgs(NamedTuple):
+    order: str
+    items: Items
+
+
+class CancelArgs(NamedTuple):
+    order: str
+    items: Items
+
+
+class InvoiceArgs(NamedTuple):
+    order: str
+    invoice: str
+    items: Items
+
+
+class DispatchArgs(NamedTuple):
+    order: str
+    items: Items
+
+
+class PaymentArgs(NamedTuple):
+    ref: str
+    amount: Money
+    method: Method
+
+
+class RedeemArgs(NamedTuple):
+    order: str
+    points: Money
+
+
+class CreditArgs(NamedTuple):
+    credit: str
+    customer: str
+    amount: Money
+
+
+class RefundArgs(NamedTuple):
+    customer: str
+    amount: Money
+    method: Method
+
+
+class ReturnArgs(NamedTuple):
+    id: str
+    order: str
+    item: str
+    qty: Decimal
+
+
+class CreditOrderArgs(NamedTuple):
+    co: str
+    invoice: str
+
+
+class CreditLineArgs(NamedTuple):
+    co: str
+    item: str
+    type: str
+    qty: Decimal
+    price: Money
+
+
+class CreditMemoArgs(NamedTuple):
+    memo: str
+    customer: str
+    amount: Money
+
+
+class AllocateArgs(NamedTuple):
+    source: str
+    invoice: str
+    amount: Money
+
+
+class LoyaltyProgramArgs(NamedTuple):
+    symbol: str
+
+
+class LoyaltyAdjustArgs(NamedTuple):
+    customer: str
+    points: Money
+
+
+class StockInArgs(NamedTuple):
+    po: str
+    item: str
+    qty: Decimal
+    cost: Money
+
+
+class TransferArgs(NamedTuple):
+    item: str
+    qty: Decimal
+    source: str
+    target: str
+
+
+A = TypeVar("A", bound=tuple[Any, ...])
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Directive(Generic[A]):
+    """A checked order directive: its entry, its typed arguments, and for quick
+    access the entry's metadata and date."""
 
     entry: data.Custom
-    args: dict[str, Any]
-    pairs: tuple[tuple[str, Decimal], ...]
+    args: A
     meta: data.Meta
     date: datetime.date
 
@@ -149,12 +265,12 @@ def _check(name: str, kind: str, value: Any, dtype: Any) -> tuple[Any, str | Non
     if kind == "amount":
         if not isinstance(value, Amount) or value.number is None:
             return None, f"{name} must be an amount such as 10.00 GBP, {_got(value, dtype)}"
-        return value, None
+        return Money(value.number, value.currency), None
     if kind == "method":
         if dtype == account_lib.TYPE:
-            return ("account", value), None
+            return Method("account", value), None
         if is_string and value.strip():
-            return ("method", value), None
+            return Method("method", value), None
         return (
             None,
             f"{name} must be a method name string or an account, {_got(value, dtype)}",
@@ -162,209 +278,43 @@ def _check(name: str, kind: str, value: Any, dtype: Any) -> tuple[Any, str | Non
     raise AssertionError(kind)  # pragma: no cover - the usage table is static
 
 
-# Per directive type: its fixed values and whether (ITEM QTY) pairs may follow.
-_FIXED = {
-    dtype: (
-        tuple((name, kind) for name, kind in spec if kind != "pairs"),
-        any(kind == "pairs" for _, kind in spec),
-    )
-    for dtype, spec in USAGES.items()
-}
-
-_PREFIX = {dtype: f"Invalid {usage(dtype)}" for dtype in USAGES}
+def usage(spec: Spec) -> str:
+    """The directive's usage line, e.g. ``"line" ORDER ITEM QTY PRICE``."""
+    return " ".join([f'"{spec.name}"', *(name for name, _ in spec.values)])
 
 
-_FAIL = object()
-_new = tuple.__new__  # a Directive without NamedTuple's Python-level constructor
-_ACCOUNT = account_lib.TYPE
-
-
-def _fast_qty(value: Any, dtype: Any) -> Any:
-    return value if dtype is Decimal and value > 0 else _FAIL
-
-
-def _fast_amount(value: Any, dtype: Any) -> Any:
-    return value if value.__class__ is Amount and value.number is not None else _FAIL
-
-
-def _fast_doc(value: Any, dtype: Any) -> Any:
-    return value if dtype is str and ID_RE.match(value) else _FAIL
-
-
-def _fast_item(value: Any, dtype: Any) -> Any:
-    return value if dtype is str and len(value) <= 24 and ITEM_RE.match(value) else _FAIL
-
-
-def _fast_text(value: Any, dtype: Any) -> Any:
-    return value if dtype is str and value.strip() else _FAIL
-
-
-def _fast_method(value: Any, dtype: Any) -> Any:
-    if dtype is str:
-        return ("method", value) if value.strip() else _FAIL
-    return ("account", value) if dtype == _ACCOUNT else _FAIL
-
-
-# The common case of :func:`_check` per kind: the converted value, or ``_FAIL``
-# (then :func:`_check` says what is wrong).
-_FAST = {
-    "qty": _fast_qty,
-    "amount": _fast_amount,
-    "doc": _fast_doc,
-    "item": _fast_item,
-    "text": _fast_text,
-    "ref": _fast_text,
-    "method": _fast_method,
-}
-# Per directive type: (name, kind, fast check) of each fixed value.
-_CHECKS = {
-    dtype: tuple((name, kind, _FAST[kind]) for name, kind in fixed)
-    for dtype, (fixed, _) in _FIXED.items()
-}
-
-
-def parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
+def parse(entry: data.Custom, spec: Spec) -> tuple[Directive[Any] | None, str | None]:
     """Check a custom entry against its usage; return the directive or a problem."""
-    fast = _FAST_PARSERS.get(entry.type)
-    if fast is not None:
-        directive = fast(entry)
-        if directive is not None:
-            return directive, None
-    return _parse(entry)
-
-
-def _parse(entry: data.Custom) -> tuple[Directive | None, str | None]:
-    """:func:`parse` for any directive, wording what is wrong."""
-    fixed, takes_pairs = _FIXED[entry.type]
+    prefix = f"Invalid {usage(spec)}"
+    fixed = [(name, kind) for name, kind in spec.values if kind != "pairs"]
+    takes_pairs = len(fixed) < len(spec.values)
     values = entry.values or []
     count = len(values)
     if count < len(fixed) or (not takes_pairs and count > len(fixed)):
         return None, (
-            f"{_PREFIX[entry.type]}: expected {len(fixed)} "
+            f"{prefix}: expected {len(fixed)} "
             f"value{'s' if len(fixed) != 1 else ''}, got {count}"
         )
-    args: dict[str, Any] = {}
-    for (name, kind, fast), value_type in zip(_CHECKS[entry.type], values, strict=False):
-        value = fast(value_type.value, value_type.dtype)
-        if value is _FAIL:
-            value, problem = _check(name, kind, value_type.value, value_type.dtype)
-            if problem:
-                return None, f"{_PREFIX[entry.type]}: {problem}"
-        args[name] = value
-    if count == len(fixed):
-        return _directive(entry, args), None
-    rest = values[len(fixed) :]
-    if len(rest) % 2:
-        return None, (
-            f"{_PREFIX[entry.type]}: (ITEM QTY) values must come in pairs, got {len(rest)}"
-        )
-    pairs = _fast_pairs(rest)
-    if pairs is not None:
-        return _directive(entry, args, pairs), None
-    checked: list[tuple[str, Decimal]] = []  # pair by pair, saying which is wrong
-    for position in range(0, len(rest), 2):
-        item_value, qty_value = rest[position], rest[position + 1]
-        item, problem = _check("ITEM", "item", item_value.value, item_value.dtype)
-        if problem is None:
-            qty, problem = _check("QTY", "qty", qty_value.value, qty_value.dtype)
+    args: list[Any] = []
+    for (name, kind), value_type in zip(fixed, values, strict=False):
+        value, problem = _check(name, kind, value_type.value, value_type.dtype)
         if problem:
-            return None, f"{_PREFIX[entry.type]}: {problem}"
-        checked.append((item, qty))
-    return _directive(entry, args, tuple(checked)), None
-
-
-# Fast paths for the directives that make up nearly all of a book (orders,
-# their lines, invoices, dispatches and payments). Each applies the same
-# per-kind checks as :func:`_parse`, without its general loop; it returns None
-# for anything it does not accept as it stands, and :func:`_parse` then decides
-# (and words the problem).
-# tests/test_directives.py holds each to the general path.
-
-
-def _fast_pairs(values: list[Any]) -> tuple[tuple[str, Decimal], ...] | None:
-    """Well-formed (ITEM QTY) pairs, or None."""
-    if len(values) % 2:
-        return None
-    pairs = []
-    for position in range(0, len(values), 2):
-        item, qty = values[position], values[position + 1]
-        name = _fast_item(item.value, item.dtype)
-        number = _fast_qty(qty.value, qty.dtype)
-        if name is _FAIL or number is _FAIL:
-            return None
-        pairs.append((name, number))
-    return tuple(pairs)
-
-
-def _directive(
-    entry: data.Custom, args: dict[str, Any], pairs: tuple[tuple[str, Decimal], ...] = ()
-) -> Directive:
-    return _new(Directive, (entry, args, pairs, entry.meta, entry.date))  # type: ignore[no-any-return]
-
-
-def _parse_order(entry: data.Custom) -> Directive | None:
-    values = entry.values
-    if values is None or len(values) != 2:
-        return None
-    order = _fast_doc(values[0].value, values[0].dtype)
-    customer = _fast_text(values[1].value, values[1].dtype)
-    if order is _FAIL or customer is _FAIL:
-        return None
-    return _directive(entry, {"ORDER": order, "CUSTOMER": customer})
-
-
-def _parse_line(entry: data.Custom) -> Directive | None:
-    values = entry.values
-    if values is None or len(values) != 4:
-        return None
-    order = _fast_text(values[0].value, values[0].dtype)
-    item = _fast_item(values[1].value, values[1].dtype)
-    qty = _fast_qty(values[2].value, values[2].dtype)
-    price = _fast_amount(values[3].value, values[3].dtype)
-    if order is _FAIL or item is _FAIL or qty is _FAIL or price is _FAIL:
-        return None
-    return _directive(entry, {"ORDER": order, "ITEM": item, "QTY": qty, "PRICE": price})
-
-
-def _parse_invoice(entry: data.Custom) -> Directive | None:
-    values = entry.values
-    if values is None or len(values) < 2:
-        return None
-    order = _fast_text(values[0].value, values[0].dtype)
-    invoice = _fast_doc(values[1].value, values[1].dtype)
-    pairs = _fast_pairs(values[2:])
-    if order is _FAIL or invoice is _FAIL or pairs is None:
-        return None
-    return _directive(entry, {"ORDER": order, "INVOICE": invoice}, pairs)
-
-
-def _parse_dispatch(entry: data.Custom) -> Directive | None:
-    values = entry.values
-    if not values:
-        return None
-    order = _fast_text(values[0].value, values[0].dtype)
-    pairs = _fast_pairs(values[1:])
-    if order is _FAIL or pairs is None:
-        return None
-    return _directive(entry, {"ORDER": order}, pairs)
-
-
-def _parse_payment(entry: data.Custom) -> Directive | None:
-    values = entry.values
-    if values is None or len(values) != 3:
-        return None
-    ref = _fast_text(values[0].value, values[0].dtype)
-    amount = _fast_amount(values[1].value, values[1].dtype)
-    method = _fast_method(values[2].value, values[2].dtype)
-    if ref is _FAIL or amount is _FAIL or method is _FAIL:
-        return None
-    return _directive(entry, {"REF": ref, "AMOUNT": amount, "METHOD": method})
-
-
-_FAST_PARSERS = {
-    "order": _parse_order,
-    "line": _parse_line,
-    "invoice": _parse_invoice,
-    "dispatch": _parse_dispatch,
-    "payment": _parse_payment,
-}
+            return None, f"{prefix}: {problem}"
+        args.append(value)
+    if takes_pairs:
+        rest = values[len(fixed) :]
+        if len(rest) % 2:
+            return None, (
+                f"{prefix}: (ITEM QTY) values must come in pairs, got {len(rest)}"
+            )
+        pairs: list[tuple[str, Decimal]] = []
+        for position in range(0, len(rest), 2):
+            item_value, qty_value = rest[position], rest[position + 1]
+            item, problem = _check("ITEM", "item", item_value.value, item_value.dtype)
+            if problem is None:
+                qty, problem = _check("QTY", "qty", qty_value.value, qty_value.dtype)
+            if problem:
+                return None, f"{prefix}: {problem}"
+            pairs.append((item, qty))
+        args.append(tuple(pairs))
+    return Directive(entry, spec.args(*args), entry.meta, entry.date), None

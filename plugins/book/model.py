@@ -15,25 +15,32 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from types import MappingProxyType
+from typing import NamedTuple
 
 from beancount.core import data
 from beancount.core.amount import Amount
 from beancount.core.position import Cost
 
+from beancount_orders.book import rules
+from beancount_orders.book.rules import SettlementKind
+
 ZERO = Decimal(0)
 NOTHING_RETURNED: Mapping[int, Decimal] = MappingProxyType({})
 
 
-def plus(total: Decimal, amount: Decimal) -> Decimal:
-    """``total + amount`` for a running total.
+class Lot(NamedTuple):
+    """Units of one inventory lot: its full cost (number, currency, date, label)."""
 
-    A total still at the shared ``ZERO`` takes ``amount`` itself (the same
-    value), so the first addition to each of the many running totals of a
-    large book allocates nothing.
-    """
-    if total is ZERO and amount:
-        return amount
-    return total + amount
+    cost: Cost
+    units: Decimal
+
+
+class PlacedLot(NamedTuple):
+    """Units of a lot in a given inventory account (where goods were restocked)."""
+
+    account: str
+    cost: Cost
+    units: Decimal
 
 
 class Status(enum.StrEnum):
@@ -130,12 +137,8 @@ class OrderLine:
 
     def net_value(self, qty: Decimal) -> Decimal:
         """The net (of tax) money value of ``qty`` units, rounded as an invoice would."""
-        value = (qty * self.price).quantize(self.quantum, rounding=ROUND_HALF_UP)
-        if self.inclusive:
-            value = (value / (1 + self.tax_rate)).quantize(
-                self.quantum, rounding=ROUND_HALF_UP
-            )
-        return value
+        value = rules.line_value(qty, self.price, self.quantum)
+        return rules.split_tax(value, self.tax_rate, self.inclusive, self.quantum)[0]
 
     @property
     def margin(self) -> Decimal:
@@ -149,8 +152,6 @@ class OrderLine:
 
     @property
     def undispatched(self) -> Decimal:
-        if self.dispatched is ZERO and self.cancelled is ZERO:
-            return self.qty  # the whole line (the same value, nothing allocated)
         return self.open_qty - self.dispatched
 
     @property
@@ -160,8 +161,6 @@ class OrderLine:
 
     @property
     def uninvoiced(self) -> Decimal:
-        if self.invoiced is ZERO and self.cancelled is ZERO:
-            return self.qty  # the whole line (the same value, nothing allocated)
         return self.open_qty - self.invoiced
 
     @property
@@ -201,7 +200,7 @@ class DispatchLine:
     qty: Decimal
     location: str
     account: str
-    lots: list[tuple[Cost, Decimal]]  # empty when uncosted
+    lots: list[Lot]  # empty when uncosted
     uncosted: bool = False
     returned: Decimal = ZERO  # units of this dispatch line that came back
     # Units that came back, by the index of the lot in ``lots``.
@@ -241,7 +240,7 @@ class Return:
     item: str
     qty: Decimal
     condition: str  # "resaleable" or "damaged"
-    lots: list[tuple[str, Cost, Decimal]]  # (account, lot, units) restocked
+    lots: list[PlacedLot]  # restocked
     meta: data.Meta
 
     @property
@@ -273,7 +272,7 @@ class Transfer:
     qty: Decimal
     source: str
     target: str
-    lots: list[tuple[Cost, Decimal]]
+    lots: list[Lot]
     meta: data.Meta
 
 
@@ -341,20 +340,18 @@ class Invoice:
         self.links = frozenset((self.order, self.id))
         net = tax = ZERO
         for line in self.lines:
-            net = plus(net, line.net)
-            tax = plus(tax, line.tax)
+            net += line.net
+            tax += line.tax
         self.net, self.tax, self.gross = net, tax, net + tax
 
     def match(self, allocation: Allocation) -> None:
         """Record money matched to it."""
         self.allocations.append(allocation)
-        self.allocated = plus(self.allocated, allocation.amount)
+        self.allocated += allocation.amount
 
     @property
     def open_amount(self) -> Decimal:
         """What is still owed on this invoice."""
-        if self.allocated is ZERO:
-            return self.gross  # nothing matched yet: the gross itself
         return self.gross - self.allocated
 
 
@@ -368,7 +365,7 @@ class Settlement:
     """
 
     id: str
-    kind: str  # "payment", "credit-order", "credit-memo" or "redemption"
+    kind: SettlementKind
     customer: str
     order: str | None
     invoice: str | None
@@ -383,12 +380,10 @@ class Settlement:
     def match(self, allocation: Allocation) -> None:
         """Record part of it matched to an invoice."""
         self.allocations.append(allocation)
-        self.allocated = plus(self.allocated, allocation.amount)
+        self.allocated += allocation.amount
 
     @property
     def unallocated(self) -> Decimal:
-        if self.allocated is ZERO:
-            return self.amount  # nothing matched yet: the amount itself
         return self.amount - self.allocated
 
 
@@ -396,7 +391,7 @@ class Settlement:
 class Payment(Settlement):
     """A ``payment`` against an order, an invoice or a customer's account."""
 
-    kind: str = "payment"
+    kind: SettlementKind = SettlementKind.PAYMENT
     ref: str
     ref_kind: str  # "order", "invoice" or "customer"
     account: str
@@ -426,7 +421,7 @@ class CreditLine:
     invoice_line: int  # the order line number the invoice billed
     meta: data.Meta
     costing: Costing = Costing.OPEN
-    lots: list[tuple[str, Cost, Decimal]] = dataclasses.field(default_factory=list)
+    lots: list[PlacedLot] = dataclasses.field(default_factory=list)
 
     @property
     def gross(self) -> Decimal:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from typing import Any
 
@@ -21,19 +20,6 @@ def is_generated(entry: data.Directive) -> bool:
     return bool(entry.meta and entry.meta.get(GENERATED))
 
 
-def round_money(number: Decimal, quantum: Decimal) -> Decimal:
-    """Round half-up to the currency's precision."""
-    return number.quantize(quantum, rounding=ROUND_HALF_UP)
-
-
-# Beancount's tuples made without their Python-level constructors (which only
-# check types that the engine guarantees): the hottest lines of the plugin.
-_new = tuple.__new__
-_AMOUNT = Amount
-_POSTING = data.Posting
-_TRANSACTION = data.Transaction
-
-
 class TxnBuilder:
     """Collects the postings of one generated transaction."""
 
@@ -45,7 +31,6 @@ class TxnBuilder:
         "meta",
         "narration",
         "payee",
-        "posting_meta",
         "postings",
     )
 
@@ -77,13 +62,6 @@ class TxnBuilder:
                 self.meta[key] = value
         self.meta[GENERATED] = True
         self.postings: list[data.Posting] = []
-        # The postings of one transaction share their plain source metadata: the
-        # directive's own dict when it holds nothing else (as most do), so that
-        # a large book does not hold a copy of it per transaction.
-        if len(source) == 2 and "filename" in source and "lineno" in source:
-            self.posting_meta: data.Meta = source
-        else:
-            self.posting_meta = {"filename": filename, "lineno": lineno}
 
     def post(
         self,
@@ -94,31 +72,28 @@ class TxnBuilder:
         item: str | None = None,
         rate: Decimal | None = None,
     ) -> None:
-        """Add a posting; ``item`` and ``rate`` become its metadata when given."""
-        if item is None and rate is None:
-            posting_meta = self.posting_meta
-        else:
-            posting_meta = {"filename": self.filename, "lineno": self.lineno}
-            if item is not None:
-                posting_meta["item"] = item
-            if rate is not None:
-                posting_meta["rate"] = rate
-        units = _new(_AMOUNT, (number, currency))
-        self.postings.append(
-            _new(_POSTING, (account, units, cost, None, None, posting_meta))
-        )
+        """Add a posting; ``item`` and ``rate`` become its metadata when given.
+
+        Each posting has a metadata dict of its own (its source's file and line),
+        never one shared with the directive or another posting.
+        """
+        posting_meta: data.Meta = {"filename": self.filename, "lineno": self.lineno}
+        if item is not None:
+            posting_meta["item"] = item
+        if rate is not None:
+            posting_meta["rate"] = rate
+        units = Amount(number, currency)
+        self.postings.append(data.Posting(account, units, cost, None, None, posting_meta))
 
     def build(self) -> data.Transaction:
-        return _new(  # type: ignore[no-any-return]
-            _TRANSACTION,
-            (
-                self.meta,
-                self.date,
-                FLAG,
-                self.payee,
-                self.narration,
-                data.EMPTY_SET,
-                self.links,
-                self.postings,
-            ),
+        """The transaction, with the postings added so far."""
+        return data.Transaction(
+            self.meta,
+            self.date,
+            FLAG,
+            self.payee,
+            self.narration,
+            data.EMPTY_SET,
+            self.links,
+            self.postings,
         )

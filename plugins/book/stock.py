@@ -20,8 +20,7 @@ from beancount.core import data
 from beancount.core.position import Cost
 
 from beancount_orders.book.model import ZERO
-
-Lot = tuple[Cost, Decimal]  # a lot and a number of its units
+from beancount_orders.book.model import Lot
 
 
 class Short(Exception):
@@ -116,7 +115,7 @@ class Holding:
                     break
                 units = min(qty, self.lots[cost])
                 self._reduce(cost, units)
-                taken.append((cost, units))
+                taken.append(Lot(cost, units))
                 qty -= units
             return taken
         if self.units < qty:
@@ -138,17 +137,17 @@ class Holding:
                 else:
                     del lots[cost]
                     heapq.heappop(heap)
-                taken.append((cost, qty))
+                taken.append(Lot(cost, qty))
                 break
             del lots[cost]  # all of this lot, and more from the next
             heapq.heappop(heap)
-            taken.append((cost, held))
+            taken.append(Lot(cost, held))
             qty -= held
         return taken
 
     def replace_all(self, cost: Cost) -> list[Lot]:
         """Re-lot everything held into one lot at ``cost``; return the old lots."""
-        old = list(self.lots.items())
+        old = [Lot(cost, units) for cost, units in self.lots.items()]
         units = self.units
         self.lots.clear()
         self._heap.clear()

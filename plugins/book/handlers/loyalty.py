@@ -1,0 +1,569 @@
+"""Loyalty: ``loyalty-program``, ``redeem`` and ``loyalty-adjust``, and the points
+that invoices earn, that expire, and that credit orders claw back and give back.
+
+Points are their own commodity (the program's symbol); each earning is a parcel
+with its own expiry, and redemptions use the soonest-expiring parcels first.
+"""
+
+from __future__ import annotations
+
+import datetime
+import heapq
+from decimal import ROUND_FLOOR
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
+
+from beancount.core import account as account_lib
+from beancount.core import data
+from beancount.core.amount import Amount
+
+from beancount_orders.book import directives
+from beancount_orders.book.directives import CreditOrderArgs
+from beancount_orders.book.directives import Directive
+from beancount_orders.book.directives import InvoiceArgs
+from beancount_orders.book.directives import LoyaltyAdjustArgs
+from beancount_orders.book.directives import LoyaltyProgramArgs
+from beancount_orders.book.directives import RedeemArgs
+from beancount_orders.book.handlers import payments
+from beancount_orders.book.loyalty import LoyaltyEvent
+from beancount_orders.book.loyalty import Parcel
+from beancount_orders.book.loyalty import Program
+from beancount_orders.book.loyalty import Wallet
+from beancount_orders.book.model import ZERO
+from beancount_orders.book.model import Allocation
+from beancount_orders.book.model import CreditOrder
+from beancount_orders.book.model import Customer
+from beancount_orders.book.model import Invoice
+from beancount_orders.book.model import Order
+from beancount_orders.book.model import PendingRedemption
+from beancount_orders.book.model import Settlement
+from beancount_orders.book.postings import TxnBuilder
+from beancount_orders.book.rules import SettlementKind
+from beancount_orders.book.rules import round_money
+from beancount_orders.book.state import Invalid
+from beancount_orders.book.state import State
+from beancount_orders.book.state import fmt
+from beancount_orders.book.state import number
+from beancount_orders.book.state import whole_days
+
+
+def on_loyalty_program(e: State, d: Directive[LoyaltyProgramArgs]) -> None:
+    """Defines a loyalty program whose points are the commodity SYMBOL, or changes
+    its rates from this date.
+
+    Posts nothing; its accounts, once used, never change.
+    """
+    symbol = d.args.symbol
+    what = f"Loyalty program {symbol}"
+    meta = d.meta
+    earn = meta.get("earn")
+    if earn is not None and (
+        not isinstance(earn, Decimal) or isinstance(earn, bool) or earn < 0
+    ):
+        raise Invalid(
+            f"{what}: earn must be a number of points per currency unit such "
+            f"as 1, got {directives.show(earn)}"
+        )
+    value = meta.get("value")
+    if value is not None and (not isinstance(value, Amount) or number(value) < 0):
+        raise Invalid(
+            f"{what}: value must be an amount per point such as 0.10 GBP, "
+            f"got {directives.show(value)}"
+        )
+    expiry = whole_days(meta.get("expiry"), "expiry", what)
+    name = e.meta_string(meta, "name", what)
+    accounts = {}
+    for key in ("liability", "expense", "discount"):
+        account = meta.get(key)
+        if account is not None and (
+            not isinstance(account, str) or not account_lib.is_valid(account)
+        ):
+            raise Invalid(
+                f"{what}: {key} must be an account, got {directives.show(account)}"
+            )
+        accounts[key] = account
+    existing = e.book.programs.get(symbol)
+    if existing is not None:
+        for key, account in accounts.items():
+            current = getattr(existing, key)
+            if account is not None and account != current:
+                raise Invalid(
+                    f"{what} already posts its {key} to {current}; "
+                    "a symbol, once used, "
+                    f"can never be re-pointed at other accounts (got {account})"
+                )
+        if earn is not None:
+            existing.earn = earn
+        if value is not None:
+            existing.value = value
+        if "expiry" in meta:
+            existing.expiry = expiry
+        if name:
+            existing.name = name
+        existing.history.append((d.date, existing.earn, existing.value, existing.expiry))
+        return
+    if symbol in e.book.documents or (symbol in e.items and "income" in e.items[symbol]):
+        raise Invalid(f"{what}: {symbol} is already an item sold on orders")
+    program = Program(
+        symbol,
+        name or symbol,
+        accounts["liability"] or e.config.account("loyalty_liability", program=symbol),
+        accounts["expense"] or e.config.account("loyalty_expense", program=symbol),
+        accounts["discount"] or e.config.account("loyalty_discount", program=symbol),
+        earn if earn is not None else Decimal(1),
+        value,
+        expiry,
+        meta,
+    )
+    program.history.append((d.date, program.earn, program.value, program.expiry))
+    e.book.programs[symbol] = program
+
+
+def program_of(e: State, order: Order, customer: Customer) -> Program | None:
+    """The loyalty program an order earns and redeems in (the order's, else the
+    customer's); raises :class:`Invalid` when it names an unknown program."""
+    symbol = order.program or customer.program
+    if symbol is None:
+        return None
+    program = e.book.programs.get(symbol)
+    if program is None:
+        raise Invalid(
+            f'Loyalty program "{symbol}" of order "{order.id}" is not defined '
+            f'(custom "loyalty-program" "{symbol}")'
+        )
+    return program
+
+
+def wallet_of(e: State, customer: str, program: str) -> Wallet:
+    """A customer's points in a program (made empty on first use)."""
+    key = (customer, program)
+    wallet = e.book.wallets.get(key)
+    if wallet is None:
+        wallet = e.book.wallets[key] = Wallet(customer, program)
+    return wallet
+
+
+def add_parcel(
+    e: State,
+    program: Program,
+    customer: Customer,
+    date: datetime.date,
+    points: Decimal,
+    source: str,
+    meta: data.Meta,
+) -> Parcel:
+    expires = date + e.days(program.expiry) if program.expiry else None
+    e.parcel_seq += 1
+    parcel = Parcel(
+        e.parcel_seq,
+        customer.id,
+        program.symbol,
+        date,
+        points,
+        expires,
+        source,
+        meta,
+    )
+    wallet_of(e, customer.id, program.symbol).add(parcel)
+    if expires is not None:
+        heapq.heappush(e.expiries, (expires, parcel.seq, parcel))
+    return parcel
+
+
+def event(
+    e: State,
+    date: datetime.date,
+    customer: Customer,
+    program: Program,
+    kind: str,
+    points: Decimal,
+    value: Decimal | None,
+    document: str | None,
+    meta: data.Meta,
+) -> None:
+    e.book.loyalty_events.append(
+        LoyaltyEvent(date, customer.id, program.symbol, kind, points, value, document, meta)
+    )
+
+
+def earn(
+    e: State,
+    invoice: Invoice,
+    order: Order,
+    customer: Customer,
+    d: Directive[InvoiceArgs],
+) -> None:
+    """Points for an invoice: its gross less the order's redemptions up to now."""
+    try:
+        program = program_of(e, order, customer)
+    except Invalid as exc:
+        e.error(d.entry, f'Invoice "{invoice.id}": {exc}; no points earned')
+        return
+    if program is None:
+        return
+    invoice.program = program.symbol
+    basis = invoice.gross
+    if order.redemptions_unapplied:
+        for redemption in order.redemptions_unapplied:
+            if redemption.value <= 0 or basis <= 0:
+                continue
+            used = min(redemption.value, basis)
+            invoice.redeemed_points += redemption.split(used)
+            invoice.redeemed_value += used
+            basis -= used
+        order.redemptions_unapplied = tuple(
+            r for r in order.redemptions_unapplied if r.value > 0
+        )
+    points = (basis * program.earn).to_integral_value(rounding=ROUND_FLOOR)
+    if points <= 0:
+        return
+    invoice.points_earned = points
+    e.invoice_parcels[invoice.id] = add_parcel(
+        e, program, customer, d.date, points, invoice.id, d.meta
+    )
+    event(e, d.date, customer, program, "earned", points, None, invoice.id, d.meta)
+    txn = TxnBuilder(
+        d.meta,
+        d.date,
+        customer.name,
+        f"{program.symbol} points earned on invoice {invoice.id}",
+        invoice.links,
+        {
+            "order": order.id,
+            "customer": customer.id,
+            "invoice": invoice.id,
+            "program": program.symbol,
+        },
+    )
+    txn.post(program.liability, -points, program.symbol)
+    txn.post(program.expense, points, program.symbol)
+    e.emit(txn)
+
+
+def on_redeem(e: State, d: Directive[RedeemArgs]) -> None:
+    """Points spent on an order, at the program's value per point.
+
+    Posts Dr the points liability, Cr points distributed (in points), Dr the
+    loyalty discount, Cr receivable (in money); the discount settles the order.
+    """
+    order = e.order(d.args.order)
+    points = d.args.points
+    what = f'Redemption of {points} on order "{order.id}"'
+    customer = e.book.customers[order.customer]
+    program = program_of(e, order, customer)
+    if program is None:
+        raise Invalid(
+            f'{what}: customer "{customer.id}" is in no loyalty program '
+            "(program metadata on the customer or the order)"
+        )
+    if points.currency != program.symbol:
+        raise Invalid(f"{what}: the order's loyalty program is {program.symbol}")
+    if points.number <= 0:
+        raise Invalid(f"{what}: points must be greater than zero")
+    whole_points(points.number, what)
+    if program.value is None:
+        raise Invalid(
+            f"{what}: program {program.symbol} has no value per point "
+            "(value metadata such as 0.10 GBP)"
+        )
+    currency = program.value.currency
+    if order.currency is not None and order.currency != currency:
+        raise Invalid(
+            f"{what}: points are worth {currency} and the order is in {order.currency}"
+        )
+    wallet = wallet_of(e, customer.id, program.symbol)
+    if points.number > wallet.balance:
+        raise Invalid(
+            f'{what}: customer "{customer.id}" has only {fmt(wallet.balance)} '
+            f"{program.symbol}"
+        )
+    value = round_money(points.number * number(program.value), e.config.quantum)
+    wallet.take(points.number)
+    redemption_id = f"redemption:{d.meta.get('filename')}:{d.meta.get('lineno')}"
+    event(e, d.date, customer, program, "redeemed", -points.number, value, order.id, d.meta)
+    txn = TxnBuilder(
+        d.meta,
+        d.date,
+        customer.name,
+        f"Redemption of {points} on order {order.id}",
+        order.links,
+        {"order": order.id, "customer": customer.id, "program": program.symbol},
+    )
+    txn.post(program.liability, points.number, program.symbol)
+    txn.post(program.expense, -points.number, program.symbol)
+    txn.post(program.discount, value, currency)
+    txn.post(e.receivable(customer), -value, currency)
+    e.emit(txn)
+    settlement = Settlement(
+        id=redemption_id,
+        kind=SettlementKind.REDEMPTION,
+        customer=customer.id,
+        order=order.id,
+        invoice=None,
+        date=d.date,
+        amount=value,
+        currency=currency,
+        meta=d.meta,
+    )
+    payments.settle(e, settlement, order, None)
+    if value > 0:
+        order.redemptions_unapplied = (
+            *order.redemptions_unapplied,
+            PendingRedemption(points.number, value, redemption_id),
+        )
+
+
+def on_loyalty_adjust(e: State, d: Directive[LoyaltyAdjustArgs]) -> None:
+    """A manual change of a customer's points (positive or negative).
+
+    Posts like earning (or its reverse): the points liability against points
+    distributed.
+    """
+    customer = e.customer(d.args.customer)
+    points = d.args.points
+    what = f'Loyalty adjustment of {points} for customer "{customer.id}"'
+    program = e.book.programs.get(points.currency)
+    if program is None:
+        raise Invalid(f"{what}: {points.currency} is not a loyalty program")
+    if points.number == 0:
+        raise Invalid(f"{what}: points must not be zero")
+    whole_points(points.number, what)
+    reason = e.meta_string(d.meta, "reason", what)
+    wallet = wallet_of(e, customer.id, program.symbol)
+    if points.number < 0:
+        if -points.number > wallet.balance:
+            raise Invalid(
+                f'{what}: customer "{customer.id}" has only '
+                f"{fmt(wallet.balance)} {program.symbol}"
+            )
+        wallet.take(-points.number)
+    else:
+        source = f"adjustment:{d.meta.get('filename')}:{d.meta.get('lineno')}"
+        add_parcel(e, program, customer, d.date, points.number, source, d.meta)
+    event(e, d.date, customer, program, "adjusted", points.number, None, None, d.meta)
+    narration = f"Loyalty adjustment of {points}"
+    if reason:
+        narration += f": {reason}"
+    txn = TxnBuilder(
+        d.meta,
+        d.date,
+        customer.name,
+        narration,
+        (),
+        {"customer": customer.id, "program": program.symbol},
+    )
+    txn.post(program.liability, -points.number, program.symbol)
+    txn.post(program.expense, points.number, program.symbol)
+    e.emit(txn)
+
+
+def expire_through(e: State, date: datetime.date) -> None:
+    """Expire the points left in parcels whose expiry date is on or before ``date``."""
+    while e.expiries and e.expiries[0][0] <= date:
+        expires, _, parcel = heapq.heappop(e.expiries)
+        points = parcel.remaining
+        if points <= 0:
+            continue
+        wallet = e.book.wallets[(parcel.customer, parcel.program)]
+        parcel.remaining = ZERO
+        parcel.expired = points
+        wallet.balance -= points
+        program = e.book.programs[parcel.program]
+        customer = e.book.customers[parcel.customer]
+        event(
+            e,
+            expires,
+            customer,
+            program,
+            "expired",
+            -points,
+            None,
+            parcel.source,
+            parcel.meta,
+        )
+        kind = e.book.documents.get(parcel.source)
+        document = parcel.source if kind else None
+        txn = TxnBuilder(
+            parcel.meta,
+            expires,
+            customer.name,
+            f"Expiry of {fmt(points)} {program.symbol} earned {parcel.date}"
+            + (f" on {kind} {document}" if document else ""),
+            (document or "",),
+            {
+                "customer": customer.id,
+                "program": program.symbol,
+                (kind or "document").replace(" ", "-"): document,
+            },
+        )
+        txn.post(program.liability, points, program.symbol)
+        txn.post(program.expense, -points, program.symbol)
+        e.emit(txn)
+
+
+def loyalty_on_credit(
+    e: State,
+    credit_order: CreditOrder,
+    invoice: Invoice,
+    order: Order,
+    customer: Customer,
+    d: Directive[CreditOrderArgs],
+) -> None:
+    """Claw back the points an invoice earned and give back the points redeemed
+    on it, pro rata to the amount credited.
+
+    Posts the points back onto the liability (clawed back) and off it (given
+    back), and the given-back points' money: Dr receivable, Cr loyalty discount.
+    """
+    if invoice.program is None or invoice.gross <= 0:
+        return
+    program = e.book.programs[invoice.program]
+    _redeemed_on_invoice(e, invoice, order)
+    ratio = credit_order.gross / invoice.gross
+    whole = Decimal(1)
+    claw = min(
+        (invoice.points_earned * ratio).quantize(whole, rounding=ROUND_HALF_UP),
+        invoice.points_earned - invoice.points_clawed,
+    )
+    back = ZERO
+    if invoice.redeemed_points > 0:
+        back = min(
+            (invoice.redeemed_points * ratio).quantize(whole, rounding=ROUND_HALF_UP),
+            invoice.redeemed_points - invoice.points_given_back,
+        )
+    if claw <= 0 and back <= 0:
+        return
+    date = d.date  # points move when the credit order is made, whatever its credit-date
+    short = ZERO
+    if claw > 0:
+        claw, short = _claw_back(e, invoice, customer, program, claw)
+    value = ZERO
+    if back > 0:
+        value = round_money(
+            back * invoice.redeemed_value / invoice.redeemed_points, e.config.quantum
+        )
+        value = min(value, invoice.redeemed_value - invoice.value_given_back)
+        invoice.points_given_back += back
+        invoice.value_given_back += value
+        add_parcel(e, program, customer, date, back, credit_order.id, d.meta)
+    parts = []
+    if claw > 0:
+        parts.append(f"{fmt(claw)} {program.symbol} clawed back")
+    if short > 0:
+        parts.append(f"{fmt(short)} {program.symbol} already used, not clawed back")
+    if back > 0:
+        parts.append(f"{fmt(back)} {program.symbol} given back")
+    txn = TxnBuilder(
+        d.meta,
+        date,
+        customer.name,
+        f"Loyalty on credit order {credit_order.id}: " + ", ".join(parts),
+        (order.id, invoice.id, credit_order.id),
+        {
+            "order": order.id,
+            "customer": customer.id,
+            "invoice": invoice.id,
+            "credit-order": credit_order.id,
+            "program": program.symbol,
+        },
+    )
+    if claw > 0:
+        event(
+            e, date, customer, program, "clawed-back", -claw, None, credit_order.id, d.meta
+        )
+        txn.post(program.liability, claw, program.symbol)
+        txn.post(program.expense, -claw, program.symbol)
+    if back > 0:
+        event(
+            e, date, customer, program, "given-back", back, value, credit_order.id, d.meta
+        )
+        txn.post(program.liability, -back, program.symbol)
+        txn.post(program.expense, back, program.symbol)
+        if value:
+            _reopen_discount(e, txn, credit_order, invoice, order, program, value, d.meta)
+    if txn.postings:
+        e.emit(txn)
+
+
+def _redeemed_on_invoice(e: State, invoice: Invoice, order: Order) -> None:
+    """A redemption that no invoice's basis took (none came after it) was redeemed
+    on the invoices it settled: count its part on this invoice."""
+    for redemption in order.redemptions_unapplied:
+        settled = sum(
+            (
+                allocation.amount
+                for allocation in e.book.settlements[redemption.settlement].allocations
+                if allocation.invoice == invoice.id
+            ),
+            ZERO,
+        )
+        part = min(settled, redemption.value)
+        if part > 0:
+            invoice.redeemed_points += redemption.split(part)
+            invoice.redeemed_value += part
+    order.redemptions_unapplied = tuple(
+        r for r in order.redemptions_unapplied if r.value > 0
+    )
+
+
+def _claw_back(
+    e: State, invoice: Invoice, customer: Customer, program: Program, claw: Decimal
+) -> tuple[Decimal, Decimal]:
+    """Take back up to ``claw`` points the invoice earned; return (taken, short).
+
+    First what is left of the invoice's own parcel; then, for points of it that
+    were redeemed (not those that expired), other points the customer holds.
+    """
+    invoice.points_clawed += claw
+    wallet = wallet_of(e, customer.id, program.symbol)
+    parcel = e.invoice_parcels[invoice.id]  # an invoice that earned points has one
+    own = min(claw, parcel.remaining)
+    if own:
+        wallet.take_from(parcel, own)
+        parcel.clawed += own
+    redeemed = parcel.points - parcel.remaining - parcel.expired - parcel.clawed
+    other = min(claw - own, redeemed, wallet.balance)
+    if other > 0:
+        wallet.take(other)
+        parcel.clawed += other
+    return own + other, claw - own - other
+
+
+def _reopen_discount(
+    e: State,
+    txn: TxnBuilder,
+    credit_order: CreditOrder,
+    invoice: Invoice,
+    order: Order,
+    program: Program,
+    value: Decimal,
+    meta: data.Meta,
+) -> None:
+    """The money of points given back: the discount no longer settles the
+    invoice, which is open again by ``value``."""
+    currency, date = invoice.currency, txn.date
+    customer = e.book.customers[invoice.customer]
+    txn.post(e.receivable(customer), value, currency)
+    txn.post(program.discount, -value, currency)
+    reversal = Settlement(
+        id=f"{credit_order.id}:points",
+        kind=SettlementKind.REDEMPTION,
+        customer=customer.id,
+        order=order.id,
+        invoice=invoice.id,
+        date=date,
+        amount=-value,
+        currency=currency,
+        meta=meta,
+    )
+    reversal.match(Allocation(reversal.id, invoice.id, date, -value))
+    invoice.match(reversal.allocations[0])
+    e.book.settlements[reversal.id] = reversal
+    customer.receivable[currency] += value
+    order.credited -= value
+
+
+def whole_points(points: Decimal, what: str) -> None:
+    """Points are whole: earning rounds down to them, and so must what is spent."""
+    if points != points.to_integral_value():
+        raise Invalid(f"{what}: points must be a whole number, got {fmt(points)}")

@@ -1,0 +1,330 @@
+"""The directive registry: one record per order directive.
+
+Each :class:`Spec` holds everything about one directive: its name, its value
+positions (SPEC.md) and the typed record they are read into, its metadata keys
+and their types, its phase within a day, and its handler, whose docstring says
+what it posts. Parsing (:func:`beancount_orders.book.directives.parse`), the
+order of a day, "did you mean" for a misspelt directive, the directive table in
+``docs/directives.md`` and the importers' document positions all read from here.
+
+To add a directive: write its argument record in ``directives.py``, its handler
+in the family module of ``handlers/``, and one :class:`Spec` below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+from typing import Literal
+
+from beancount_orders.book import directives as d
+from beancount_orders.book.handlers import credit_orders
+from beancount_orders.book.handlers import loyalty
+from beancount_orders.book.handlers import orders
+from beancount_orders.book.handlers import payments
+from beancount_orders.book.handlers import stock
+from beancount_orders.book.state import State
+
+MetaKind = Literal["string", "number", "rate", "days", "amount", "date", "bool", "account"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MetaKey:
+    """A metadata key a directive reads, the type of its value, and what it means."""
+
+    name: str
+    kind: MetaKind
+    doc: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Spec:
+    """One order directive."""
+
+    name: str
+    args: Callable[..., tuple[Any, ...]]  # its argument record (a NamedTuple)
+    values: tuple[tuple[str, d.Kind], ...]  # (POSITION, kind) as in SPEC.md
+    meta: tuple[MetaKey, ...]
+    phase: int  # its place within a day: lower applies first
+    handler: Callable[[State, d.Directive[Any]], None] | None
+    family: str  # the module of handlers/ that applies it
+    document: int | None = None  # the value position of the document id it creates
+
+    @property
+    def doc(self) -> str:
+        """What the directive posts: the first paragraph of its handler's docstring."""
+        text = self.handler.__doc__ if self.handler else None
+        return (text or "").strip().split("\n\n")[0].replace("\n", " ")
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(key.name for key in self.meta)
+
+
+def _keys(*keys: tuple[str, MetaKind, str] | MetaKey) -> tuple[MetaKey, ...]:
+    return tuple(key if isinstance(key, MetaKey) else MetaKey(*key) for key in keys)
+
+
+_REASON = MetaKey("reason", "string", "why, shown in the narration and the reports")
+_BATCH = MetaKey("batch", "string", "the lot label to take or restock")
+_LOCATION = MetaKey("location", "string", "the stock location (inventory account)")
+_REFERENCE = (
+    MetaKey("invoice", "string", "the invoice it is for"),
+    MetaKey("order", "string", "the order it is for"),
+)
+
+SPECS: tuple[Spec, ...] = (
+    Spec(
+        "customer",
+        d.CustomerArgs,
+        (("ID", "text"), ("NAME", "text")),
+        _keys(
+            ("terms", "days", "days from invoice to due date"),
+            ("credit-limit", "amount", "shown against the balance in reports"),
+            ("program", "string", "the loyalty program symbol the customer earns in"),
+            ("account", "string", "the account name component of the customer"),
+        ),
+        0,
+        orders.on_customer,
+        "orders",
+    ),
+    Spec(
+        "loyalty-program",
+        d.LoyaltyProgramArgs,
+        (("SYMBOL", "item"),),
+        _keys(
+            ("earn", "number", "points per currency unit (default 1)"),
+            ("value", "amount", "money value of one point"),
+            ("expiry", "days", "days until earned points expire"),
+            ("name", "string", "the program's name"),
+            ("liability", "account", "the points liability account"),
+            ("expense", "account", "the points distributed account"),
+            ("discount", "account", "the account of discounts given for points"),
+        ),
+        0,
+        loyalty.on_loyalty_program,
+        "loyalty",
+    ),
+    Spec(
+        "order",
+        d.OrderArgs,
+        (("ORDER", "doc"), ("CUSTOMER", "text")),
+        _keys(
+            ("po", "string", "the customer's purchase order reference"),
+            ("rep", "string", "the sales representative"),
+            ("source", "string", "where the order came from"),
+            ("terms", "days", "days from invoice to due date"),
+            _LOCATION,
+            ("program", "string", "the loyalty program of this order"),
+        ),
+        1,
+        orders.on_order,
+        "orders",
+        document=0,
+    ),
+    Spec(
+        "line",
+        d.LineArgs,
+        (("ORDER", "ref"), ("ITEM", "item"), ("QTY", "qty"), ("PRICE", "amount")),
+        _keys(
+            ("tax", "rate", "the sales tax rate, e.g. 0.20"),
+            ("description", "string", "the line's text"),
+        ),
+        2,
+        orders.on_line,
+        "orders",
+    ),
+    Spec(
+        "stock-in",
+        d.StockInArgs,
+        (("PO", "doc"), ("ITEM", "item"), ("QTY", "qty"), ("COST", "amount")),
+        _keys(
+            ("supplier", "string", "the supplier (payable account component)"),
+            _BATCH,
+            _LOCATION,
+        ),
+        3,
+        stock.on_stock_in,
+        "stock",
+        document=0,
+    ),
+    Spec(
+        "transfer",
+        d.TransferArgs,
+        (("ITEM", "item"), ("QTY", "qty"), ("FROM", "text"), ("TO", "text")),
+        _keys(_BATCH),
+        4,
+        stock.on_transfer,
+        "stock",
+    ),
+    Spec(
+        "commit",
+        d.CommitArgs,
+        (("ORDER", "ref"), ("(ITEM QTY)...", "pairs")),
+        _keys(_LOCATION, _BATCH),
+        5,
+        orders.on_commit,
+        "orders",
+    ),
+    Spec(
+        "cancel",
+        d.CancelArgs,
+        (("ORDER", "ref"), ("(ITEM QTY)...", "pairs")),
+        (),
+        6,
+        orders.on_cancel,
+        "orders",
+    ),
+    Spec(
+        "redeem",
+        d.RedeemArgs,
+        (("ORDER", "ref"), ("POINTS", "amount")),
+        (),
+        7,
+        loyalty.on_redeem,
+        "loyalty",
+    ),
+    Spec(
+        "invoice",
+        d.InvoiceArgs,
+        (("ORDER", "ref"), ("INVOICE", "doc"), ("(ITEM QTY)...", "pairs")),
+        _keys(("due", "date", "the due date (default: terms after the invoice date)")),
+        8,
+        orders.on_invoice,
+        "orders",
+        document=1,
+    ),
+    Spec(
+        "dispatch",
+        d.DispatchArgs,
+        (("ORDER", "ref"), ("(ITEM QTY)...", "pairs")),
+        _keys(_BATCH, _LOCATION),
+        9,
+        stock.on_dispatch,
+        "stock",
+    ),
+    Spec(
+        "credit",
+        d.CreditArgs,
+        (("CREDIT", "doc"), ("CUSTOMER", "text"), ("AMOUNT", "amount")),
+        _keys(_REASON, *_REFERENCE),
+        10,
+        payments.on_credit,
+        "payments",
+        document=0,
+    ),
+    Spec(
+        "credit-memo",
+        d.CreditMemoArgs,
+        (("MEMO", "doc"), ("CUSTOMER", "text"), ("AMOUNT", "amount")),
+        _keys(_REASON, *_REFERENCE),
+        10,
+        credit_orders.on_credit_memo,
+        "credit_orders",
+        document=0,
+    ),
+    Spec(
+        "payment",
+        d.PaymentArgs,
+        (("REF", "text"), ("AMOUNT", "amount"), ("METHOD", "method")),
+        _keys(("id", "string", "the payment's document id (to allocate it)")),
+        11,
+        payments.on_payment,
+        "payments",
+    ),
+    Spec(
+        "return",
+        d.ReturnArgs,
+        (("RETURN", "doc"), ("ORDER", "ref"), ("ITEM", "item"), ("QTY", "qty")),
+        _keys(
+            ("condition", "string", '"resaleable" (default) or "damaged"'),
+            _BATCH,
+            _LOCATION,
+        ),
+        12,
+        stock.on_return,
+        "stock",
+        document=0,
+    ),
+    Spec(
+        "credit-order",
+        d.CreditOrderArgs,
+        (("CO", "doc"), ("INVOICE", "ref")),
+        _keys(
+            (
+                "status",
+                "string",
+                '"OPEN", "APPROVED" or "READY" (default, the one that posts)',
+            ),
+            _REASON,
+            ("rep", "string", "the sales representative (default: the order's)"),
+            ("po", "string", "the purchase order reference (default: the order's)"),
+            ("full", "bool", "TRUE: credit every line still uncredited"),
+            ("type", "string", 'with full: TRUE, "credit" (default) or "return"'),
+            ("credit-date", "string", '"invoice": post on the invoice\'s date'),
+        ),
+        13,
+        credit_orders.on_credit_order,
+        "credit_orders",
+        document=0,
+    ),
+    Spec(
+        "credit-line",
+        d.CreditLineArgs,
+        (
+            ("CO", "ref"),
+            ("ITEM", "item"),
+            ("TYPE", "text"),
+            ("QTY", "qty"),
+            ("PRICE", "amount"),
+        ),
+        _keys(_BATCH, _LOCATION),
+        13,
+        None,  # collected while reading, applied by its credit order
+        "credit_orders",
+    ),
+    Spec(
+        "refund",
+        d.RefundArgs,
+        (("CUSTOMER", "text"), ("AMOUNT", "amount"), ("METHOD", "method")),
+        _keys(
+            ("from", "string", '"credit" (default) or "receivable" (money overpaid)'),
+            ("order", "string", 'with from: "receivable", the order overpaid'),
+        ),
+        14,  # after credit orders: it may pay back what one credited
+        payments.on_refund,
+        "payments",
+    ),
+    Spec(
+        "loyalty-adjust",
+        d.LoyaltyAdjustArgs,
+        (("CUSTOMER", "text"), ("POINTS", "amount")),
+        _keys(_REASON),
+        15,
+        loyalty.on_loyalty_adjust,
+        "loyalty",
+    ),
+    Spec(
+        "allocate",
+        d.AllocateArgs,
+        (("FROM", "ref"), ("INVOICE", "ref"), ("AMOUNT", "amount")),
+        (),
+        16,
+        payments.on_allocate,
+        "payments",
+    ),
+)
+
+REGISTRY: dict[str, Spec] = {spec.name: spec for spec in SPECS}
+DIRECTIVE_TYPES = frozenset(REGISTRY)
+PHASE_COUNT = max(spec.phase for spec in SPECS) + 1
+# Stock moves written as ordinary transactions apply with stock-ins.
+STOCK_PHASE = REGISTRY["stock-in"].phase
+# The position of the document id each directive creates (the importers'
+# deduplication reads it).
+DOCUMENT_POSITIONS = {
+    spec.name: spec.document for spec in SPECS if spec.document is not None
+}
+# Each directive's phase within a day, by name.
+PHASES = {spec.name: spec.phase for spec in SPECS}

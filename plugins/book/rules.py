@@ -1,0 +1,90 @@
+"""The accounting rules, one helper each.
+
+Every rule that decides a figure lives here once, and the handlers, the model and
+the reports call it: how money is rounded, how a line's value splits into net and
+tax, how taxes add up by rate, which account takes the cost of goods, and what
+counts as money paid on an order. Nothing here keeps state.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
+
+from beancount_orders.book.config import Config
+from beancount_orders.book.config import account_component
+
+ZERO = Decimal(0)
+
+
+def money_quantum(precision: int) -> Decimal:
+    """The smallest unit of money at ``precision`` decimal places (2: ``0.01``)."""
+    return Decimal(1).scaleb(-precision)
+
+
+def cost_quantum(precision: int) -> Decimal:
+    """The precision of an average lot cost: four places finer than money."""
+    return Decimal(1).scaleb(-(precision + 4))
+
+
+def round_money(number: Decimal, quantum: Decimal) -> Decimal:
+    """Round half-up to the currency's precision (SPEC: per line)."""
+    return number.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def line_value(qty: Decimal, price: Decimal, quantum: Decimal) -> Decimal:
+    """The money value of ``qty`` units at ``price``, rounded."""
+    return round_money(qty * price, quantum)
+
+
+def split_tax(
+    value: Decimal, rate: Decimal, inclusive: bool, quantum: Decimal
+) -> tuple[Decimal, Decimal]:
+    """A line's rounded value as (net, tax).
+
+    With prices net of tax the value is the net and the tax is ``value x rate``;
+    with prices that include tax (config ``prices_include_tax``) the net is
+    ``value / (1 + rate)`` and the tax what is left, so net + tax = value exactly.
+    """
+    if inclusive:
+        net = round_money(value / (1 + rate), quantum)
+        return net, value - net
+    return value, round_money(value * rate, quantum)
+
+
+def taxes_by_rate(
+    parts: Iterable[tuple[Decimal, Decimal]],
+) -> list[tuple[Decimal, Decimal]]:
+    """(rate, tax) pairs added up per rate, by rising rate, leaving out zero tax.
+
+    This is the order of the sales tax postings of an invoice and a credit order.
+    """
+    totals: dict[Decimal, Decimal] = {}
+    for rate, tax in parts:
+        if tax:
+            totals[rate] = totals[rate] + tax if rate in totals else tax
+    return sorted(totals.items())
+
+
+def cogs_account(config: Config, location: str) -> str:
+    """The cost-of-goods account of a stock location."""
+    return config.account("cogs", location=account_component(location))
+
+
+class SettlementKind(enum.StrEnum):
+    """What reduces a receivable. Money paid (payments, and refunds of money paid
+    beyond what was owed, as a negative amount) counts towards an order's paid
+    status; the rest counts as credited."""
+
+    PAYMENT = "payment"
+    REFUND = "refund"
+    CREDIT_ORDER = "credit-order"
+    CREDIT_MEMO = "credit-memo"
+    REDEMPTION = "redemption"
+
+    @property
+    def is_money(self) -> bool:
+        """Whether it is money paid (or paid back) rather than a credit."""
+        return self in (SettlementKind.PAYMENT, SettlementKind.REFUND)
