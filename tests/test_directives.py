@@ -210,7 +210,7 @@ def check(dtype: str, values: list[Any]) -> None:
     directive, problem = parse(custom(dtype, values))
     if directive is None:
         assert problem is not None
-        assert problem.startswith(f"Invalid {directives.usage(spec)}: "), problem
+        assert problem.startswith(f"Invalid {spec.usage}: "), problem
     else:
         assert problem is None
         assert isinstance(directive.args, spec.args)  # type: ignore[arg-type]

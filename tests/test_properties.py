@@ -60,10 +60,10 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from beancount_orders.book.config import account_component
 from beancount_orders.book.postings import is_generated
 from beancount_orders.book.registry import PHASES
 from beancount_orders.book.render import format_entries
+from beancount_orders.book.rules import account_component
 from beancount_orders.reports.ageing import aged_receivables
 from tests.helpers import Loaded
 from tests.helpers import load

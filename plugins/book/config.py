@@ -15,14 +15,14 @@ from __future__ import annotations
 import ast
 import dataclasses
 import datetime
-import functools
-import re
 import string
 from decimal import Decimal
 from decimal import InvalidOperation
 from typing import Any
 
 from beancount.core import account as account_lib
+
+from beancount_orders.book.rules import money_quantum
 
 # Account templates and the placeholders each may use.
 ACCOUNT_KEYS: dict[str, tuple[str, frozenset[str]]] = {
@@ -41,23 +41,6 @@ ACCOUNT_KEYS: dict[str, tuple[str, frozenset[str]]] = {
     "loyalty_expense": ("Expenses:Loyalty:PointsDistributed", frozenset({"program"})),
     "loyalty_discount": ("Expenses:Loyalty:Discounts", frozenset({"program"})),
 }
-
-COMPONENT_RE = re.compile(r"[^A-Za-z0-9-]")
-
-
-@functools.lru_cache(maxsize=4096)
-def account_component(name: str) -> str:
-    """Turn an id (customer, method, location, supplier) into an account component.
-
-    The first letter is upper-cased and every character outside ``A-Za-z0-9-``
-    becomes ``-``; a component that would not start with a capital letter or a
-    digit is prefixed with ``X``.
-    """
-    text = COMPONENT_RE.sub("-", name.strip()) or "X"
-    text = text[0].upper() + text[1:]
-    if not (text[0].isupper() or text[0].isdigit()):
-        text = "X" + text
-    return text
 
 
 @dataclasses.dataclass
@@ -83,7 +66,8 @@ class Config:
 
     @property
     def quantum(self) -> Decimal:
-        return Decimal(1).scaleb(-self.precision)
+        """The smallest unit of money at the configured precision."""
+        return money_quantum(self.precision)
 
 
 def _check_template(key: str, value: Any) -> str | None:

@@ -10,7 +10,6 @@ wrong.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import re
 from decimal import Decimal
@@ -184,8 +183,7 @@ class TransferArgs(NamedTuple):
 A = TypeVar("A", bound=tuple[Any, ...])
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Directive(Generic[A]):
+class Directive(NamedTuple, Generic[A]):
     """A checked order directive: its entry, its typed arguments, and for quick
     access the entry's metadata and date."""
 
@@ -278,34 +276,28 @@ def _check(name: str, kind: str, value: Any, dtype: Any) -> tuple[Any, str | Non
     raise AssertionError(kind)  # pragma: no cover - the usage table is static
 
 
-def usage(spec: Spec) -> str:
-    """The directive's usage line, e.g. ``"line" ORDER ITEM QTY PRICE``."""
-    return " ".join([f'"{spec.name}"', *(name for name, _ in spec.values)])
-
-
 def parse(entry: data.Custom, spec: Spec) -> tuple[Directive[Any] | None, str | None]:
     """Check a custom entry against its usage; return the directive or a problem."""
-    prefix = f"Invalid {usage(spec)}"
-    fixed = [(name, kind) for name, kind in spec.values if kind != "pairs"]
-    takes_pairs = len(fixed) < len(spec.values)
+    fixed, takes_pairs = spec.fixed, spec.takes_pairs
     values = entry.values or []
     count = len(values)
     if count < len(fixed) or (not takes_pairs and count > len(fixed)):
         return None, (
-            f"{prefix}: expected {len(fixed)} "
+            f"Invalid {spec.usage}: expected {len(fixed)} "
             f"value{'s' if len(fixed) != 1 else ''}, got {count}"
         )
     args: list[Any] = []
     for (name, kind), value_type in zip(fixed, values, strict=False):
         value, problem = _check(name, kind, value_type.value, value_type.dtype)
         if problem:
-            return None, f"{prefix}: {problem}"
+            return None, f"Invalid {spec.usage}: {problem}"
         args.append(value)
     if takes_pairs:
         rest = values[len(fixed) :]
         if len(rest) % 2:
             return None, (
-                f"{prefix}: (ITEM QTY) values must come in pairs, got {len(rest)}"
+                f"Invalid {spec.usage}: (ITEM QTY) values must come in pairs, "
+                f"got {len(rest)}"
             )
         pairs: list[tuple[str, Decimal]] = []
         for position in range(0, len(rest), 2):
@@ -314,7 +306,7 @@ def parse(entry: data.Custom, spec: Spec) -> tuple[Directive[Any] | None, str | 
             if problem is None:
                 qty, problem = _check("QTY", "qty", qty_value.value, qty_value.dtype)
             if problem:
-                return None, f"{prefix}: {problem}"
+                return None, f"Invalid {spec.usage}: {problem}"
             pairs.append((item, qty))
         args.append(tuple(pairs))
     return Directive(entry, spec.args(*args), entry.meta, entry.date), None

@@ -50,6 +50,18 @@ class Spec:
     handler: Callable[[State, d.Directive[Any]], None] | None
     family: str  # the module of handlers/ that applies it
     document: int | None = None  # the value position of the document id it creates
+    # Derived from ``values``: the fixed values, whether (ITEM QTY) pairs follow,
+    # and the usage line that error messages quote.
+    fixed: tuple[tuple[str, d.Kind], ...] = dataclasses.field(init=False)
+    takes_pairs: bool = dataclasses.field(init=False)
+    usage: str = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        fixed = tuple((name, kind) for name, kind in self.values if kind != "pairs")
+        object.__setattr__(self, "fixed", fixed)
+        object.__setattr__(self, "takes_pairs", len(fixed) < len(self.values))
+        usage = " ".join([f'"{self.name}"', *(name for name, _ in self.values)])
+        object.__setattr__(self, "usage", usage)
 
     @property
     def doc(self) -> str:

@@ -1,20 +1,24 @@
 """The accounting rules, one helper each.
 
 Every rule that decides a figure lives here once, and the handlers, the model and
-the reports call it: how money is rounded, how a line's value splits into net and
-tax, how taxes add up by rate, which account takes the cost of goods, and what
-counts as money paid on an order. Nothing here keeps state.
+the reports call it: how money is rounded, how ids become account names, how a
+line's value splits into net and tax, how taxes add up by rate, which account
+takes the cost of goods, and what counts as money paid on an order. Nothing here
+keeps state.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
+import re
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from beancount_orders.book.config import Config
-from beancount_orders.book.config import account_component
+if TYPE_CHECKING:
+    from beancount_orders.book.config import Config
 
 ZERO = Decimal(0)
 
@@ -66,6 +70,24 @@ def taxes_by_rate(
         if tax:
             totals[rate] = totals[rate] + tax if rate in totals else tax
     return sorted(totals.items())
+
+
+_COMPONENT_RE = re.compile(r"[^A-Za-z0-9-]")
+
+
+@functools.lru_cache(maxsize=4096)
+def account_component(name: str) -> str:
+    """Turn an id (customer, method, location, supplier) into an account component.
+
+    The first letter is upper-cased and every character outside ``A-Za-z0-9-``
+    becomes ``-``; a component that would not start with a capital letter or a
+    digit is prefixed with ``X``.
+    """
+    text = _COMPONENT_RE.sub("-", name.strip()) or "X"
+    text = text[0].upper() + text[1:]
+    if not (text[0].isupper() or text[0].isdigit()):
+        text = "X" + text
+    return text
 
 
 def cogs_account(config: Config, location: str) -> str:

@@ -21,7 +21,6 @@ from beancount.core.position import Cost
 from beancount_orders.book import directives
 from beancount_orders.book import rules
 from beancount_orders.book.config import Config
-from beancount_orders.book.config import account_component
 from beancount_orders.book.errors import OrdersError
 from beancount_orders.book.errors import source_of
 from beancount_orders.book.loyalty import LoyaltyEvent
@@ -46,6 +45,7 @@ from beancount_orders.book.model import StockPosition
 from beancount_orders.book.model import Transfer
 from beancount_orders.book.postings import GENERATED
 from beancount_orders.book.postings import TxnBuilder
+from beancount_orders.book.rules import account_component
 from beancount_orders.book.stock import Holding
 from beancount_orders.book.stock import Stock
 
@@ -255,6 +255,7 @@ class State:
         self, config: Config, default_booking: data.Booking = data.Booking.STRICT
     ) -> None:
         self.config = config
+        self.quantum = config.quantum  # the money quantum, from the precision
         self.book = Book(config)
         self.items: dict[str, data.Meta] = {}  # commodity -> its metadata
         self.opened: set[str] = set()

@@ -327,7 +327,7 @@ def _credit_line(
     costing: Costing,
 ) -> CreditLine:
     """``qty`` of one invoice line credited at the request's price: net and tax."""
-    quantum = e.config.quantum
+    quantum = e.quantum
     value = rules.line_value(qty, request.price, quantum)
     net, tax = rules.split_tax(
         value, invoice_line.tax_rate, e.config.prices_include_tax, quantum

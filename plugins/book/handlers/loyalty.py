@@ -277,7 +277,7 @@ def on_redeem(e: State, d: Directive[RedeemArgs]) -> None:
             f'{what}: customer "{customer.id}" has only {fmt(wallet.balance)} '
             f"{program.symbol}"
         )
-    value = round_money(points.number * number(program.value), e.config.quantum)
+    value = round_money(points.number * number(program.value), e.quantum)
     wallet.take(points.number)
     redemption_id = f"redemption:{d.meta.get('filename')}:{d.meta.get('lineno')}"
     event(e, d.date, customer, program, "redeemed", -points.number, value, order.id, d.meta)
@@ -419,18 +419,7 @@ def loyalty_on_credit(
         return
     program = e.book.programs[invoice.program]
     _redeemed_on_invoice(e, invoice, order)
-    ratio = credit_order.gross / invoice.gross
-    whole = Decimal(1)
-    claw = min(
-        (invoice.points_earned * ratio).quantize(whole, rounding=ROUND_HALF_UP),
-        invoice.points_earned - invoice.points_clawed,
-    )
-    back = ZERO
-    if invoice.redeemed_points > 0:
-        back = min(
-            (invoice.redeemed_points * ratio).quantize(whole, rounding=ROUND_HALF_UP),
-            invoice.redeemed_points - invoice.points_given_back,
-        )
+    claw, back = _pro_rata(invoice, credit_order.gross / invoice.gross)
     if claw <= 0 and back <= 0:
         return
     date = d.date  # points move when the credit order is made, whatever its credit-date
@@ -440,7 +429,7 @@ def loyalty_on_credit(
     value = ZERO
     if back > 0:
         value = round_money(
-            back * invoice.redeemed_value / invoice.redeemed_points, e.config.quantum
+            back * invoice.redeemed_value / invoice.redeemed_points, e.quantum
         )
         value = min(value, invoice.redeemed_value - invoice.value_given_back)
         invoice.points_given_back += back
@@ -483,6 +472,24 @@ def loyalty_on_credit(
             _reopen_discount(e, txn, credit_order, invoice, order, program, value, d.meta)
     if txn.postings:
         e.emit(txn)
+
+
+def _pro_rata(invoice: Invoice, ratio: Decimal) -> tuple[Decimal, Decimal]:
+    """The points a credit of ``ratio`` of the invoice claws back and gives back:
+    that share of what it earned and of what was redeemed on it, rounded to whole
+    points, never more than is left of either."""
+    whole = Decimal(1)
+    claw = min(
+        (invoice.points_earned * ratio).quantize(whole, rounding=ROUND_HALF_UP),
+        invoice.points_earned - invoice.points_clawed,
+    )
+    back = ZERO
+    if invoice.redeemed_points > 0:
+        back = min(
+            (invoice.redeemed_points * ratio).quantize(whole, rounding=ROUND_HALF_UP),
+            invoice.redeemed_points - invoice.points_given_back,
+        )
+    return claw, back
 
 
 def _redeemed_on_invoice(e: State, invoice: Invoice, order: Order) -> None:

@@ -18,7 +18,6 @@ from beancount.core.amount import Amount
 
 from beancount_orders.book import directives
 from beancount_orders.book import rules
-from beancount_orders.book.config import account_component
 from beancount_orders.book.directives import CancelArgs
 from beancount_orders.book.directives import CommitArgs
 from beancount_orders.book.directives import CustomerArgs
@@ -37,6 +36,7 @@ from beancount_orders.book.model import InvoiceLine
 from beancount_orders.book.model import Order
 from beancount_orders.book.model import OrderLine
 from beancount_orders.book.postings import TxnBuilder
+from beancount_orders.book.rules import account_component
 from beancount_orders.book.state import Invalid
 from beancount_orders.book.state import State
 from beancount_orders.book.state import fmt
@@ -196,7 +196,7 @@ def on_line(e: State, d: Directive[LineArgs]) -> None:
             description,
             d.meta,
             stocked=stocked,
-            quantum=e.config.quantum,
+            quantum=e.quantum,
             inclusive=e.config.prices_include_tax,
         )
     )
@@ -391,10 +391,8 @@ def _due_date(
 
 def _invoice_line(e: State, line: OrderLine, qty: Decimal) -> InvoiceLine:
     """Invoice ``qty`` of an order line: its net and tax, and the line's totals."""
-    value = rules.line_value(qty, line.price, e.config.quantum)
-    net, tax = rules.split_tax(
-        value, line.tax_rate, e.config.prices_include_tax, e.config.quantum
-    )
+    value = rules.line_value(qty, line.price, e.quantum)
+    net, tax = rules.split_tax(value, line.tax_rate, e.config.prices_include_tax, e.quantum)
     line.invoiced += qty
     line.invoiced_net += net
     return InvoiceLine(

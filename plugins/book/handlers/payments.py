@@ -11,7 +11,6 @@ from decimal import Decimal
 from beancount.core import data
 
 from beancount_orders.book import directives
-from beancount_orders.book.config import account_component
 from beancount_orders.book.directives import AllocateArgs
 from beancount_orders.book.directives import CreditArgs
 from beancount_orders.book.directives import Directive
@@ -30,6 +29,7 @@ from beancount_orders.book.model import Refund
 from beancount_orders.book.model import Settlement
 from beancount_orders.book.postings import TxnBuilder
 from beancount_orders.book.rules import SettlementKind
+from beancount_orders.book.rules import account_component
 from beancount_orders.book.state import Invalid
 from beancount_orders.book.state import State
 from beancount_orders.book.state import fmt

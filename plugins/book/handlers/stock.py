@@ -17,7 +17,6 @@ from beancount.core import data
 from beancount.core.position import Cost
 
 from beancount_orders.book import rules
-from beancount_orders.book.config import account_component
 from beancount_orders.book.directives import Directive
 from beancount_orders.book.directives import DispatchArgs
 from beancount_orders.book.directives import Items
@@ -36,6 +35,7 @@ from beancount_orders.book.model import Receipt
 from beancount_orders.book.model import Return
 from beancount_orders.book.model import Transfer
 from beancount_orders.book.postings import TxnBuilder
+from beancount_orders.book.rules import account_component
 from beancount_orders.book.state import Invalid
 from beancount_orders.book.state import State
 from beancount_orders.book.state import fmt
