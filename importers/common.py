@@ -40,6 +40,8 @@ from beancount.core.amount import Amount
 from beancount.parser import printer
 from beancount.parser.grammar import ValueType
 
+from beancount_orders.book.registry import DOCUMENT_POSITIONS
+
 # The plugin's own rules (plugins/book/directives.py), repeated here so that the
 # importers only ever emit directives that parse.
 ID_RE = re.compile(r"^[A-Za-z0-9\-_/.]+$")
@@ -275,15 +277,9 @@ def value(entry: data.Custom, position: int) -> Any:
 
 # -- the existing ledger --------------------------------------------------------
 
-DOC_POSITIONS = {
-    "order": 0,
-    "invoice": 1,
-    "credit": 0,
-    "credit-memo": 0,
-    "credit-order": 0,
-    "return": 0,
-    "stock-in": 0,
-}
+# The value position of the document id each directive creates, from the
+# engine's registry.
+DOC_POSITIONS = DOCUMENT_POSITIONS
 
 
 class Ledger:

@@ -49,6 +49,7 @@ class Spec:
     phase: int  # its place within a day: lower applies first
     handler: Callable[[State, d.Directive[Any]], None] | None
     family: str  # the module of handlers/ that applies it
+    page: str  # where docs/ describes it
     document: int | None = None  # the value position of the document id it creates
     # Derived from ``values``: the fixed values, whether (ITEM QTY) pairs follow,
     # and the usage line that error messages quote.
@@ -100,6 +101,7 @@ SPECS: tuple[Spec, ...] = (
         0,
         orders.on_customer,
         "orders",
+        "directives.md#customer",
     ),
     Spec(
         "loyalty-program",
@@ -117,6 +119,7 @@ SPECS: tuple[Spec, ...] = (
         0,
         loyalty.on_loyalty_program,
         "loyalty",
+        "loyalty.md#loyalty-program",
     ),
     Spec(
         "order",
@@ -133,6 +136,7 @@ SPECS: tuple[Spec, ...] = (
         1,
         orders.on_order,
         "orders",
+        "directives.md#order",
         document=0,
     ),
     Spec(
@@ -146,6 +150,7 @@ SPECS: tuple[Spec, ...] = (
         2,
         orders.on_line,
         "orders",
+        "directives.md#line",
     ),
     Spec(
         "stock-in",
@@ -159,6 +164,7 @@ SPECS: tuple[Spec, ...] = (
         3,
         stock.on_stock_in,
         "stock",
+        "stock.md#stock-in",
         document=0,
     ),
     Spec(
@@ -169,6 +175,7 @@ SPECS: tuple[Spec, ...] = (
         4,
         stock.on_transfer,
         "stock",
+        "stock.md#transfer",
     ),
     Spec(
         "commit",
@@ -178,6 +185,7 @@ SPECS: tuple[Spec, ...] = (
         5,
         orders.on_commit,
         "orders",
+        "directives.md#commit",
     ),
     Spec(
         "cancel",
@@ -187,6 +195,7 @@ SPECS: tuple[Spec, ...] = (
         6,
         orders.on_cancel,
         "orders",
+        "directives.md#cancel",
     ),
     Spec(
         "redeem",
@@ -196,6 +205,7 @@ SPECS: tuple[Spec, ...] = (
         7,
         loyalty.on_redeem,
         "loyalty",
+        "loyalty.md#redeem",
     ),
     Spec(
         "invoice",
@@ -205,6 +215,7 @@ SPECS: tuple[Spec, ...] = (
         8,
         orders.on_invoice,
         "orders",
+        "directives.md#invoice",
         document=1,
     ),
     Spec(
@@ -215,6 +226,7 @@ SPECS: tuple[Spec, ...] = (
         9,
         stock.on_dispatch,
         "stock",
+        "stock.md#dispatch",
     ),
     Spec(
         "credit",
@@ -224,6 +236,7 @@ SPECS: tuple[Spec, ...] = (
         10,
         payments.on_credit,
         "payments",
+        "credits.md#customer-credit-credit",
         document=0,
     ),
     Spec(
@@ -234,6 +247,7 @@ SPECS: tuple[Spec, ...] = (
         10,
         credit_orders.on_credit_memo,
         "credit_orders",
+        "credits.md#credit-memos-credit-memo",
         document=0,
     ),
     Spec(
@@ -244,6 +258,7 @@ SPECS: tuple[Spec, ...] = (
         11,
         payments.on_payment,
         "payments",
+        "directives.md#payment",
     ),
     Spec(
         "return",
@@ -257,6 +272,7 @@ SPECS: tuple[Spec, ...] = (
         12,
         stock.on_return,
         "stock",
+        "stock.md#return",
         document=0,
     ),
     Spec(
@@ -279,6 +295,7 @@ SPECS: tuple[Spec, ...] = (
         13,
         credit_orders.on_credit_order,
         "credit_orders",
+        "credits.md#credit-orders-credit-order-and-credit-line",
         document=0,
     ),
     Spec(
@@ -295,6 +312,7 @@ SPECS: tuple[Spec, ...] = (
         13,
         None,  # collected while reading, applied by its credit order
         "credit_orders",
+        "credits.md#credit-orders-credit-order-and-credit-line",
     ),
     Spec(
         "refund",
@@ -307,6 +325,7 @@ SPECS: tuple[Spec, ...] = (
         14,  # after credit orders: it may pay back what one credited
         payments.on_refund,
         "payments",
+        "credits.md#paying-it-out-refund",
     ),
     Spec(
         "loyalty-adjust",
@@ -316,6 +335,7 @@ SPECS: tuple[Spec, ...] = (
         15,
         loyalty.on_loyalty_adjust,
         "loyalty",
+        "loyalty.md#loyalty-adjust",
     ),
     Spec(
         "allocate",
@@ -325,6 +345,7 @@ SPECS: tuple[Spec, ...] = (
         16,
         payments.on_allocate,
         "payments",
+        "credits.md#matching-money-to-invoices-allocate",
     ),
 )
 
@@ -340,3 +361,26 @@ DOCUMENT_POSITIONS = {
 }
 # Each directive's phase within a day, by name.
 PHASES = {spec.name: spec.phase for spec in SPECS}
+
+
+def directive_table() -> str:
+    """The table of every directive in ``docs/directives.md`` (a test holds the two
+    equal): its values, its place within a day, its metadata keys, its handler."""
+    rows = [
+        "| directive | values | within a day | metadata keys | handler | page |",
+        "|---|---|---|---|---|---|",
+    ]
+    for spec in sorted(SPECS, key=lambda spec: (spec.phase, spec.name)):
+        values = " ".join(name for name, _ in spec.values) or "-"
+        keys = ", ".join(f"`{key.name}`" for key in spec.meta) or "-"
+        handler = (
+            f"`handlers/{spec.family}.py` `{spec.handler.__name__}`"
+            if spec.handler
+            else f"with its credit order (`handlers/{spec.family}.py`)"
+        )
+        page = spec.page.split("#")[0].removesuffix(".md")
+        rows.append(
+            f"| `{spec.name}` | {values} | {spec.phase + 1} | {keys} | {handler} "
+            f"| [{page}]({spec.page}) |"
+        )
+    return "\n".join(rows) + "\n"
