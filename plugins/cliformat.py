@@ -34,6 +34,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from enum import Enum
 
+from beancount_orders.reports.period import Period
+
 Cell = str | int | Decimal | datetime.date | bool | tuple[str, ...] | None
 Param = Cell
 FORMATS = ("table", "csv", "json")
@@ -259,3 +261,20 @@ def source_cells(meta: Mapping[str, object]) -> tuple[str, int | None]:
         display_name(str(meta.get("filename", ""))),
         lineno if isinstance(lineno, int) else None,
     )
+
+
+def period_title(period: Period) -> str:
+    """The period for a title (" from START to LAST"): both days included."""
+    start, last = period.start, period.last
+    if start and last:
+        return f" from {start} to {last}"
+    if start:
+        return f" from {start}"
+    if last:
+        return f" to {last}"
+    return ""
+
+
+def period_params(period: Period) -> tuple[tuple[str, Param], ...]:
+    """The period as options: ``start`` and ``end``, both included."""
+    return (("start", period.start), ("end", period.last))

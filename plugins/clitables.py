@@ -12,18 +12,18 @@ unallocated money are the sums of their buckets, as on the Fava page).
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Sequence
 
 from beancount_orders.book.directives import ID_RE
 from beancount_orders.book.model import ZERO
 from beancount_orders.cliformat import Cell
 from beancount_orders.cliformat import Document
-from beancount_orders.cliformat import Param
 from beancount_orders.cliformat import Table
 from beancount_orders.cliformat import display_name
 from beancount_orders.cliformat import money_column as _m
 from beancount_orders.cliformat import number_column as _n
+from beancount_orders.cliformat import period_params
+from beancount_orders.cliformat import period_title
 from beancount_orders.cliformat import source_cells
 from beancount_orders.cliformat import text_column as _c
 from beancount_orders.cliformat import wide_column as _w
@@ -33,32 +33,16 @@ from beancount_orders.reports.loyalty import LoyaltyReport
 from beancount_orders.reports.margin import MarginReport
 from beancount_orders.reports.margin import MarginRow
 from beancount_orders.reports.orders import OrderRow
+from beancount_orders.reports.period import ALL
+from beancount_orders.reports.period import Period
 from beancount_orders.reports.stock import StockReport
-
-
-def _period_title(start: datetime.date | None, end: datetime.date | None) -> str:
-    """``end`` is the last day included."""
-    if start and end:
-        return f" from {start} to {end}"
-    if start:
-        return f" from {start}"
-    if end:
-        return f" to {end}"
-    return ""
-
-
-def _period_params(
-    start: datetime.date | None, end: datetime.date | None
-) -> tuple[tuple[str, Param], ...]:
-    return (("start", start), ("end", end))
 
 
 def orders_document(
     rows: Sequence[OrderRow],
     customer: str | None = None,
     status: str | None = None,
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
+    period: Period = ALL,
 ) -> Document:
     columns = (
         _c("order"),
@@ -117,13 +101,13 @@ def orders_document(
         filters.append(f"customer {customer}")
     if status:
         filters.append(f"status {status}")
-    title = "Orders" + _period_title(start, end)
+    title = "Orders" + period_title(period)
     if filters:
         title += " (" + ", ".join(filters) + ")"
     return Document(
         "orders",
         title,
-        (("customer", customer), ("status", status), *_period_params(start, end)),
+        (("customer", customer), ("status", status), *period_params(period)),
         (table,),
     )
 
@@ -223,11 +207,7 @@ def ageing_document(report: AgeingReport) -> Document:
     )
 
 
-def loyalty_document(
-    report: LoyaltyReport,
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
-) -> Document:
+def loyalty_document(report: LoyaltyReport) -> Document:
     programs = Table(
         "programs",
         "Programs",
@@ -271,7 +251,7 @@ def loyalty_document(
     )
     months = Table(
         "months",
-        "Points by month" + _period_title(start, end),
+        "Points by month" + period_title(report.period),
         (
             _c("month"),
             _c("program"),
@@ -301,7 +281,7 @@ def loyalty_document(
     return Document(
         "loyalty",
         "Loyalty points",
-        _period_params(start, end),
+        period_params(report.period),
         (programs, customers, months),
     )
 
@@ -327,11 +307,7 @@ MARGIN_COLUMNS = (
 )
 
 
-def margin_document(
-    report: MarginReport,
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
-) -> Document:
+def margin_document(report: MarginReport) -> Document:
     group = report.group
     rows = Table(
         "margin",
@@ -356,8 +332,8 @@ def margin_document(
     )
     return Document(
         "margin",
-        f"Gross margin by {group}" + _period_title(start, end),
-        (("group", group), *_period_params(start, end)),
+        f"Gross margin by {group}" + period_title(report.period),
+        (("group", group), *period_params(report.period)),
         (rows, totals, apart),
     )
 
@@ -423,11 +399,7 @@ def stock_document(report: StockReport, item: str | None = None) -> Document:
     return Document("stock", title, (("item", item),), (positions, uncosted))
 
 
-def credits_document(
-    report: CreditsReport,
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
-) -> Document:
+def credits_document(report: CreditsReport) -> Document:
     credit_orders = Table(
         "credit_orders",
         "Credit orders",
@@ -534,8 +506,8 @@ def credits_document(
     )
     return Document(
         "credits",
-        "Credits and returns" + _period_title(start, end),
-        _period_params(start, end),
+        "Credits and returns" + period_title(report.period),
+        period_params(report.period),
         (credit_orders, returns, memos, credits, balances),
     )
 

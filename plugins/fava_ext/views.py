@@ -35,8 +35,10 @@ from beancount_orders.reports import loyalty
 from beancount_orders.reports import margin
 from beancount_orders.reports import orders
 from beancount_orders.reports import stock
+from beancount_orders.reports.period import Period
 
-Period = tuple[datetime.date | None, datetime.date | None]  # [start, end) or open
+# Fava's time filter as [start, end), either None when open (``ReportPage.period``).
+Dates = tuple[datetime.date | None, datetime.date | None]
 R = TypeVar("R")
 PAGE_SIZE = 200  # rows per table page
 MAX_PAGE_SIZE = 5000
@@ -135,17 +137,13 @@ def customers_of(book: Book) -> tuple[tuple[str, str], ...]:
 
 
 def orders_view(
-    book: Book, customer: str, status: str, period: Period, pager: Pager
+    book: Book, customer: str, status: str, dates: Dates, pager: Pager
 ) -> OrdersView:
     """Raises :class:`ValueError` (with a message for the user) on a bad option."""
     if customer and customer not in book.customers:
         raise OptionError(f"Unknown customer {customer!r}")
     rows = orders.orders_report(
-        book,
-        customer=customer or None,
-        status=status or None,
-        start=period[0],
-        end=period[1],
+        book, customer=customer or None, status=status or None, period=Period(*dates)
     )
     return OrdersView(
         pager.take(rows), customers_of(book), status_choices(), customer, status
@@ -229,8 +227,8 @@ class LoyaltyView:
     charts: tuple[Markup, ...]  # one per program
 
 
-def loyalty_view(book: Book, period: Period, pager: Pager) -> LoyaltyView:
-    report = loyalty.loyalty_report(book, start=period[0], end=period[1])
+def loyalty_view(book: Book, dates: Dates, pager: Pager) -> LoyaltyView:
+    report = loyalty.loyalty_report(book, Period(*dates))
     chart_list = []
     for program in report.programs:
         months = [row for row in report.months if row.program == program.symbol]
@@ -286,11 +284,6 @@ class MarginView:
     charts: tuple[Markup, ...]  # one per currency
 
 
-def _inside(date: datetime.date, period: Period) -> bool:
-    start, end = period
-    return not ((start and date < start) or (end and date >= end))
-
-
 def _order_line(
     book: Book, order: str | None, number: int | None, item: str | None
 ) -> OrderLine | None:
@@ -315,7 +308,7 @@ def movements(book: Book, period: Period) -> tuple[Movement, ...]:
 
     found: list[Movement] = []
     for credit_order in book.credit_orders.values():
-        if not credit_order.posted or not _inside(credit_order.post_date, period):
+        if not credit_order.posted or credit_order.post_date not in period:
             continue
         for credit_line in credit_order.lines:
             line = _order_line(book, credit_order.order, credit_line.invoice_line, None)
@@ -340,7 +333,7 @@ def movements(book: Book, period: Period) -> tuple[Movement, ...]:
                 )
             )
     for credit in book.credits.values():
-        if not _inside(credit.date, period):
+        if credit.date not in period:
             continue
         order = credit.order or (
             book.invoices[credit.invoice].order if credit.invoice in book.invoices else None
@@ -366,7 +359,7 @@ def movements(book: Book, period: Period) -> tuple[Movement, ...]:
             )
         )
     for returned in book.returns.values():
-        if not _inside(returned.date, period):
+        if returned.date not in period:
             continue
         line = _order_line(book, returned.order, None, returned.item)
         found.append(
@@ -393,8 +386,9 @@ def movements(book: Book, period: Period) -> tuple[Movement, ...]:
     return tuple(found)
 
 
-def margin_view(book: Book, group: str, period: Period, pager: Pager) -> MarginView:
-    report = margin.margin_report(book, group, start=period[0], end=period[1])
+def margin_view(book: Book, group: str, dates: Dates, pager: Pager) -> MarginView:
+    period = Period(*dates)
+    report = margin.margin_report(book, group, period)
     chart_list = []
     for currency in sorted({row.currency for row in report.by_month}):
         months = [row for row in report.by_month if row.currency == currency]
@@ -465,8 +459,8 @@ class CreditsView:
 CONDITIONS = ("resaleable", "damaged")
 
 
-def credits_view(book: Book, period: Period, pager: Pager) -> CreditsView:
-    report = credits.credits_report(book, start=period[0], end=period[1])
+def credits_view(book: Book, dates: Dates, pager: Pager) -> CreditsView:
+    report = credits.credits_report(book, Period(*dates))
     return CreditsView(
         report,
         tuple(

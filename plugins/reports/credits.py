@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime
 from decimal import Decimal
 
 from beancount_orders.book import Book
@@ -11,6 +10,8 @@ from beancount_orders.book.model import CreditMemo
 from beancount_orders.book.model import CreditOrder
 from beancount_orders.book.model import CustomerCredit
 from beancount_orders.book.model import Return
+from beancount_orders.reports.period import ALL
+from beancount_orders.reports.period import Period
 
 STATUSES = ("OPEN", "APPROVED", "READY")
 
@@ -32,6 +33,7 @@ class CreditsReport:
     memos: tuple[CreditMemo, ...]
     credits: tuple[CustomerCredit, ...]
     balances: tuple[CreditBalance, ...]
+    period: Period  # of the documents (the balances are as they stand)
 
     def by_status(self, status: str) -> tuple[CreditOrder, ...]:
         return tuple(co for co in self.credit_orders if co.status == status)
@@ -40,17 +42,11 @@ class CreditsReport:
         return tuple(r for r in self.returns if r.condition == condition)
 
 
-def credits_report(
-    book: Book, start: datetime.date | None = None, end: datetime.date | None = None
-) -> CreditsReport:
-    """Documents dated in [start, end); balances as they stand."""
-
-    def inside(date: datetime.date) -> bool:
-        return not ((start and date < start) or (end and date >= end))
-
+def credits_report(book: Book, period: Period = ALL) -> CreditsReport:
+    """Documents dated in the period; balances as they stand."""
     credit_orders = tuple(
         sorted(
-            (co for co in book.credit_orders.values() if inside(co.date)),
+            (co for co in book.credit_orders.values() if co.date in period),
             key=lambda co: (STATUSES.index(co.status), co.date, co.id),
         )
     )
@@ -70,8 +66,9 @@ def credits_report(
         )
     return CreditsReport(
         credit_orders,
-        tuple(r for r in book.returns.values() if inside(r.date)),
-        tuple(m for m in book.memos.values() if inside(m.date)),
-        tuple(c for c in book.credits.values() if inside(c.date)),
+        tuple(r for r in book.returns.values() if r.date in period),
+        tuple(m for m in book.memos.values() if m.date in period),
+        tuple(c for c in book.credits.values() if c.date in period),
         tuple(balances),
+        period,
     )

@@ -10,6 +10,8 @@ from beancount.core.amount import Amount
 
 from beancount_orders.book import Book
 from beancount_orders.book.model import ZERO
+from beancount_orders.reports.period import ALL
+from beancount_orders.reports.period import Period
 
 KINDS = ("earned", "redeemed", "expired", "adjusted", "clawed-back", "given-back")
 
@@ -61,13 +63,12 @@ class MonthRow:
 class LoyaltyReport:
     programs: tuple[ProgramRow, ...]
     customers: tuple[CustomerPoints, ...]
-    months: tuple[MonthRow, ...]
+    months: tuple[MonthRow, ...]  # by month, then program
+    period: Period  # of the months
 
 
-def loyalty_report(
-    book: Book, start: datetime.date | None = None, end: datetime.date | None = None
-) -> LoyaltyReport:
-    """Programs and customers now; the monthly movement between ``start`` and ``end``."""
+def loyalty_report(book: Book, period: Period = ALL) -> LoyaltyReport:
+    """Programs and customers now; the monthly movement in the period."""
     programs = []
     for symbol, program in sorted(book.programs.items()):
         points, money = book.program_outstanding(symbol)
@@ -94,7 +95,7 @@ def loyalty_report(
         )
     sums: dict[tuple[str, str], dict[str, Decimal]] = {}
     for event in book.loyalty_events:
-        if (start and event.date < start) or (end and event.date >= end):
+        if event.date not in period:
             continue
         key = (event.date.strftime("%Y-%m"), event.program)
         kinds = sums.setdefault(key, dict.fromkeys(KINDS, ZERO))
@@ -117,4 +118,4 @@ def loyalty_report(
         )
         for (month, program), kinds in sorted(sums.items())
     )
-    return LoyaltyReport(tuple(programs), tuple(customers), months)
+    return LoyaltyReport(tuple(programs), tuple(customers), months, period)

@@ -17,6 +17,8 @@ from decimal import Decimal
 from beancount_orders.book import Book
 from beancount_orders.book.model import ZERO
 from beancount_orders.reports.orders import ReportError
+from beancount_orders.reports.period import ALL
+from beancount_orders.reports.period import Period
 
 GROUPS = ("order", "item", "customer", "month")
 
@@ -78,6 +80,7 @@ class MarginReport:
     totals: tuple[MarginRow, ...]  # one per currency
     apart: tuple[ApartRow, ...]  # by the same key
     by_month: tuple[MarginRow, ...]  # for the chart
+    period: Period
 
 
 def facts(book: Book) -> Iterator[Fact]:
@@ -162,26 +165,18 @@ def _key(
     return fact_date.strftime("%Y-%m")
 
 
-def margin_report(
-    book: Book,
-    group: str = "order",
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
-) -> MarginReport:
-    """Gross margin grouped by ``group`` for movements dated in [start, end)."""
+def margin_report(book: Book, group: str = "order", period: Period = ALL) -> MarginReport:
+    """Gross margin grouped by ``group`` for movements dated in the period."""
     if group not in GROUPS:
         raise ReportError(
             f"Invalid margin grouping {group!r}: expected one of {', '.join(GROUPS)}"
         )
 
-    def inside(date: datetime.date) -> bool:
-        return not ((start and date < start) or (end and date >= end))
-
     sums: dict[tuple[str, str], list[Decimal]] = {}
     months: dict[tuple[str, str], list[Decimal]] = {}
     totals: dict[str, list[Decimal]] = {}
     for fact in facts(book):
-        if not inside(fact.date):
+        if fact.date not in period:
             continue
         key = _key(group, fact.date, fact.order, fact.customer, fact.item)
         month = fact.date.strftime("%Y-%m")
@@ -195,14 +190,14 @@ def margin_report(
             target[2] += fact.cogs
     apart: dict[tuple[str, str], list[Decimal]] = {}
     for memo in book.memos.values():
-        if inside(memo.date):
+        if memo.date in period:
             order = None
             if memo.invoice:
                 order = book.invoices[memo.invoice].order
             key = _key(group, memo.date, order, memo.customer, None)
             apart.setdefault((key, memo.currency), [ZERO, ZERO])[0] += memo.amount
     for settlement in book.settlements.values():
-        if settlement.kind == "redemption" and inside(settlement.date):
+        if settlement.kind == "redemption" and settlement.date in period:
             key = _key(group, settlement.date, settlement.order, settlement.customer, None)
             apart.setdefault((key, settlement.currency), [ZERO, ZERO])[1] += (
                 settlement.amount
@@ -225,4 +220,5 @@ def margin_report(
             MarginRow(month, currency, *values)
             for (month, currency), values in sorted(months.items())
         ),
+        period,
     )
