@@ -5,9 +5,9 @@ Each report of :mod:`beancount_orders.reports` becomes a
 with, and one or more named tables of typed cells, which
 :mod:`beancount_orders.cliformat` lays out as aligned text, CSV or JSON.
 
-Nothing here computes: every figure comes from the report functions Fava uses
-and their dataclasses' properties (the ageing totals' open invoices and
-unallocated money are the sums of their buckets, as on the Fava page).
+Nothing here computes: every figure, total and row comes from the report
+functions Fava uses and their dataclasses' properties, so the command line and
+the Fava pages print the same numbers. A table here only picks the columns.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from beancount_orders.book.directives import ID_RE
-from beancount_orders.book.model import ZERO
 from beancount_orders.cliformat import Cell
 from beancount_orders.cliformat import Document
 from beancount_orders.cliformat import Table
@@ -112,10 +111,9 @@ def orders_document(
     )
 
 
-def ageing_document(report: AgeingReport) -> Document:
-    labels = report.labels
-    buckets = tuple(_m(label, label) for label in labels)
-    rows = Table(
+def _ageing_customers(report: AgeingReport) -> Table:
+    buckets = tuple(_m(label, label) for label in report.labels)
+    return Table(
         "customers",
         "Customers",
         (
@@ -144,7 +142,11 @@ def ageing_document(report: AgeingReport) -> Document:
             for row in report.rows
         ),
     )
-    totals = Table(
+
+
+def _ageing_totals(report: AgeingReport) -> Table:
+    buckets = tuple(_m(label, label) for label in report.labels)
+    return Table(
         "totals",
         "Totals",
         (
@@ -158,14 +160,17 @@ def ageing_document(report: AgeingReport) -> Document:
             (
                 total.currency,
                 *total.buckets,
-                sum(total.buckets, ZERO),
-                sum(total.unallocated, ZERO),
+                total.invoiced_open,
+                total.unallocated_total,
                 total.total,
             )
             for total in report.totals
         ),
     )
-    items = Table(
+
+
+def _ageing_items(report: AgeingReport) -> Table:
+    return Table(
         "items",
         "Open invoices and unallocated money",
         (
@@ -183,27 +188,29 @@ def ageing_document(report: AgeingReport) -> Document:
         ),
         tuple(
             (
-                row.customer,
-                item.document if ID_RE.match(item.document) else None,
-                item.kind,
-                item.order,
-                item.date,
-                item.age,
-                labels[item.bucket],
-                item.amount,
-                row.currency,
-                *source_cells(item.meta),
+                line.row.customer,
+                line.item.document if ID_RE.match(line.item.document) else None,
+                line.item.kind,
+                line.item.order,
+                line.item.date,
+                line.item.age,
+                report.labels[line.item.bucket],
+                line.item.amount,
+                line.row.currency,
+                *source_cells(line.item.meta),
             )
-            for row in report.rows
-            for item in row.items
+            for line in report.lines
         ),
     )
+
+
+def ageing_document(report: AgeingReport) -> Document:
     basis = "due date" if report.basis == "due" else "invoice date"
     return Document(
         "ageing",
         f"Aged receivables as of {report.as_of}, by {basis}",
-        (("as_of", report.as_of), ("basis", report.basis), ("buckets", labels)),
-        (rows, totals, items),
+        (("as_of", report.as_of), ("basis", report.basis), ("buckets", report.labels)),
+        (_ageing_customers(report), _ageing_totals(report), _ageing_items(report)),
     )
 
 

@@ -1,8 +1,9 @@
 """The report functions own every row, group and total the pages and the CLI show.
 
 On the worked example (ledgers/example.beancount): the period filter the
-reports share. The figures are those of the example's comments and of
-docs/reports.md.
+reports share, and the totals and groupings the reports give (the Fava views
+and the CLI tables only lay them out). The figures are those of the example's
+comments and of docs/reports.md.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from beancount import loader
 
 from beancount_orders.book import Book
 from beancount_orders.book import book_from_loaded
+from beancount_orders.reports.ageing import aged_receivables
 from beancount_orders.reports.credits import credits_report
 from beancount_orders.reports.loyalty import loyalty_report
 from beancount_orders.reports.margin import margin_report
 from beancount_orders.reports.orders import orders_report
 from beancount_orders.reports.period import ALL
 from beancount_orders.reports.period import Period
+from beancount_orders.reports.stock import stock_report
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "ledgers" / "example.beancount"
 D = Decimal
@@ -76,3 +79,74 @@ def test_every_report_with_a_period_uses_it(book: Book) -> None:
     ]
     assert margin.period == day_20
     assert loyalty_report(book, Period(day(2025, 4, 1))).months == ()
+
+
+def test_the_ageing_report_totals_and_splits_its_lines(book: Book) -> None:
+    report = aged_receivables(book, day(2025, 3, 31))
+    (total,) = report.totals
+    assert (total.invoiced_open, total.unallocated_total, total.total) == (
+        D("121.10"),
+        D("-51.40"),
+        D("69.70"),
+    )
+    assert total.invoiced_open == sum(row.invoiced_open for row in report.rows)
+    assert total.unallocated_total == sum(row.unallocated_total for row in report.rows)
+    assert [line.item.document for line in report.open_invoices] == ["INV-2001", "INV-2005"]
+    assert [line.item.kind for line in report.unallocated] == [
+        "payment",
+        "credit-order",
+        "refund",
+        "payment",
+    ]
+    assert len(report.lines) == len(report.open_invoices) + len(report.unallocated)
+    assert [line.row.customer for line in report.lines] == [
+        "bramble",
+        "hartley",
+        "hartley",
+        "hartley",
+        "north-street-deli",
+        "web",
+    ]
+    assert report.over_limit == ()
+    tight = aged_receivables(book, day(2025, 3, 10))
+    assert [row.customer for row in tight.over_limit] == [
+        row.customer for row in tight.rows if row.over_limit
+    ]
+
+
+def test_the_stock_report_groups_each_item_with_its_batches(book: Book) -> None:
+    report = stock_report(book, "ASSAM-250")
+    assert [
+        (group.total.location, [batch.batch for batch in group.batches])
+        for group in report.groups
+    ] == [("Main", ["NLT-2503", "PO-301"]), ("Shop", ["PO-301"])]
+    whole = stock_report(book)
+    assert [row for group in whole.groups for row in group.rows] == list(whole.positions)
+    assert [group.total for group in whole.groups] == list(whole.totals)
+
+
+def test_the_loyalty_report_gives_each_program_its_months(book: Book) -> None:
+    report = loyalty_report(book)
+    (leaf,) = report.by_program
+    assert leaf.program.symbol == "LEAF"
+    assert leaf.months == report.months
+    (march,) = leaf.months
+    # 50 points of welcome bonus, nothing clawed or given back.
+    assert (march.adjusted, march.clawed_back, march.given_back) == (D(50), D(0), D(0))
+    assert march.adjustments == D(50)
+    assert march.net == march.earned - march.redeemed - march.expired + march.adjustments
+
+
+def test_the_margin_report_gives_each_currency_its_months(book: Book) -> None:
+    report = margin_report(book, "customer")
+    (gbp,) = report.by_month
+    assert gbp.currency == "GBP"
+    assert [(row.key, row.revenue, row.credits, row.cogs) for row in gbp.months] == [
+        ("2025-03", D("781.50"), D("57.00"), D("340.10")),
+    ]
+    (total,) = report.totals
+    assert (total.revenue, total.credits, total.cogs) == (
+        D("781.50"),
+        D("57.00"),
+        D("340.10"),
+    )

@@ -27,7 +27,6 @@ from beancount_orders.book.model import CustomerCredit
 from beancount_orders.book.model import OrderLine
 from beancount_orders.book.model import Return
 from beancount_orders.book.model import Status
-from beancount_orders.book.model import StockPosition
 from beancount_orders.fava_ext import charts
 from beancount_orders.reports import ageing
 from beancount_orders.reports import credits
@@ -151,29 +150,11 @@ def orders_view(
 
 
 @dataclasses.dataclass(frozen=True)
-class AgedLine:
-    """One aged document beside its customer's row."""
-
-    row: ageing.AgeingRow
-    item: ageing.AgedItem
-
-
-@dataclasses.dataclass(frozen=True)
-class AgeingTotalLine:
-    """A currency's totals: by bucket, and open invoices and unallocated apart."""
-
-    total: ageing.AgeingTotal
-    invoiced_open: Decimal
-    unallocated: Decimal
-
-
-@dataclasses.dataclass(frozen=True)
 class ReceivablesView:
     report: ageing.AgeingReport
     rows: Paged[ageing.AgeingRow]
-    totals: tuple[AgeingTotalLine, ...]
-    open_invoices: Paged[AgedLine]
-    unallocated: Paged[AgedLine]
+    open_invoices: Paged[ageing.AgedLine]
+    unallocated: Paged[ageing.AgedLine]
     over_limit: Paged[ageing.AgeingRow]
     charts: tuple[Markup, ...]  # one per currency
 
@@ -182,18 +163,6 @@ def receivables_view(
     book: Book, as_of: datetime.date, basis: str, buckets: Sequence[int], pager: Pager
 ) -> ReceivablesView:
     report = ageing.aged_receivables(book, as_of, basis, buckets)
-    open_invoices = tuple(
-        AgedLine(row, item)
-        for row in report.rows
-        for item in row.items
-        if item.kind == "invoice"
-    )
-    unallocated = tuple(
-        AgedLine(row, item)
-        for row in report.rows
-        for item in row.items
-        if item.kind != "invoice"
-    )
     chart_list = tuple(
         charts.bar_chart(
             report.labels,
@@ -205,17 +174,12 @@ def receivables_view(
         )
         for total in report.totals
     )
-    totals = tuple(
-        AgeingTotalLine(total, sum(total.buckets, ZERO), sum(total.unallocated, ZERO))
-        for total in report.totals
-    )
     return ReceivablesView(
         report,
         pager.take(report.rows),
-        totals,
-        pager.take(open_invoices, "invoices_page"),
-        pager.take(unallocated, "unallocated_page"),
-        pager.take([row for row in report.rows if row.over_limit], "limits_page"),
+        pager.take(report.open_invoices, "invoices_page"),
+        pager.take(report.unallocated, "unallocated_page"),
+        pager.take(report.over_limit, "limits_page"),
         chart_list,
     )
 
@@ -229,28 +193,21 @@ class LoyaltyView:
 
 def loyalty_view(book: Book, dates: Dates, pager: Pager) -> LoyaltyView:
     report = loyalty.loyalty_report(book, Period(*dates))
-    chart_list = []
-    for program in report.programs:
-        months = [row for row in report.months if row.program == program.symbol]
-        chart_list.append(
-            charts.bar_chart(
-                [row.month for row in months],
-                (
-                    charts.Series("earned", tuple(row.earned for row in months)),
-                    charts.Series("redeemed", tuple(-row.redeemed for row in months)),
-                    charts.Series("expired", tuple(-row.expired for row in months)),
-                    charts.Series(
-                        "adjusted",
-                        tuple(
-                            row.adjusted - row.clawed_back + row.given_back
-                            for row in months
-                        ),
-                    ),
-                ),
-                f"{program.name} ({program.symbol}) points per month",
-            )
+    chart_list = tuple(
+        charts.bar_chart(
+            [row.month for row in series.months],
+            (
+                charts.Series("earned", tuple(row.earned for row in series.months)),
+                # Points used and lost are drawn below the axis.
+                charts.Series("redeemed", tuple(-row.redeemed for row in series.months)),
+                charts.Series("expired", tuple(-row.expired for row in series.months)),
+                charts.Series("adjusted", tuple(row.adjustments for row in series.months)),
+            ),
+            f"{series.program.name} ({series.program.symbol}) points per month",
         )
-    return LoyaltyView(report, pager.take(report.customers), tuple(chart_list))
+        for series in report.by_program
+    )
+    return LoyaltyView(report, pager.take(report.customers), chart_list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -390,8 +347,8 @@ def margin_view(book: Book, group: str, dates: Dates, pager: Pager) -> MarginVie
     period = Period(*dates)
     report = margin.margin_report(book, group, period)
     chart_list = []
-    for currency in sorted({row.currency for row in report.by_month}):
-        months = [row for row in report.by_month if row.currency == currency]
+    for series in report.by_month:
+        months = series.months
         chart_list.append(
             charts.line_chart(
                 [row.key for row in months],
@@ -400,7 +357,7 @@ def margin_view(book: Book, group: str, dates: Dates, pager: Pager) -> MarginVie
                     charts.Series("COGS", tuple(row.cogs for row in months)),
                     charts.Series("margin", tuple(row.margin for row in months)),
                 ),
-                f"Gross margin per month in {currency}",
+                f"Gross margin per month in {series.currency}",
             )
         )
     return MarginView(
@@ -413,36 +370,16 @@ def margin_view(book: Book, group: str, dates: Dates, pager: Pager) -> MarginVie
 
 
 @dataclasses.dataclass(frozen=True)
-class StockGroup:
-    """An item at a location, with its batches."""
-
-    total: StockPosition
-    batches: tuple[StockPosition, ...]
-
-    @property
-    def rows(self) -> tuple[StockPosition, ...]:
-        """The total row, then the batch rows."""
-        return (self.total, *self.batches)
-
-
-@dataclasses.dataclass(frozen=True)
 class StockView:
     report: stock.StockReport
-    groups: Paged[StockGroup]
+    groups: Paged[stock.StockGroup]
     uncosted: Paged[stock.UncostedRow]
 
 
 def stock_view(book: Book, pager: Pager) -> StockView:
     report = stock.stock_report(book)
-    groups: list[StockGroup] = []
-    for position in report.positions:
-        if position.batch is None:
-            groups.append(StockGroup(position, ()))
-        elif groups:
-            last = groups[-1]
-            groups[-1] = StockGroup(last.total, (*last.batches, position))
     return StockView(
-        report, pager.take(groups), pager.take(report.uncosted, "uncosted_page")
+        report, pager.take(report.groups), pager.take(report.uncosted, "uncosted_page")
     )
 
 

@@ -48,6 +48,12 @@ class MonthRow:
     given_back: Decimal  # positive
 
     @property
+    def adjustments(self) -> Decimal:
+        """Every change other than earning, redeeming and expiry: adjusted, less
+        clawed back, plus given back (signed)."""
+        return self.adjusted - self.clawed_back + self.given_back
+
+    @property
     def net(self) -> Decimal:
         return (
             self.earned
@@ -60,10 +66,19 @@ class MonthRow:
 
 
 @dataclasses.dataclass(frozen=True)
+class ProgramMonths:
+    """A program with its monthly movement (for its chart)."""
+
+    program: ProgramRow
+    months: tuple[MonthRow, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class LoyaltyReport:
     programs: tuple[ProgramRow, ...]
     customers: tuple[CustomerPoints, ...]
     months: tuple[MonthRow, ...]  # by month, then program
+    by_program: tuple[ProgramMonths, ...]  # every program, with its months
     period: Period  # of the months
 
 
@@ -118,4 +133,8 @@ def loyalty_report(book: Book, period: Period = ALL) -> LoyaltyReport:
         )
         for (month, program), kinds in sorted(sums.items())
     )
-    return LoyaltyReport(tuple(programs), tuple(customers), months, period)
+    by_program = tuple(
+        ProgramMonths(row, tuple(month for month in months if month.program == row.symbol))
+        for row in programs
+    )
+    return LoyaltyReport(tuple(programs), tuple(customers), months, by_program, period)

@@ -74,12 +74,20 @@ class ApartRow:
 
 
 @dataclasses.dataclass(frozen=True)
+class CurrencyMonths:
+    """A currency's margin month by month (for its chart)."""
+
+    currency: str
+    months: tuple[MarginRow, ...]  # keyed by month, in order
+
+
+@dataclasses.dataclass(frozen=True)
 class MarginReport:
     group: str
     rows: tuple[MarginRow, ...]
     totals: tuple[MarginRow, ...]  # one per currency
     apart: tuple[ApartRow, ...]  # by the same key
-    by_month: tuple[MarginRow, ...]  # for the chart
+    by_month: tuple[CurrencyMonths, ...]  # one per currency
     period: Period
 
 
@@ -165,13 +173,44 @@ def _key(
     return fact_date.strftime("%Y-%m")
 
 
+def _apart(book: Book, group: str, period: Period) -> tuple[ApartRow, ...]:
+    """Credit memos and loyalty discounts in the period, by the report's key."""
+    apart: dict[tuple[str, str], list[Decimal]] = {}
+    for memo in book.memos.values():
+        if memo.date in period:
+            order = None
+            if memo.invoice:
+                order = book.invoices[memo.invoice].order
+            key = _key(group, memo.date, order, memo.customer, None)
+            apart.setdefault((key, memo.currency), [ZERO, ZERO])[0] += memo.amount
+    for settlement in book.settlements.values():
+        if settlement.kind == "redemption" and settlement.date in period:
+            key = _key(group, settlement.date, settlement.order, settlement.customer, None)
+            apart.setdefault((key, settlement.currency), [ZERO, ZERO])[1] += (
+                settlement.amount
+            )
+    return tuple(
+        ApartRow(key, currency, *values)
+        for (key, currency), values in sorted(apart.items())
+    )
+
+
+def _by_month(months: dict[tuple[str, str], list[Decimal]]) -> tuple[CurrencyMonths, ...]:
+    """The monthly sums, one series of months per currency."""
+    series: dict[str, list[MarginRow]] = {}
+    for (month, currency), values in sorted(months.items()):
+        series.setdefault(currency, []).append(MarginRow(month, currency, *values))
+    return tuple(
+        CurrencyMonths(currency, tuple(rows)) for currency, rows in sorted(series.items())
+    )
+
+
 def margin_report(book: Book, group: str = "order", period: Period = ALL) -> MarginReport:
     """Gross margin grouped by ``group`` for movements dated in the period."""
     if group not in GROUPS:
         raise ReportError(
             f"Invalid margin grouping {group!r}: expected one of {', '.join(GROUPS)}"
         )
-
     sums: dict[tuple[str, str], list[Decimal]] = {}
     months: dict[tuple[str, str], list[Decimal]] = {}
     totals: dict[str, list[Decimal]] = {}
@@ -188,20 +227,6 @@ def margin_report(book: Book, group: str = "order", period: Period = ALL) -> Mar
             target[0] += fact.revenue
             target[1] += fact.credits
             target[2] += fact.cogs
-    apart: dict[tuple[str, str], list[Decimal]] = {}
-    for memo in book.memos.values():
-        if memo.date in period:
-            order = None
-            if memo.invoice:
-                order = book.invoices[memo.invoice].order
-            key = _key(group, memo.date, order, memo.customer, None)
-            apart.setdefault((key, memo.currency), [ZERO, ZERO])[0] += memo.amount
-    for settlement in book.settlements.values():
-        if settlement.kind == "redemption" and settlement.date in period:
-            key = _key(group, settlement.date, settlement.order, settlement.customer, None)
-            apart.setdefault((key, settlement.currency), [ZERO, ZERO])[1] += (
-                settlement.amount
-            )
     return MarginReport(
         group,
         tuple(
@@ -212,13 +237,7 @@ def margin_report(book: Book, group: str = "order", period: Period = ALL) -> Mar
             MarginRow("total", currency, *values)
             for currency, values in sorted(totals.items())
         ),
-        tuple(
-            ApartRow(key, currency, *values)
-            for (key, currency), values in sorted(apart.items())
-        ),
-        tuple(
-            MarginRow(month, currency, *values)
-            for (month, currency), values in sorted(months.items())
-        ),
+        _apart(book, group, period),
+        _by_month(months),
         period,
     )

@@ -52,6 +52,12 @@ class OrderRow:
         return "open" if self.is_open else "closed"
 
 
+def customer_name(book: Book, customer: str) -> str:
+    """The customer's name (the id itself for a customer the books do not know)."""
+    known = book.customers.get(customer)
+    return known.name if known is not None else customer
+
+
 def order_row(book: Book, order: Order) -> OrderRow:
     customer = book.customers[order.customer]
     statuses = (
