@@ -406,8 +406,8 @@ def stock_document(report: StockReport, item: str | None = None) -> Document:
     return Document("stock", title, (("item", item),), (positions, uncosted))
 
 
-def credits_document(report: CreditsReport) -> Document:
-    credit_orders = Table(
+def _credit_orders_table(report: CreditsReport) -> Table:
+    return Table(
         "credit_orders",
         "Credit orders",
         (
@@ -442,7 +442,10 @@ def credits_document(report: CreditsReport) -> Document:
             for co in report.credit_orders
         ),
     )
-    returns = Table(
+
+
+def _returns_table(report: CreditsReport) -> Table:
+    return Table(
         "returns",
         "Returns",
         (
@@ -460,7 +463,10 @@ def credits_document(report: CreditsReport) -> Document:
             for r in report.returns
         ),
     )
-    memos = Table(
+
+
+def _memos_table(report: CreditsReport) -> Table:
+    return Table(
         "memos",
         "Credit memos",
         (
@@ -477,7 +483,10 @@ def credits_document(report: CreditsReport) -> Document:
             for m in report.memos
         ),
     )
-    credits = Table(
+
+
+def _credits_table(report: CreditsReport) -> Table:
+    return Table(
         "credits",
         "Customer credits",
         (
@@ -495,7 +504,10 @@ def credits_document(report: CreditsReport) -> Document:
             for c in report.credits
         ),
     )
-    balances = Table(
+
+
+def _balances_table(report: CreditsReport) -> Table:
+    return Table(
         "balances",
         "Customer credit balances (as they stand)",
         (
@@ -511,11 +523,20 @@ def credits_document(report: CreditsReport) -> Document:
             for b in report.balances
         ),
     )
+
+
+def credits_document(report: CreditsReport) -> Document:
     return Document(
         "credits",
         "Credits and returns" + period_title(report.period),
         period_params(report.period),
-        (credit_orders, returns, memos, credits, balances),
+        (
+            _credit_orders_table(report),
+            _returns_table(report),
+            _memos_table(report),
+            _credits_table(report),
+            _balances_table(report),
+        ),
     )
 
 

@@ -1,13 +1,14 @@
 """The report functions own every row, group and total the pages and the CLI show.
 
-On the worked example (ledgers/example.beancount): the period filter the
-reports share, and the totals and groupings the reports give (the Fava views
-and the CLI tables only lay them out). The figures are those of the example's
-comments and of docs/reports.md.
+On the worked example (ledgers/example.beancount): the period filter, the
+frozen rows of the credits report, and the totals and groupings the reports
+give (the Fava views and the CLI tables only lay them out). The figures are
+those of the example's comments and of docs/reports.md.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ from beancount import loader
 
 from beancount_orders.book import Book
 from beancount_orders.book import book_from_loaded
+from beancount_orders.book import model
 from beancount_orders.reports.ageing import aged_receivables
 from beancount_orders.reports.credits import credits_report
 from beancount_orders.reports.loyalty import loyalty_report
@@ -79,6 +81,63 @@ def test_every_report_with_a_period_uses_it(book: Book) -> None:
     ]
     assert margin.period == day_20
     assert loyalty_report(book, Period(day(2025, 4, 1))).months == ()
+
+
+def _frozen(row: object) -> bool:
+    return dataclasses.is_dataclass(row) and row.__dataclass_params__.frozen  # type: ignore[attr-defined]
+
+
+def test_the_credits_report_gives_frozen_rows_of_its_own(book: Book) -> None:
+    report = credits_report(book)
+    rows: list[object] = [
+        report,
+        *report.credit_orders,
+        *(line for row in report.credit_orders for line in row.lines),
+        *report.returns,
+        *report.memos,
+        *report.credits,
+        *report.balances,
+        *report.by_status,
+        *report.by_condition,
+    ]
+    assert len(rows) > 10
+    engine_types = (
+        model.CreditOrder,
+        model.CreditLine,
+        model.Return,
+        model.CreditMemo,
+        model.CustomerCredit,
+    )
+    for row in rows:
+        assert _frozen(row), row
+        assert not isinstance(row, engine_types)
+    (credit_order,) = report.credit_orders
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        credit_order.status = "OPEN"  # type: ignore[misc]
+    # 2 x 4.00 returned and 1 x 2.00 off, with 20% VAT: 12.00 GBP credited.
+    assert (credit_order.net, credit_order.tax, credit_order.gross) == (
+        D("10.00"),
+        D("2.00"),
+        D("12.00"),
+    )
+    assert credit_order.customer_name == "Hartley & Sons Grocers"
+    assert [(line.type, line.cost) for line in credit_order.lines] == [
+        ("return", D("3.20")),
+        ("credit", D(0)),
+    ]
+    # Grouped by status and by condition, each group in the report's order.
+    assert [(group.status, group.credit_orders) for group in report.by_status] == [
+        ("OPEN", ()),
+        ("APPROVED", ()),
+        ("READY", (credit_order,)),
+    ]
+    assert [
+        (group.condition, [(r.id, r.cost, r.cost_currency) for r in group.returns])
+        for group in report.by_condition
+    ] == [
+        ("resaleable", [("RMA-0001", D("15.50"), "GBP")]),
+        ("damaged", [("RMA-0002", D(0), None)]),
+    ]
 
 
 def test_the_ageing_report_totals_and_splits_its_lines(book: Book) -> None:

@@ -21,11 +21,7 @@ from markupsafe import Markup
 
 from beancount_orders.book import Book
 from beancount_orders.book.model import ZERO
-from beancount_orders.book.model import CreditMemo
-from beancount_orders.book.model import CreditOrder
-from beancount_orders.book.model import CustomerCredit
 from beancount_orders.book.model import OrderLine
-from beancount_orders.book.model import Return
 from beancount_orders.book.model import Status
 from beancount_orders.fava_ext import charts
 from beancount_orders.reports import ageing
@@ -386,14 +382,11 @@ def stock_view(book: Book, pager: Pager) -> StockView:
 @dataclasses.dataclass(frozen=True)
 class CreditsView:
     report: credits.CreditsReport
-    by_status: tuple[tuple[str, Paged[CreditOrder]], ...]
-    by_condition: tuple[tuple[str, Paged[Return]], ...]
-    memos: Paged[CreditMemo]
-    customer_credits: Paged[CustomerCredit]
+    by_status: tuple[tuple[str, Paged[credits.CreditOrderRow]], ...]
+    by_condition: tuple[tuple[str, Paged[credits.ReturnRow]], ...]
+    memos: Paged[credits.MemoRow]
+    customer_credits: Paged[credits.CreditRow]
     balances: Paged[credits.CreditBalance]
-
-
-CONDITIONS = ("resaleable", "damaged")
 
 
 def credits_view(book: Book, dates: Dates, pager: Pager) -> CreditsView:
@@ -401,12 +394,15 @@ def credits_view(book: Book, dates: Dates, pager: Pager) -> CreditsView:
     return CreditsView(
         report,
         tuple(
-            (status, pager.take(report.by_status(status), f"{status.lower()}_page"))
-            for status in credits.STATUSES
+            (
+                group.status,
+                pager.take(group.credit_orders, f"{group.status.lower()}_page"),
+            )
+            for group in report.by_status
         ),
         tuple(
-            (condition, pager.take(report.by_condition(condition), f"{condition}_page"))
-            for condition in CONDITIONS
+            (group.condition, pager.take(group.returns, f"{group.condition}_page"))
+            for group in report.by_condition
         ),
         pager.take(report.memos, "memos_page"),
         pager.take(report.credits, "credits_page"),
