@@ -554,7 +554,8 @@ def report_margin(
     Each movement counts in its own period: revenue on the invoice's date,
     credits on the credit's, cost of goods on the dispatch's or return's.
     Credit memos and loyalty discounts are outside gross margin and shown
-    apart (table apart).
+    apart (table apart); the credits and returns of the period are listed with
+    the invoice, order and order line they go back to (table movements).
     """
 
     period = _period(start, end)

@@ -314,6 +314,52 @@ MARGIN_COLUMNS = (
 )
 
 
+def _movements_table(report: MarginReport) -> Table:
+    """The credits and returns of the period, as on the Fava page."""
+    return Table(
+        "movements",
+        "Credits and returns in the period",
+        (
+            _c("date"),
+            _c("kind"),
+            _c("document"),
+            _c("customer"),
+            _w("name"),
+            _c("item"),
+            _n("qty"),
+            _c("detail"),
+            _m("credits"),
+            _m("cogs", "COGS back"),
+            _c("currency"),
+            _c("invoice"),
+            _c("order"),
+            _n("order_line", "Line"),
+            _w("file"),
+            _w("line", numeric=True),
+        ),
+        tuple(
+            (
+                row.date,
+                row.kind,
+                row.document,
+                row.customer,
+                row.customer_name,
+                row.item,
+                row.qty,
+                row.detail,
+                row.credits,
+                row.cogs,
+                row.currency,
+                row.invoice,
+                row.order,
+                row.line,
+                *source_cells(row.meta),
+            )
+            for row in report.movements
+        ),
+    )
+
+
 def margin_document(report: MarginReport) -> Document:
     group = report.group
     rows = Table(
@@ -341,7 +387,7 @@ def margin_document(report: MarginReport) -> Document:
         "margin",
         f"Gross margin by {group}" + period_title(report.period),
         (("group", group), *period_params(report.period)),
-        (rows, totals, apart),
+        (rows, totals, apart, _movements_table(report)),
     )
 
 
@@ -544,7 +590,7 @@ SECTIONS = {
     "orders": ("orders",),
     "ageing": ("customers", "totals", "items"),
     "loyalty": ("programs", "customers", "months"),
-    "margin": ("margin", "totals", "apart"),
+    "margin": ("margin", "totals", "apart", "movements"),
     "stock": ("positions", "uncosted"),
     "credits": ("credit_orders", "returns", "memos", "credits", "balances"),
 }

@@ -75,10 +75,7 @@ def test_every_report_with_a_period_uses_it(book: Book) -> None:
     assert credits.credit_orders == ()
     assert credits.period == day_20
     margin = margin_report(book, "month", day_20)
-    # The deli's credit of 47.00; RMA-0001's five Assam back at 3.10.
-    assert [(row.key, row.credits, row.cogs) for row in margin.rows] == [
-        ("2025-03", D("47.00"), D("-15.50"))
-    ]
+    assert [row.document for row in margin.movements] == ["CR-0001", "RMA-0001", "RMA-0002"]
     assert margin.period == day_20
     assert loyalty_report(book, Period(day(2025, 4, 1))).months == ()
 
@@ -196,7 +193,7 @@ def test_the_loyalty_report_gives_each_program_its_months(book: Book) -> None:
     assert march.net == march.earned - march.redeemed - march.expired + march.adjustments
 
 
-def test_the_margin_report_gives_each_currency_its_months(book: Book) -> None:
+def test_the_margin_report_gives_the_chart_months_and_the_movements(book: Book) -> None:
     report = margin_report(book, "customer")
     (gbp,) = report.by_month
     assert gbp.currency == "GBP"
@@ -209,3 +206,15 @@ def test_the_margin_report_gives_each_currency_its_months(book: Book) -> None:
         D("57.00"),
         D("340.10"),
     )
+    # Every credit in the margin is one of the movements listed with it.
+    assert sum(movement.credits for movement in report.movements) == total.credits
+    assert [
+        (movement.kind, movement.document, movement.line) for movement in report.movements
+    ] == [
+        ("customer credit", "CR-0001", None),
+        ("return", "RMA-0001", 1),
+        ("return", "RMA-0002", 2),
+        ("credit order", "CO-0001", 1),
+        ("credit order", "CO-0001", 1),
+    ]
+    assert all(_frozen(movement) for movement in report.movements)

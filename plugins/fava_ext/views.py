@@ -2,9 +2,11 @@
 
 Functions here take a :class:`beancount_orders.book.Book` and already-checked options,
 call the shared report functions (:mod:`beancount_orders.reports`) and return frozen
-dataclasses that a template only loops over and formats. They know nothing of
-Flask or Fava, so they can be tested and timed on their own; the extension
-classes in :mod:`beancount_orders.fava_ext` read the request and call them.
+dataclasses that a template only loops over and formats. Every figure, total and
+grouping comes from the report functions; a view only pages their rows and draws
+their charts. Views know nothing of Flask or Fava, so they can be tested and timed
+on their own; the extension classes in :mod:`beancount_orders.fava_ext` read the
+request and call them.
 """
 
 from __future__ import annotations
@@ -13,15 +15,12 @@ import dataclasses
 import datetime
 from collections.abc import Mapping
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Generic
 from typing import TypeVar
 
 from markupsafe import Markup
 
 from beancount_orders.book import Book
-from beancount_orders.book.model import ZERO
-from beancount_orders.book.model import OrderLine
 from beancount_orders.book.model import Status
 from beancount_orders.fava_ext import charts
 from beancount_orders.reports import ageing
@@ -30,6 +29,7 @@ from beancount_orders.reports import loyalty
 from beancount_orders.reports import margin
 from beancount_orders.reports import orders
 from beancount_orders.reports import stock
+from beancount_orders.reports.movements import Movement
 from beancount_orders.reports.period import Period
 
 # Fava's time filter as [start, end), either None when open (``ReportPage.period``).
@@ -207,28 +207,6 @@ def loyalty_view(book: Book, dates: Dates, pager: Pager) -> LoyaltyView:
 
 
 @dataclasses.dataclass(frozen=True)
-class Movement:
-    """A credit or return in the margin's period, with the line it goes back to."""
-
-    date: datetime.date
-    kind: str  # "credit order", "customer credit" or "return"
-    document: str
-    meta: dict[str, object]
-    customer: str
-    customer_name: str
-    item: str | None
-    qty: Decimal | None
-    currency: str | None
-    credits: Decimal  # what it takes off revenue (net)
-    cogs: Decimal  # what it takes off the cost of goods
-    detail: str  # credit line type, return condition or credit reason
-    order: str | None
-    invoice: str | None
-    line: int | None  # the original order line's number
-    line_meta: dict[str, object] | None  # where that line is written
-
-
-@dataclasses.dataclass(frozen=True)
 class MarginView:
     report: margin.MarginReport
     rows: Paged[margin.MarginRow]
@@ -237,111 +215,8 @@ class MarginView:
     charts: tuple[Markup, ...]  # one per currency
 
 
-def _order_line(
-    book: Book, order: str | None, number: int | None, item: str | None
-) -> OrderLine | None:
-    """The order line a credit or return refers to (by number, else by item)."""
-    found = book.orders.get(order) if order else None
-    if found is None:
-        return None
-    if number is not None and 0 < number <= len(found.lines):
-        return found.lines[number - 1]
-    for line in found.lines:
-        if line.item == item:
-            return line
-    return None
-
-
-def movements(book: Book, period: Period) -> tuple[Movement, ...]:
-    """Credit order lines, customer credits and returns dated in the period."""
-
-    def name(customer: str) -> str:
-        known = book.customers.get(customer)
-        return known.name if known else customer
-
-    found: list[Movement] = []
-    for credit_order in book.credit_orders.values():
-        if not credit_order.posted or credit_order.post_date not in period:
-            continue
-        for credit_line in credit_order.lines:
-            line = _order_line(book, credit_order.order, credit_line.invoice_line, None)
-            found.append(
-                Movement(
-                    credit_order.post_date,
-                    "credit order",
-                    credit_order.id,
-                    dict(credit_line.meta),
-                    credit_order.customer,
-                    name(credit_order.customer),
-                    credit_line.item,
-                    credit_line.qty,
-                    credit_order.currency,
-                    credit_line.net,
-                    credit_line.cost,
-                    f"{credit_line.type} ({credit_line.costing.value})",
-                    credit_order.order,
-                    credit_order.invoice,
-                    line.number if line else None,
-                    dict(line.meta) if line else None,
-                )
-            )
-    for credit in book.credits.values():
-        if credit.date not in period:
-            continue
-        order = credit.order or (
-            book.invoices[credit.invoice].order if credit.invoice in book.invoices else None
-        )
-        found.append(
-            Movement(
-                credit.date,
-                "customer credit",
-                credit.id,
-                dict(credit.meta),
-                credit.customer,
-                name(credit.customer),
-                None,
-                None,
-                credit.currency,
-                credit.amount,
-                ZERO,
-                credit.reason or "",
-                order,
-                credit.invoice,
-                None,
-                dict(book.orders[order].meta) if order in book.orders else None,
-            )
-        )
-    for returned in book.returns.values():
-        if returned.date not in period:
-            continue
-        line = _order_line(book, returned.order, None, returned.item)
-        found.append(
-            Movement(
-                returned.date,
-                "return",
-                returned.id,
-                dict(returned.meta),
-                returned.customer,
-                name(returned.customer),
-                returned.item,
-                returned.qty,
-                returned.lots[0][1].currency if returned.lots else None,
-                ZERO,
-                returned.cost,
-                returned.condition,
-                returned.order,
-                None,
-                line.number if line else None,
-                dict(line.meta) if line else None,
-            )
-        )
-    found.sort(key=lambda movement: (movement.date, movement.document))
-    return tuple(found)
-
-
 def margin_view(book: Book, group: str, dates: Dates, pager: Pager) -> MarginView:
-    period = Period(*dates)
-    report = margin.margin_report(book, group, period)
+    report = margin.margin_report(book, group, Period(*dates))
     chart_list = []
     for series in report.by_month:
         months = series.months
@@ -360,7 +235,7 @@ def margin_view(book: Book, group: str, dates: Dates, pager: Pager) -> MarginVie
         report,
         pager.take(report.rows),
         pager.take(report.apart, "apart_page"),
-        pager.take(movements(book, period), "movements_page"),
+        pager.take(report.movements, "movements_page"),
         tuple(chart_list),
     )
 

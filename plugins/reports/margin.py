@@ -4,7 +4,8 @@ Revenue is what invoices billed (net of tax); credits are READY credit order
 lines and customer credits, in their own period; cost of goods is what
 dispatches took from stock less what came back, also in its own period.
 Credit memos and loyalty discounts sit outside gross margin and are shown
-apart.
+apart. The report also lists the credits and returns of its period, each with
+the order line it goes back to (:mod:`beancount_orders.reports.movements`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from decimal import Decimal
 
 from beancount_orders.book import Book
 from beancount_orders.book.model import ZERO
+from beancount_orders.reports.movements import Movement
+from beancount_orders.reports.movements import movements
 from beancount_orders.reports.orders import ReportError
 from beancount_orders.reports.period import ALL
 from beancount_orders.reports.period import Period
@@ -88,6 +91,7 @@ class MarginReport:
     totals: tuple[MarginRow, ...]  # one per currency
     apart: tuple[ApartRow, ...]  # by the same key
     by_month: tuple[CurrencyMonths, ...]  # one per currency
+    movements: tuple[Movement, ...]  # the credits and returns in the period
     period: Period
 
 
@@ -239,5 +243,6 @@ def margin_report(book: Book, group: str = "order", period: Period = ALL) -> Mar
         ),
         _apart(book, group, period),
         _by_month(months),
+        movements(book, period),
         period,
     )
