@@ -75,6 +75,10 @@ def test_every_report_with_a_period_uses_it(book: Book) -> None:
     assert credits.credit_orders == ()
     assert credits.period == day_20
     margin = margin_report(book, "month", day_20)
+    # The deli's credit of 47.00; RMA-0001's five Assam back at 3.10.
+    assert [(row.key, row.credits, row.cogs) for row in margin.rows] == [
+        ("2025-03", D("47.00"), D("-15.50"))
+    ]
     assert [row.document for row in margin.movements] == ["CR-0001", "RMA-0001", "RMA-0002"]
     assert margin.period == day_20
     assert loyalty_report(book, Period(day(2025, 4, 1))).months == ()
