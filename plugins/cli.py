@@ -45,16 +45,16 @@ from beancount_orders.book import Book
 from beancount_orders.book import book_from_loaded
 from beancount_orders.book import locks
 from beancount_orders.book.render import format_entries
-from beancount_orders.clitables import FORMATS
+from beancount_orders.cliformat import FORMATS
+from beancount_orders.cliformat import Document
+from beancount_orders.cliformat import display_name
+from beancount_orders.cliformat import render
 from beancount_orders.clitables import SECTIONS
-from beancount_orders.clitables import Document
 from beancount_orders.clitables import ageing_document
 from beancount_orders.clitables import credits_document
-from beancount_orders.clitables import display_name
 from beancount_orders.clitables import loyalty_document
 from beancount_orders.clitables import margin_document
 from beancount_orders.clitables import orders_document
-from beancount_orders.clitables import render
 from beancount_orders.clitables import stock_document
 from beancount_orders.demo import generate
 from beancount_orders.gitdiff import DiffError
@@ -70,6 +70,7 @@ from beancount_orders.reports.margin import margin_report
 from beancount_orders.reports.orders import ReportError
 from beancount_orders.reports.orders import orders_report
 from beancount_orders.reports.orders import parse_status
+from beancount_orders.reports.period import Period
 from beancount_orders.reports.stock import stock_report
 
 LEDGER = click.argument(
@@ -376,13 +377,11 @@ def _period_options(what: str) -> Callable[[F], F]:
     return decorate
 
 
-def _period(
-    start: datetime.date | None, end: datetime.date | None
-) -> tuple[datetime.date | None, datetime.date | None]:
-    """[start, end) for the report functions, from an inclusive --end."""
+def _period(start: datetime.date | None, end: datetime.date | None) -> Period:
+    """The period of --start and --end, both included."""
     if start and end and end < start:
         raise click.UsageError(f"--end {end} is before --start {start}")
-    return start, (end + datetime.timedelta(days=1) if end else None)
+    return Period.through(start, end)
 
 
 def _report_book(ledger: Path) -> tuple[Loaded, Book]:
@@ -449,14 +448,14 @@ def report_orders(
     the order's file and line.
     """
 
-    since, until = _period(start, end)
+    period = _period(start, end)
     loaded, book = _report_book(ledger)
     if customer is not None and customer not in book.customers:
         close = difflib.get_close_matches(customer, list(book.customers), n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise click.ClickException(f'Unknown customer "{customer}" in {ledger}{hint}')
-    rows = _run_report(lambda: orders_report(book, customer, status, since, until))
-    _emit(loaded, orders_document(rows, customer, status, start, end), fmt, None)
+    rows = _run_report(lambda: orders_report(book, customer, status, period))
+    _emit(loaded, orders_document(rows, customer, status, period), fmt, None)
 
 
 @report.command("ageing")
@@ -525,10 +524,10 @@ def report_loyalty(
     (earned, redeemed, expired, adjusted, clawed back, given back).
     """
 
-    since, until = _period(start, end)
+    period = _period(start, end)
     loaded, book = _report_book(ledger)
-    result = _run_report(lambda: loyalty_report(book, since, until))
-    _emit(loaded, loyalty_document(result, start, end), fmt, section)
+    result = _run_report(lambda: loyalty_report(book, period))
+    _emit(loaded, loyalty_document(result), fmt, section)
 
 
 @report.command("margin")
@@ -555,13 +554,14 @@ def report_margin(
     Each movement counts in its own period: revenue on the invoice's date,
     credits on the credit's, cost of goods on the dispatch's or return's.
     Credit memos and loyalty discounts are outside gross margin and shown
-    apart (table apart).
+    apart (table apart); the credits and returns of the period are listed with
+    the invoice, order and order line they go back to (table movements).
     """
 
-    since, until = _period(start, end)
+    period = _period(start, end)
     loaded, book = _report_book(ledger)
-    result = _run_report(lambda: margin_report(book, group, since, until))
-    _emit(loaded, margin_document(result, start, end), fmt, section)
+    result = _run_report(lambda: margin_report(book, group, period))
+    _emit(loaded, margin_document(result), fmt, section)
 
 
 @report.command("stock")
@@ -598,10 +598,10 @@ def report_credits(
     balances (table balances) are as the books stand.
     """
 
-    since, until = _period(start, end)
+    period = _period(start, end)
     loaded, book = _report_book(ledger)
-    result = _run_report(lambda: credits_report(book, since, until))
-    _emit(loaded, credits_document(result, start, end), fmt, section)
+    result = _run_report(lambda: credits_report(book, period))
+    _emit(loaded, credits_document(result), fmt, section)
 
 
 # -- demo ---------------------------------------------------------------------

@@ -1,293 +1,47 @@
-"""The report dataclasses as plain tables: aligned text, CSV or JSON.
+"""The report dataclasses as plain tables, for ``bean-orders report``.
 
-``bean-orders report`` turns each report of :mod:`beancount_orders.reports` into a
-:class:`Document`: a title, the options it was made with, and one or more
-named :class:`Table` sections of typed cells. The three formats only lay out
-the same cells:
+Each report of :mod:`beancount_orders.reports` becomes a
+:class:`~beancount_orders.cliformat.Document`: a title, the options it was made
+with, and one or more named tables of typed cells, which
+:mod:`beancount_orders.cliformat` lays out as aligned text, CSV or JSON.
 
-- ``table``: aligned plain text for a terminal, every section under its title;
-  numbers right-aligned; within a table, money columns are padded with zeros
-  to the same number of decimal places (never rounded), so ``0`` and
-  ``22.60`` print as ``0.00`` and ``22.60``; ``wide`` columns are left out;
-- ``csv``: one section (``--section``, by default the first), a header row of
-  column keys, then the rows; every column, also the ``wide`` ones. Numbers
-  exactly as computed (``format(d, "f")``, no exponent), ISO dates,
-  ``true``/``false``, empty cells for None, lists joined by spaces;
-- ``json``: one object with ``report``, the options, and every section as a
-  list of objects keyed by column key. Decimals are strings written exactly
-  (``"35.96"``, never a float), dates ISO ``YYYY-MM-DD``, lists as lists,
-  None as ``null``.
-
-Nothing here computes: every figure comes from the report functions Fava uses
-and their dataclasses' properties (the ageing totals' open invoices and
-unallocated money are the sums of their buckets, as on the Fava page).
+Nothing here computes: every figure, total and row comes from the report
+functions Fava uses and their dataclasses' properties, so the command line and
+the Fava pages print the same numbers. A table here only picks the columns.
 """
 
 from __future__ import annotations
 
-import csv
-import dataclasses
-import datetime
-import io
-import json
-import os
-from collections.abc import Callable
 from collections.abc import Sequence
-from decimal import Decimal
-from enum import Enum
 
 from beancount_orders.book.directives import ID_RE
-from beancount_orders.book.model import ZERO
+from beancount_orders.cliformat import Cell
+from beancount_orders.cliformat import Document
+from beancount_orders.cliformat import Table
+from beancount_orders.cliformat import display_name
+from beancount_orders.cliformat import money_column as _m
+from beancount_orders.cliformat import number_column as _n
+from beancount_orders.cliformat import period_params
+from beancount_orders.cliformat import period_title
+from beancount_orders.cliformat import source_cells
+from beancount_orders.cliformat import text_column as _c
+from beancount_orders.cliformat import wide_column as _w
 from beancount_orders.reports.ageing import AgeingReport
 from beancount_orders.reports.credits import CreditsReport
 from beancount_orders.reports.loyalty import LoyaltyReport
 from beancount_orders.reports.margin import MarginReport
 from beancount_orders.reports.margin import MarginRow
 from beancount_orders.reports.orders import OrderRow
+from beancount_orders.reports.period import ALL
+from beancount_orders.reports.period import Period
 from beancount_orders.reports.stock import StockReport
-
-Cell = str | int | Decimal | datetime.date | bool | tuple[str, ...] | None
-Param = Cell
-FORMATS = ("table", "csv", "json")
-SEPARATOR = "  "
-
-
-@dataclasses.dataclass(frozen=True)
-class Column:
-    key: str  # the CSV header and JSON key
-    title: str  # the text table's header
-    numeric: bool = False  # right-aligned, decimals padded
-    wide: bool = False  # only in CSV and JSON
-    money: bool = False  # padded to the decimals of the table's other money columns
-
-
-@dataclasses.dataclass(frozen=True)
-class Table:
-    name: str  # the section's name, for --section and as JSON key
-    title: str
-    columns: tuple[Column, ...]
-    rows: tuple[tuple[Cell, ...], ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Document:
-    report: str
-    title: str
-    params: tuple[tuple[str, Param], ...]
-    tables: tuple[Table, ...]
-
-    def section(self, name: str | None) -> tuple[Table, ...]:
-        """The tables to show: all of them, or only the one named."""
-        if name is None:
-            return self.tables
-        chosen = tuple(table for table in self.tables if table.name == name)
-        if not chosen:
-            raise ValueError(
-                f"Unknown section {name!r} of the {self.report} report: expected one of "
-                + ", ".join(table.name for table in self.tables)
-            )
-        return chosen
-
-
-def _text(value: Cell) -> str:
-    """A cell as text for CSV and JSON: exact, ISO dates, no exponents."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return " ".join(value)
-    return str(value)
-
-
-def _places(value: Cell) -> int:
-    """Decimal places of a Decimal (0 for anything else)."""
-    if not isinstance(value, Decimal):
-        return 0
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
-
-
-def _table_cells(table: Table, columns: Sequence[int]) -> list[list[str]]:
-    """The visible cells as text; numbers in a column padded to equal decimals."""
-    places = {
-        index: max((_places(row[index]) for row in table.rows), default=0)
-        for index in columns
-        if table.columns[index].numeric
-    }
-    money = [index for index in places if table.columns[index].money]
-    widest = max((places[index] for index in money), default=0)
-    for index in money:
-        places[index] = widest
-    cells = []
-    for row in table.rows:
-        texts = []
-        for index in columns:
-            value = row[index]
-            if isinstance(value, bool):
-                texts.append("yes" if value else "")
-            elif isinstance(value, Decimal):
-                texts.append(
-                    f"{value:.{places[index]}f}" if index in places else _text(value)
-                )
-            else:
-                texts.append(_text(value))
-        cells.append(texts)
-    return cells
-
-
-def render_text_table(table: Table) -> list[str]:
-    """One section as aligned text lines (header, dashes, rows)."""
-    columns = [index for index, column in enumerate(table.columns) if not column.wide]
-    if not table.rows:
-        return ["(none)"]
-    cells = _table_cells(table, columns)
-    titles = [table.columns[index].title for index in columns]
-    widths = [
-        max(len(titles[position]), *(len(row[position]) for row in cells))
-        for position in range(len(columns))
-    ]
-
-    def line(texts: Sequence[str]) -> str:
-        parts = []
-        for position, index in enumerate(columns):
-            if table.columns[index].numeric:
-                parts.append(texts[position].rjust(widths[position]))
-            else:
-                parts.append(texts[position].ljust(widths[position]))
-        return SEPARATOR.join(parts).rstrip()
-
-    out = [line(titles), SEPARATOR.join("-" * width for width in widths)]
-    out += [line(row) for row in cells]
-    return out
-
-
-def render_table(document: Document, section: str | None = None) -> str:
-    """The document as text: its title, then each section under its title."""
-    tables = document.section(section)
-    out = [document.title]
-    for table in tables:
-        out.append("")
-        if len(tables) > 1 or section is not None:
-            out.append(table.title)
-        out += render_text_table(table)
-    return "\n".join(out) + "\n"
-
-
-def render_csv(document: Document, section: str | None = None) -> str:
-    """One section as CSV (the first, unless another is named)."""
-    table = document.section(section)[0]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(column.key for column in table.columns)
-    for row in table.rows:
-        writer.writerow(_text(value) for value in row)
-    return buffer.getvalue()
-
-
-def _json_value(value: Param) -> object:
-    if value is None or (isinstance(value, bool | int) and not isinstance(value, Enum)):
-        return value
-    if isinstance(value, tuple):
-        return list(value)
-    return _text(value)
-
-
-def render_json(document: Document, section: str | None = None) -> str:
-    """The document as one JSON object (every section, unless one is named)."""
-    result: dict[str, object] = {"report": document.report}
-    for key, value in document.params:
-        result[key] = _json_value(value)
-    for table in document.section(section):
-        if table.name in result:  # pragma: no cover - a programming error
-            raise AssertionError(f"JSON key {table.name!r} used twice")
-        result[table.name] = [
-            {
-                column.key: _json_value(value)
-                for column, value in zip(table.columns, row, strict=True)
-            }
-            for row in table.rows
-        ]
-    return json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-
-
-RENDERERS: dict[str, Callable[[Document, str | None], str]] = {
-    "table": render_table,
-    "csv": render_csv,
-    "json": render_json,
-}
-
-
-def render(document: Document, fmt: str, section: str | None = None) -> str:
-    return RENDERERS[fmt](document, section)
-
-
-# -- the documents of the reports ----------------------------------------------
-
-
-def display_name(filename: str) -> str:
-    """A filename relative to the working directory when it lies below it."""
-    if not filename or filename.startswith("<"):
-        return filename
-    try:
-        relative = os.path.relpath(filename)
-    except ValueError:  # another drive on Windows
-        return filename
-    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
-        return filename
-    return relative
-
-
-def _period_title(start: datetime.date | None, end: datetime.date | None) -> str:
-    """``end`` is the last day included."""
-    if start and end:
-        return f" from {start} to {end}"
-    if start:
-        return f" from {start}"
-    if end:
-        return f" to {end}"
-    return ""
-
-
-def _period_params(
-    start: datetime.date | None, end: datetime.date | None
-) -> tuple[tuple[str, Param], ...]:
-    return (("start", start), ("end", end))
-
-
-def _c(key: str, title: str | None = None, *, numeric: bool = False) -> Column:
-    return Column(
-        key,
-        title if title is not None else key.replace("_", " ").capitalize(),
-        numeric=numeric,
-    )
-
-
-def _n(key: str, title: str | None = None) -> Column:
-    return _c(key, title, numeric=True)
-
-
-def _m(key: str, title: str | None = None) -> Column:
-    """A money column."""
-    return dataclasses.replace(_c(key, title, numeric=True), money=True)
-
-
-def _w(key: str, *, numeric: bool = False, money: bool = False) -> Column:
-    return Column(key, key, numeric=numeric or money, wide=True, money=money)
 
 
 def orders_document(
     rows: Sequence[OrderRow],
     customer: str | None = None,
     status: str | None = None,
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
+    period: Period = ALL,
 ) -> Document:
     columns = (
         _c("order"),
@@ -346,21 +100,20 @@ def orders_document(
         filters.append(f"customer {customer}")
     if status:
         filters.append(f"status {status}")
-    title = "Orders" + _period_title(start, end)
+    title = "Orders" + period_title(period)
     if filters:
         title += " (" + ", ".join(filters) + ")"
     return Document(
         "orders",
         title,
-        (("customer", customer), ("status", status), *_period_params(start, end)),
+        (("customer", customer), ("status", status), *period_params(period)),
         (table,),
     )
 
 
-def ageing_document(report: AgeingReport) -> Document:
-    labels = report.labels
-    buckets = tuple(_m(label, label) for label in labels)
-    rows = Table(
+def _ageing_customers(report: AgeingReport) -> Table:
+    buckets = tuple(_m(label, label) for label in report.labels)
+    return Table(
         "customers",
         "Customers",
         (
@@ -389,7 +142,11 @@ def ageing_document(report: AgeingReport) -> Document:
             for row in report.rows
         ),
     )
-    totals = Table(
+
+
+def _ageing_totals(report: AgeingReport) -> Table:
+    buckets = tuple(_m(label, label) for label in report.labels)
+    return Table(
         "totals",
         "Totals",
         (
@@ -403,14 +160,17 @@ def ageing_document(report: AgeingReport) -> Document:
             (
                 total.currency,
                 *total.buckets,
-                sum(total.buckets, ZERO),
-                sum(total.unallocated, ZERO),
+                total.invoiced_open,
+                total.unallocated_total,
                 total.total,
             )
             for total in report.totals
         ),
     )
-    items = Table(
+
+
+def _ageing_items(report: AgeingReport) -> Table:
+    return Table(
         "items",
         "Open invoices and unallocated money",
         (
@@ -428,40 +188,33 @@ def ageing_document(report: AgeingReport) -> Document:
         ),
         tuple(
             (
-                row.customer,
-                item.document if ID_RE.match(item.document) else None,
-                item.kind,
-                item.order,
-                item.date,
-                item.age,
-                labels[item.bucket],
-                item.amount,
-                row.currency,
-                display_name(str(item.meta.get("filename", ""))),
-                _int(item.meta.get("lineno")),
+                line.row.customer,
+                line.item.document if ID_RE.match(line.item.document) else None,
+                line.item.kind,
+                line.item.order,
+                line.item.date,
+                line.item.age,
+                report.labels[line.item.bucket],
+                line.item.amount,
+                line.row.currency,
+                *source_cells(line.item.meta),
             )
-            for row in report.rows
-            for item in row.items
+            for line in report.lines
         ),
     )
+
+
+def ageing_document(report: AgeingReport) -> Document:
     basis = "due date" if report.basis == "due" else "invoice date"
     return Document(
         "ageing",
         f"Aged receivables as of {report.as_of}, by {basis}",
-        (("as_of", report.as_of), ("basis", report.basis), ("buckets", labels)),
-        (rows, totals, items),
+        (("as_of", report.as_of), ("basis", report.basis), ("buckets", report.labels)),
+        (_ageing_customers(report), _ageing_totals(report), _ageing_items(report)),
     )
 
 
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) else None
-
-
-def loyalty_document(
-    report: LoyaltyReport,
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
-) -> Document:
+def loyalty_document(report: LoyaltyReport) -> Document:
     programs = Table(
         "programs",
         "Programs",
@@ -505,7 +258,7 @@ def loyalty_document(
     )
     months = Table(
         "months",
-        "Points by month" + _period_title(start, end),
+        "Points by month" + period_title(report.period),
         (
             _c("month"),
             _c("program"),
@@ -535,7 +288,7 @@ def loyalty_document(
     return Document(
         "loyalty",
         "Loyalty points",
-        _period_params(start, end),
+        period_params(report.period),
         (programs, customers, months),
     )
 
@@ -561,11 +314,53 @@ MARGIN_COLUMNS = (
 )
 
 
-def margin_document(
-    report: MarginReport,
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
-) -> Document:
+def _movements_table(report: MarginReport) -> Table:
+    """The credits and returns of the period, as on the Fava page."""
+    return Table(
+        "movements",
+        "Credits and returns in the period",
+        (
+            _c("date"),
+            _c("kind"),
+            _c("document"),
+            _c("customer"),
+            _w("name"),
+            _c("item"),
+            _n("qty"),
+            _c("detail"),
+            _m("credits"),
+            _m("cogs", "COGS back"),
+            _c("currency"),
+            _c("invoice"),
+            _c("order"),
+            _n("order_line", "Line"),
+            _w("file"),
+            _w("line", numeric=True),
+        ),
+        tuple(
+            (
+                row.date,
+                row.kind,
+                row.document,
+                row.customer,
+                row.customer_name,
+                row.item,
+                row.qty,
+                row.detail,
+                row.credits,
+                row.cogs,
+                row.currency,
+                row.invoice,
+                row.order,
+                row.line,
+                *source_cells(row.meta),
+            )
+            for row in report.movements
+        ),
+    )
+
+
+def margin_document(report: MarginReport) -> Document:
     group = report.group
     rows = Table(
         "margin",
@@ -590,9 +385,9 @@ def margin_document(
     )
     return Document(
         "margin",
-        f"Gross margin by {group}" + _period_title(start, end),
-        (("group", group), *_period_params(start, end)),
-        (rows, totals, apart),
+        f"Gross margin by {group}" + period_title(report.period),
+        (("group", group), *period_params(report.period)),
+        (rows, totals, apart, _movements_table(report)),
     )
 
 
@@ -657,12 +452,8 @@ def stock_document(report: StockReport, item: str | None = None) -> Document:
     return Document("stock", title, (("item", item),), (positions, uncosted))
 
 
-def credits_document(
-    report: CreditsReport,
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
-) -> Document:
-    credit_orders = Table(
+def _credit_orders_table(report: CreditsReport) -> Table:
+    return Table(
         "credit_orders",
         "Credit orders",
         (
@@ -697,7 +488,10 @@ def credits_document(
             for co in report.credit_orders
         ),
     )
-    returns = Table(
+
+
+def _returns_table(report: CreditsReport) -> Table:
+    return Table(
         "returns",
         "Returns",
         (
@@ -715,7 +509,10 @@ def credits_document(
             for r in report.returns
         ),
     )
-    memos = Table(
+
+
+def _memos_table(report: CreditsReport) -> Table:
+    return Table(
         "memos",
         "Credit memos",
         (
@@ -732,7 +529,10 @@ def credits_document(
             for m in report.memos
         ),
     )
-    credits = Table(
+
+
+def _credits_table(report: CreditsReport) -> Table:
+    return Table(
         "credits",
         "Customer credits",
         (
@@ -750,7 +550,10 @@ def credits_document(
             for c in report.credits
         ),
     )
-    balances = Table(
+
+
+def _balances_table(report: CreditsReport) -> Table:
+    return Table(
         "balances",
         "Customer credit balances (as they stand)",
         (
@@ -766,11 +569,20 @@ def credits_document(
             for b in report.balances
         ),
     )
+
+
+def credits_document(report: CreditsReport) -> Document:
     return Document(
         "credits",
-        "Credits and returns" + _period_title(start, end),
-        _period_params(start, end),
-        (credit_orders, returns, memos, credits, balances),
+        "Credits and returns" + period_title(report.period),
+        period_params(report.period),
+        (
+            _credit_orders_table(report),
+            _returns_table(report),
+            _memos_table(report),
+            _credits_table(report),
+            _balances_table(report),
+        ),
     )
 
 
@@ -778,7 +590,7 @@ SECTIONS = {
     "orders": ("orders",),
     "ageing": ("customers", "totals", "items"),
     "loyalty": ("programs", "customers", "months"),
-    "margin": ("margin", "totals", "apart"),
+    "margin": ("margin", "totals", "apart", "movements"),
     "stock": ("positions", "uncosted"),
     "credits": ("credit_orders", "returns", "memos", "credits", "balances"),
 }

@@ -431,7 +431,14 @@ def test_margin_table(workdir: Path) -> None:
         -----  --------  -----  -----------------
         SO-1   GBP        3.00               0.00
         SO-4   GBP        0.00               0.10
-    """)
+
+        Credits and returns in the period
+        Date        Kind             Document  Customer  Item    Qty  Detail           Credits  COGS back  Currency  Invoice  Order  Line
+        ----------  ---------------  --------  --------  ------  ---  ---------------  -------  ---------  --------  -------  -----  ----
+        2024-02-10  customer credit  CR-1      bob                    returned gadget    30.00       0.00  GBP                SO-2
+        2024-02-10  return           RET-1     bob       GADGET    1  resaleable          0.00      15.00  GBP                SO-2      1
+        2024-03-15  credit order     CO-1      acme      WIDGET    1  credit (none)       2.00       0.00  GBP       INV-1    SO-1      1
+    """)  # noqa: E501
 
 
 def test_margin_by_month_in_a_period(workdir: Path) -> None:
@@ -458,7 +465,14 @@ def test_margin_by_month_in_a_period(workdir: Path) -> None:
         Month    Currency  Memos  Loyalty discounts
         -------  --------  -----  -----------------
         2024-03  GBP        3.00               0.00
-    """)
+
+        Credits and returns in the period
+        Date        Kind             Document  Customer  Item    Qty  Detail           Credits  COGS back  Currency  Invoice  Order  Line
+        ----------  ---------------  --------  --------  ------  ---  ---------------  -------  ---------  --------  -------  -----  ----
+        2024-02-10  customer credit  CR-1      bob                    returned gadget    30.00       0.00  GBP                SO-2
+        2024-02-10  return           RET-1     bob       GADGET    1  resaleable          0.00      15.00  GBP                SO-2      1
+        2024-03-15  credit order     CO-1      acme      WIDGET    1  credit (none)       2.00       0.00  GBP       INV-1    SO-1      1
+    """)  # noqa: E501
 
 
 def test_margin_csv_and_json(workdir: Path) -> None:

@@ -2,9 +2,11 @@
 
 Functions here take a :class:`beancount_orders.book.Book` and already-checked options,
 call the shared report functions (:mod:`beancount_orders.reports`) and return frozen
-dataclasses that a template only loops over and formats. They know nothing of
-Flask or Fava, so they can be tested and timed on their own; the extension
-classes in :mod:`beancount_orders.fava_ext` read the request and call them.
+dataclasses that a template only loops over and formats. Every figure, total and
+grouping comes from the report functions; a view only pages their rows and draws
+their charts. Views know nothing of Flask or Fava, so they can be tested and timed
+on their own; the extension classes in :mod:`beancount_orders.fava_ext` read the
+request and call them.
 """
 
 from __future__ import annotations
@@ -13,21 +15,13 @@ import dataclasses
 import datetime
 from collections.abc import Mapping
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Generic
 from typing import TypeVar
 
 from markupsafe import Markup
 
 from beancount_orders.book import Book
-from beancount_orders.book.model import ZERO
-from beancount_orders.book.model import CreditMemo
-from beancount_orders.book.model import CreditOrder
-from beancount_orders.book.model import CustomerCredit
-from beancount_orders.book.model import OrderLine
-from beancount_orders.book.model import Return
 from beancount_orders.book.model import Status
-from beancount_orders.book.model import StockPosition
 from beancount_orders.fava_ext import charts
 from beancount_orders.reports import ageing
 from beancount_orders.reports import credits
@@ -35,8 +29,11 @@ from beancount_orders.reports import loyalty
 from beancount_orders.reports import margin
 from beancount_orders.reports import orders
 from beancount_orders.reports import stock
+from beancount_orders.reports.movements import Movement
+from beancount_orders.reports.period import Period
 
-Period = tuple[datetime.date | None, datetime.date | None]  # [start, end) or open
+# Fava's time filter as [start, end), either None when open (``ReportPage.period``).
+Dates = tuple[datetime.date | None, datetime.date | None]
 R = TypeVar("R")
 PAGE_SIZE = 200  # rows per table page
 MAX_PAGE_SIZE = 5000
@@ -135,17 +132,13 @@ def customers_of(book: Book) -> tuple[tuple[str, str], ...]:
 
 
 def orders_view(
-    book: Book, customer: str, status: str, period: Period, pager: Pager
+    book: Book, customer: str, status: str, dates: Dates, pager: Pager
 ) -> OrdersView:
     """Raises :class:`ValueError` (with a message for the user) on a bad option."""
     if customer and customer not in book.customers:
         raise OptionError(f"Unknown customer {customer!r}")
     rows = orders.orders_report(
-        book,
-        customer=customer or None,
-        status=status or None,
-        start=period[0],
-        end=period[1],
+        book, customer=customer or None, status=status or None, period=Period(*dates)
     )
     return OrdersView(
         pager.take(rows), customers_of(book), status_choices(), customer, status
@@ -153,29 +146,11 @@ def orders_view(
 
 
 @dataclasses.dataclass(frozen=True)
-class AgedLine:
-    """One aged document beside its customer's row."""
-
-    row: ageing.AgeingRow
-    item: ageing.AgedItem
-
-
-@dataclasses.dataclass(frozen=True)
-class AgeingTotalLine:
-    """A currency's totals: by bucket, and open invoices and unallocated apart."""
-
-    total: ageing.AgeingTotal
-    invoiced_open: Decimal
-    unallocated: Decimal
-
-
-@dataclasses.dataclass(frozen=True)
 class ReceivablesView:
     report: ageing.AgeingReport
     rows: Paged[ageing.AgeingRow]
-    totals: tuple[AgeingTotalLine, ...]
-    open_invoices: Paged[AgedLine]
-    unallocated: Paged[AgedLine]
+    open_invoices: Paged[ageing.AgedLine]
+    unallocated: Paged[ageing.AgedLine]
     over_limit: Paged[ageing.AgeingRow]
     charts: tuple[Markup, ...]  # one per currency
 
@@ -184,18 +159,6 @@ def receivables_view(
     book: Book, as_of: datetime.date, basis: str, buckets: Sequence[int], pager: Pager
 ) -> ReceivablesView:
     report = ageing.aged_receivables(book, as_of, basis, buckets)
-    open_invoices = tuple(
-        AgedLine(row, item)
-        for row in report.rows
-        for item in row.items
-        if item.kind == "invoice"
-    )
-    unallocated = tuple(
-        AgedLine(row, item)
-        for row in report.rows
-        for item in row.items
-        if item.kind != "invoice"
-    )
     chart_list = tuple(
         charts.bar_chart(
             report.labels,
@@ -207,17 +170,12 @@ def receivables_view(
         )
         for total in report.totals
     )
-    totals = tuple(
-        AgeingTotalLine(total, sum(total.buckets, ZERO), sum(total.unallocated, ZERO))
-        for total in report.totals
-    )
     return ReceivablesView(
         report,
         pager.take(report.rows),
-        totals,
-        pager.take(open_invoices, "invoices_page"),
-        pager.take(unallocated, "unallocated_page"),
-        pager.take([row for row in report.rows if row.over_limit], "limits_page"),
+        pager.take(report.open_invoices, "invoices_page"),
+        pager.take(report.unallocated, "unallocated_page"),
+        pager.take(report.over_limit, "limits_page"),
         chart_list,
     )
 
@@ -229,52 +187,23 @@ class LoyaltyView:
     charts: tuple[Markup, ...]  # one per program
 
 
-def loyalty_view(book: Book, period: Period, pager: Pager) -> LoyaltyView:
-    report = loyalty.loyalty_report(book, start=period[0], end=period[1])
-    chart_list = []
-    for program in report.programs:
-        months = [row for row in report.months if row.program == program.symbol]
-        chart_list.append(
-            charts.bar_chart(
-                [row.month for row in months],
-                (
-                    charts.Series("earned", tuple(row.earned for row in months)),
-                    charts.Series("redeemed", tuple(-row.redeemed for row in months)),
-                    charts.Series("expired", tuple(-row.expired for row in months)),
-                    charts.Series(
-                        "adjusted",
-                        tuple(
-                            row.adjusted - row.clawed_back + row.given_back
-                            for row in months
-                        ),
-                    ),
-                ),
-                f"{program.name} ({program.symbol}) points per month",
-            )
+def loyalty_view(book: Book, dates: Dates, pager: Pager) -> LoyaltyView:
+    report = loyalty.loyalty_report(book, Period(*dates))
+    chart_list = tuple(
+        charts.bar_chart(
+            [row.month for row in series.months],
+            (
+                charts.Series("earned", tuple(row.earned for row in series.months)),
+                # Points used and lost are drawn below the axis.
+                charts.Series("redeemed", tuple(-row.redeemed for row in series.months)),
+                charts.Series("expired", tuple(-row.expired for row in series.months)),
+                charts.Series("adjusted", tuple(row.adjustments for row in series.months)),
+            ),
+            f"{series.program.name} ({series.program.symbol}) points per month",
         )
-    return LoyaltyView(report, pager.take(report.customers), tuple(chart_list))
-
-
-@dataclasses.dataclass(frozen=True)
-class Movement:
-    """A credit or return in the margin's period, with the line it goes back to."""
-
-    date: datetime.date
-    kind: str  # "credit order", "customer credit" or "return"
-    document: str
-    meta: dict[str, object]
-    customer: str
-    customer_name: str
-    item: str | None
-    qty: Decimal | None
-    currency: str | None
-    credits: Decimal  # what it takes off revenue (net)
-    cogs: Decimal  # what it takes off the cost of goods
-    detail: str  # credit line type, return condition or credit reason
-    order: str | None
-    invoice: str | None
-    line: int | None  # the original order line's number
-    line_meta: dict[str, object] | None  # where that line is written
+        for series in report.by_program
+    )
+    return LoyaltyView(report, pager.take(report.customers), chart_list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -286,118 +215,11 @@ class MarginView:
     charts: tuple[Markup, ...]  # one per currency
 
 
-def _inside(date: datetime.date, period: Period) -> bool:
-    start, end = period
-    return not ((start and date < start) or (end and date >= end))
-
-
-def _order_line(
-    book: Book, order: str | None, number: int | None, item: str | None
-) -> OrderLine | None:
-    """The order line a credit or return refers to (by number, else by item)."""
-    found = book.orders.get(order) if order else None
-    if found is None:
-        return None
-    if number is not None and 0 < number <= len(found.lines):
-        return found.lines[number - 1]
-    for line in found.lines:
-        if line.item == item:
-            return line
-    return None
-
-
-def movements(book: Book, period: Period) -> tuple[Movement, ...]:
-    """Credit order lines, customer credits and returns dated in the period."""
-
-    def name(customer: str) -> str:
-        known = book.customers.get(customer)
-        return known.name if known else customer
-
-    found: list[Movement] = []
-    for credit_order in book.credit_orders.values():
-        if not credit_order.posted or not _inside(credit_order.post_date, period):
-            continue
-        for credit_line in credit_order.lines:
-            line = _order_line(book, credit_order.order, credit_line.invoice_line, None)
-            found.append(
-                Movement(
-                    credit_order.post_date,
-                    "credit order",
-                    credit_order.id,
-                    dict(credit_line.meta),
-                    credit_order.customer,
-                    name(credit_order.customer),
-                    credit_line.item,
-                    credit_line.qty,
-                    credit_order.currency,
-                    credit_line.net,
-                    credit_line.cost,
-                    f"{credit_line.type} ({credit_line.costing.value})",
-                    credit_order.order,
-                    credit_order.invoice,
-                    line.number if line else None,
-                    dict(line.meta) if line else None,
-                )
-            )
-    for credit in book.credits.values():
-        if not _inside(credit.date, period):
-            continue
-        order = credit.order or (
-            book.invoices[credit.invoice].order if credit.invoice in book.invoices else None
-        )
-        found.append(
-            Movement(
-                credit.date,
-                "customer credit",
-                credit.id,
-                dict(credit.meta),
-                credit.customer,
-                name(credit.customer),
-                None,
-                None,
-                credit.currency,
-                credit.amount,
-                ZERO,
-                credit.reason or "",
-                order,
-                credit.invoice,
-                None,
-                dict(book.orders[order].meta) if order in book.orders else None,
-            )
-        )
-    for returned in book.returns.values():
-        if not _inside(returned.date, period):
-            continue
-        line = _order_line(book, returned.order, None, returned.item)
-        found.append(
-            Movement(
-                returned.date,
-                "return",
-                returned.id,
-                dict(returned.meta),
-                returned.customer,
-                name(returned.customer),
-                returned.item,
-                returned.qty,
-                returned.lots[0][1].currency if returned.lots else None,
-                ZERO,
-                returned.cost,
-                returned.condition,
-                returned.order,
-                None,
-                line.number if line else None,
-                dict(line.meta) if line else None,
-            )
-        )
-    found.sort(key=lambda movement: (movement.date, movement.document))
-    return tuple(found)
-
-
-def margin_view(book: Book, group: str, period: Period, pager: Pager) -> MarginView:
-    report = margin.margin_report(book, group, start=period[0], end=period[1])
+def margin_view(book: Book, group: str, dates: Dates, pager: Pager) -> MarginView:
+    report = margin.margin_report(book, group, Period(*dates))
     chart_list = []
-    for currency in sorted({row.currency for row in report.by_month}):
-        months = [row for row in report.by_month if row.currency == currency]
+    for series in report.by_month:
+        months = series.months
         chart_list.append(
             charts.line_chart(
                 [row.key for row in months],
@@ -406,76 +228,56 @@ def margin_view(book: Book, group: str, period: Period, pager: Pager) -> MarginV
                     charts.Series("COGS", tuple(row.cogs for row in months)),
                     charts.Series("margin", tuple(row.margin for row in months)),
                 ),
-                f"Gross margin per month in {currency}",
+                f"Gross margin per month in {series.currency}",
             )
         )
     return MarginView(
         report,
         pager.take(report.rows),
         pager.take(report.apart, "apart_page"),
-        pager.take(movements(book, period), "movements_page"),
+        pager.take(report.movements, "movements_page"),
         tuple(chart_list),
     )
 
 
 @dataclasses.dataclass(frozen=True)
-class StockGroup:
-    """An item at a location, with its batches."""
-
-    total: StockPosition
-    batches: tuple[StockPosition, ...]
-
-    @property
-    def rows(self) -> tuple[StockPosition, ...]:
-        """The total row, then the batch rows."""
-        return (self.total, *self.batches)
-
-
-@dataclasses.dataclass(frozen=True)
 class StockView:
     report: stock.StockReport
-    groups: Paged[StockGroup]
+    groups: Paged[stock.StockGroup]
     uncosted: Paged[stock.UncostedRow]
 
 
 def stock_view(book: Book, pager: Pager) -> StockView:
     report = stock.stock_report(book)
-    groups: list[StockGroup] = []
-    for position in report.positions:
-        if position.batch is None:
-            groups.append(StockGroup(position, ()))
-        elif groups:
-            last = groups[-1]
-            groups[-1] = StockGroup(last.total, (*last.batches, position))
     return StockView(
-        report, pager.take(groups), pager.take(report.uncosted, "uncosted_page")
+        report, pager.take(report.groups), pager.take(report.uncosted, "uncosted_page")
     )
 
 
 @dataclasses.dataclass(frozen=True)
 class CreditsView:
     report: credits.CreditsReport
-    by_status: tuple[tuple[str, Paged[CreditOrder]], ...]
-    by_condition: tuple[tuple[str, Paged[Return]], ...]
-    memos: Paged[CreditMemo]
-    customer_credits: Paged[CustomerCredit]
+    by_status: tuple[tuple[str, Paged[credits.CreditOrderRow]], ...]
+    by_condition: tuple[tuple[str, Paged[credits.ReturnRow]], ...]
+    memos: Paged[credits.MemoRow]
+    customer_credits: Paged[credits.CreditRow]
     balances: Paged[credits.CreditBalance]
 
 
-CONDITIONS = ("resaleable", "damaged")
-
-
-def credits_view(book: Book, period: Period, pager: Pager) -> CreditsView:
-    report = credits.credits_report(book, start=period[0], end=period[1])
+def credits_view(book: Book, dates: Dates, pager: Pager) -> CreditsView:
+    report = credits.credits_report(book, Period(*dates))
     return CreditsView(
         report,
         tuple(
-            (status, pager.take(report.by_status(status), f"{status.lower()}_page"))
-            for status in credits.STATUSES
+            (
+                group.status,
+                pager.take(group.credit_orders, f"{group.status.lower()}_page"),
+            )
+            for group in report.by_status
         ),
         tuple(
-            (condition, pager.take(report.by_condition(condition), f"{condition}_page"))
-            for condition in CONDITIONS
+            (group.condition, pager.take(group.returns, f"{group.condition}_page"))
+            for group in report.by_condition
         ),
         pager.take(report.memos, "memos_page"),
         pager.take(report.credits, "credits_page"),

@@ -108,13 +108,31 @@ class AgeingRow:
 
 @dataclasses.dataclass(frozen=True)
 class AgeingTotal:
+    """One currency's totals over every customer."""
+
     currency: str
     buckets: tuple[Decimal, ...]
     unallocated: tuple[Decimal, ...]
 
     @property
+    def invoiced_open(self) -> Decimal:
+        return sum(self.buckets, ZERO)
+
+    @property
+    def unallocated_total(self) -> Decimal:
+        return sum(self.unallocated, ZERO)
+
+    @property
     def total(self) -> Decimal:
-        return sum(self.buckets, ZERO) + sum(self.unallocated, ZERO)
+        return self.invoiced_open + self.unallocated_total
+
+
+@dataclasses.dataclass(frozen=True)
+class AgedLine:
+    """One aged document beside its customer's row."""
+
+    row: AgeingRow
+    item: AgedItem
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,6 +142,10 @@ class AgeingReport:
     labels: tuple[str, ...]
     rows: tuple[AgeingRow, ...]
     totals: tuple[AgeingTotal, ...]
+    lines: tuple[AgedLine, ...]  # every item of every row, by row
+    open_invoices: tuple[AgedLine, ...]  # the invoice lines
+    unallocated: tuple[AgedLine, ...]  # the lines of unallocated money
+    over_limit: tuple[AgeingRow, ...]  # the rows over the customer's credit limit
 
 
 def _bucket(age: int, bounds: Sequence[int]) -> int:
@@ -133,18 +155,10 @@ def _bucket(age: int, bounds: Sequence[int]) -> int:
     return len(bounds)
 
 
-def aged_receivables(
-    book: Book,
-    as_of: datetime.date,
-    basis: str = "invoice",
-    buckets: Sequence[int] = DEFAULT_BUCKETS,
-) -> AgeingReport:
-    """Aged receivables on ``as_of``, by invoice date or due date."""
-    if basis not in BASES:
-        raise AgeingError(f"Invalid ageing basis {basis!r}: expected 'invoice' or 'due'")
-    check_buckets(buckets)
-    labels = bucket_labels(buckets)
-    width = len(labels)
+def _aged_items(
+    book: Book, as_of: datetime.date, basis: str, buckets: Sequence[int]
+) -> dict[tuple[str, str], list[AgedItem]]:
+    """Open invoices and unallocated settlements on ``as_of``, by customer and currency."""
 
     def aged_from(invoice: Invoice) -> datetime.date:
         return invoice.due if basis == "due" else invoice.date
@@ -191,38 +205,71 @@ def aged_receivables(
                 dict(settlement.meta),
             )
         )
-    rows = []
+    return items
+
+
+def _row(
+    book: Book, customer_id: str, currency: str, aged: list[AgedItem], width: int
+) -> AgeingRow:
+    """A customer's row: their items summed by bucket, invoices and money apart."""
+    customer = book.customers[customer_id]
+    invoice_buckets = [ZERO] * width
+    money_buckets = [ZERO] * width
+    for item in aged:
+        target = invoice_buckets if item.kind == "invoice" else money_buckets
+        target[item.bucket] += item.amount
+    limit = customer.credit_limit
+    return AgeingRow(
+        customer_id,
+        customer.name,
+        currency,
+        tuple(invoice_buckets),
+        tuple(money_buckets),
+        limit.number if limit is not None and limit.currency == currency else None,
+        tuple(sorted(aged, key=lambda item: (item.date, item.document))),
+    )
+
+
+def _totals(rows: Sequence[AgeingRow], width: int) -> tuple[AgeingTotal, ...]:
+    """The rows summed by currency and bucket."""
     totals: dict[str, tuple[list[Decimal], list[Decimal]]] = {}
-    for (customer_id, currency), aged in sorted(items.items()):
-        customer = book.customers[customer_id]
-        invoice_buckets = [ZERO] * width
-        money_buckets = [ZERO] * width
-        for item in aged:
-            target = invoice_buckets if item.kind == "invoice" else money_buckets
-            target[item.bucket] += item.amount
-        limit = customer.credit_limit
-        rows.append(
-            AgeingRow(
-                customer_id,
-                customer.name,
-                currency,
-                tuple(invoice_buckets),
-                tuple(money_buckets),
-                limit.number if limit is not None and limit.currency == currency else None,
-                tuple(sorted(aged, key=lambda item: (item.date, item.document))),
-            )
-        )
-        total = totals.setdefault(currency, ([ZERO] * width, [ZERO] * width))
+    for row in rows:
+        total = totals.setdefault(row.currency, ([ZERO] * width, [ZERO] * width))
         for index in range(width):
-            total[0][index] += invoice_buckets[index]
-            total[1][index] += money_buckets[index]
+            total[0][index] += row.buckets[index]
+            total[1][index] += row.unallocated[index]
+    return tuple(
+        AgeingTotal(currency, tuple(b), tuple(u))
+        for currency, (b, u) in sorted(totals.items())
+    )
+
+
+def aged_receivables(
+    book: Book,
+    as_of: datetime.date,
+    basis: str = "invoice",
+    buckets: Sequence[int] = DEFAULT_BUCKETS,
+) -> AgeingReport:
+    """Aged receivables on ``as_of``, by invoice date or due date."""
+    if basis not in BASES:
+        raise AgeingError(f"Invalid ageing basis {basis!r}: expected 'invoice' or 'due'")
+    check_buckets(buckets)
+    labels = bucket_labels(buckets)
+    width = len(labels)
+    items = _aged_items(book, as_of, basis, buckets)
+    rows = tuple(
+        _row(book, customer_id, currency, aged, width)
+        for (customer_id, currency), aged in sorted(items.items())
+    )
+    lines = tuple(AgedLine(row, item) for row in rows for item in row.items)
     return AgeingReport(
         as_of,
         basis,
         labels,
-        tuple(rows),
-        tuple(
-            AgeingTotal(currency, tuple(b), tuple(u))
-            for currency, (b, u) in sorted(totals.items())
-        ),
+        rows,
+        _totals(rows, width),
+        lines,
+        tuple(line for line in lines if line.item.kind == "invoice"),
+        tuple(line for line in lines if line.item.kind != "invoice"),
+        tuple(row for row in rows if row.over_limit),
     )

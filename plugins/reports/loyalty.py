@@ -10,6 +10,8 @@ from beancount.core.amount import Amount
 
 from beancount_orders.book import Book
 from beancount_orders.book.model import ZERO
+from beancount_orders.reports.period import ALL
+from beancount_orders.reports.period import Period
 
 KINDS = ("earned", "redeemed", "expired", "adjusted", "clawed-back", "given-back")
 
@@ -46,6 +48,12 @@ class MonthRow:
     given_back: Decimal  # positive
 
     @property
+    def adjustments(self) -> Decimal:
+        """Every change other than earning, redeeming and expiry: adjusted, less
+        clawed back, plus given back (signed)."""
+        return self.adjusted - self.clawed_back + self.given_back
+
+    @property
     def net(self) -> Decimal:
         return (
             self.earned
@@ -58,16 +66,24 @@ class MonthRow:
 
 
 @dataclasses.dataclass(frozen=True)
-class LoyaltyReport:
-    programs: tuple[ProgramRow, ...]
-    customers: tuple[CustomerPoints, ...]
+class ProgramMonths:
+    """A program with its monthly movement (for its chart)."""
+
+    program: ProgramRow
     months: tuple[MonthRow, ...]
 
 
-def loyalty_report(
-    book: Book, start: datetime.date | None = None, end: datetime.date | None = None
-) -> LoyaltyReport:
-    """Programs and customers now; the monthly movement between ``start`` and ``end``."""
+@dataclasses.dataclass(frozen=True)
+class LoyaltyReport:
+    programs: tuple[ProgramRow, ...]
+    customers: tuple[CustomerPoints, ...]
+    months: tuple[MonthRow, ...]  # by month, then program
+    by_program: tuple[ProgramMonths, ...]  # every program, with its months
+    period: Period  # of the months
+
+
+def loyalty_report(book: Book, period: Period = ALL) -> LoyaltyReport:
+    """Programs and customers now; the monthly movement in the period."""
     programs = []
     for symbol, program in sorted(book.programs.items()):
         points, money = book.program_outstanding(symbol)
@@ -94,7 +110,7 @@ def loyalty_report(
         )
     sums: dict[tuple[str, str], dict[str, Decimal]] = {}
     for event in book.loyalty_events:
-        if (start and event.date < start) or (end and event.date >= end):
+        if event.date not in period:
             continue
         key = (event.date.strftime("%Y-%m"), event.program)
         kinds = sums.setdefault(key, dict.fromkeys(KINDS, ZERO))
@@ -117,4 +133,8 @@ def loyalty_report(
         )
         for (month, program), kinds in sorted(sums.items())
     )
-    return LoyaltyReport(tuple(programs), tuple(customers), months)
+    by_program = tuple(
+        ProgramMonths(row, tuple(month for month in months if month.program == row.symbol))
+        for row in programs
+    )
+    return LoyaltyReport(tuple(programs), tuple(customers), months, by_program, period)

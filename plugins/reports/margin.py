@@ -4,7 +4,8 @@ Revenue is what invoices billed (net of tax); credits are READY credit order
 lines and customer credits, in their own period; cost of goods is what
 dispatches took from stock less what came back, also in its own period.
 Credit memos and loyalty discounts sit outside gross margin and are shown
-apart.
+apart. The report also lists the credits and returns of its period, each with
+the order line it goes back to (:mod:`beancount_orders.reports.movements`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ from decimal import Decimal
 
 from beancount_orders.book import Book
 from beancount_orders.book.model import ZERO
+from beancount_orders.reports.movements import Movement
+from beancount_orders.reports.movements import movements
 from beancount_orders.reports.orders import ReportError
+from beancount_orders.reports.period import ALL
+from beancount_orders.reports.period import Period
 
 GROUPS = ("order", "item", "customer", "month")
 
@@ -72,12 +77,22 @@ class ApartRow:
 
 
 @dataclasses.dataclass(frozen=True)
+class CurrencyMonths:
+    """A currency's margin month by month (for its chart)."""
+
+    currency: str
+    months: tuple[MarginRow, ...]  # keyed by month, in order
+
+
+@dataclasses.dataclass(frozen=True)
 class MarginReport:
     group: str
     rows: tuple[MarginRow, ...]
     totals: tuple[MarginRow, ...]  # one per currency
     apart: tuple[ApartRow, ...]  # by the same key
-    by_month: tuple[MarginRow, ...]  # for the chart
+    by_month: tuple[CurrencyMonths, ...]  # one per currency
+    movements: tuple[Movement, ...]  # the credits and returns in the period
+    period: Period
 
 
 def facts(book: Book) -> Iterator[Fact]:
@@ -162,26 +177,49 @@ def _key(
     return fact_date.strftime("%Y-%m")
 
 
-def margin_report(
-    book: Book,
-    group: str = "order",
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
-) -> MarginReport:
-    """Gross margin grouped by ``group`` for movements dated in [start, end)."""
+def _apart(book: Book, group: str, period: Period) -> tuple[ApartRow, ...]:
+    """Credit memos and loyalty discounts in the period, by the report's key."""
+    apart: dict[tuple[str, str], list[Decimal]] = {}
+    for memo in book.memos.values():
+        if memo.date in period:
+            order = None
+            if memo.invoice:
+                order = book.invoices[memo.invoice].order
+            key = _key(group, memo.date, order, memo.customer, None)
+            apart.setdefault((key, memo.currency), [ZERO, ZERO])[0] += memo.amount
+    for settlement in book.settlements.values():
+        if settlement.kind == "redemption" and settlement.date in period:
+            key = _key(group, settlement.date, settlement.order, settlement.customer, None)
+            apart.setdefault((key, settlement.currency), [ZERO, ZERO])[1] += (
+                settlement.amount
+            )
+    return tuple(
+        ApartRow(key, currency, *values)
+        for (key, currency), values in sorted(apart.items())
+    )
+
+
+def _by_month(months: dict[tuple[str, str], list[Decimal]]) -> tuple[CurrencyMonths, ...]:
+    """The monthly sums, one series of months per currency."""
+    series: dict[str, list[MarginRow]] = {}
+    for (month, currency), values in sorted(months.items()):
+        series.setdefault(currency, []).append(MarginRow(month, currency, *values))
+    return tuple(
+        CurrencyMonths(currency, tuple(rows)) for currency, rows in sorted(series.items())
+    )
+
+
+def margin_report(book: Book, group: str = "order", period: Period = ALL) -> MarginReport:
+    """Gross margin grouped by ``group`` for movements dated in the period."""
     if group not in GROUPS:
         raise ReportError(
             f"Invalid margin grouping {group!r}: expected one of {', '.join(GROUPS)}"
         )
-
-    def inside(date: datetime.date) -> bool:
-        return not ((start and date < start) or (end and date >= end))
-
     sums: dict[tuple[str, str], list[Decimal]] = {}
     months: dict[tuple[str, str], list[Decimal]] = {}
     totals: dict[str, list[Decimal]] = {}
     for fact in facts(book):
-        if not inside(fact.date):
+        if fact.date not in period:
             continue
         key = _key(group, fact.date, fact.order, fact.customer, fact.item)
         month = fact.date.strftime("%Y-%m")
@@ -193,20 +231,6 @@ def margin_report(
             target[0] += fact.revenue
             target[1] += fact.credits
             target[2] += fact.cogs
-    apart: dict[tuple[str, str], list[Decimal]] = {}
-    for memo in book.memos.values():
-        if inside(memo.date):
-            order = None
-            if memo.invoice:
-                order = book.invoices[memo.invoice].order
-            key = _key(group, memo.date, order, memo.customer, None)
-            apart.setdefault((key, memo.currency), [ZERO, ZERO])[0] += memo.amount
-    for settlement in book.settlements.values():
-        if settlement.kind == "redemption" and inside(settlement.date):
-            key = _key(group, settlement.date, settlement.order, settlement.customer, None)
-            apart.setdefault((key, settlement.currency), [ZERO, ZERO])[1] += (
-                settlement.amount
-            )
     return MarginReport(
         group,
         tuple(
@@ -217,12 +241,8 @@ def margin_report(
             MarginRow("total", currency, *values)
             for currency, values in sorted(totals.items())
         ),
-        tuple(
-            ApartRow(key, currency, *values)
-            for (key, currency), values in sorted(apart.items())
-        ),
-        tuple(
-            MarginRow(month, currency, *values)
-            for (month, currency), values in sorted(months.items())
-        ),
+        _apart(book, group, period),
+        _by_month(months),
+        movements(book, period),
+        period,
     )

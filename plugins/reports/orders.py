@@ -10,6 +10,8 @@ from beancount_orders.book import Book
 from beancount_orders.book.model import Order
 from beancount_orders.book.model import Status
 from beancount_orders.book.model import still_open
+from beancount_orders.reports.period import ALL
+from beancount_orders.reports.period import Period
 
 STATUS_FILTERS = ("open", "closed", "cancelled")
 AXES = ("committed", "invoiced", "dispatched", "paid")
@@ -48,6 +50,12 @@ class OrderRow:
         if self.cancelled:
             return "cancelled"
         return "open" if self.is_open else "closed"
+
+
+def customer_name(book: Book, customer: str) -> str:
+    """The customer's name (the id itself for a customer the books do not know)."""
+    known = book.customers.get(customer)
+    return known.name if known is not None else customer
 
 
 def order_row(book: Book, order: Order) -> OrderRow:
@@ -104,17 +112,16 @@ def orders_report(
     book: Book,
     customer: str | None = None,
     status: str | None = None,
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
+    period: Period = ALL,
 ) -> tuple[OrderRow, ...]:
     """Orders, open ones first, then by date and id; filtered by customer, status
-    and order date (``start`` inclusive, ``end`` exclusive, as Fava's time filter)."""
+    and order date (in the period)."""
     wanted = parse_status(status)
     rows = []
     for order in book.orders.values():
         if customer is not None and order.customer != customer:
             continue
-        if (start and order.date < start) or (end and order.date >= end):
+        if order.date not in period:
             continue
         row = order_row(book, order)
         if wanted is not None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from beancount_orders.book import Book
 from beancount_orders.book.model import StockPosition
+from beancount_orders.reports.orders import customer_name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -15,6 +16,7 @@ class UncostedRow:
     date: datetime.date
     order: str
     customer: str
+    customer_name: str
     item: str
     qty: Decimal
     location: str
@@ -23,9 +25,23 @@ class UncostedRow:
 
 
 @dataclasses.dataclass(frozen=True)
+class StockGroup:
+    """An item at a location, with its batches."""
+
+    total: StockPosition
+    batches: tuple[StockPosition, ...]
+
+    @property
+    def rows(self) -> tuple[StockPosition, ...]:
+        """The total row, then the batch rows."""
+        return (self.total, *self.batches)
+
+
+@dataclasses.dataclass(frozen=True)
 class StockReport:
-    positions: tuple[StockPosition, ...]
+    positions: tuple[StockPosition, ...]  # each item and location, then its batches
     uncosted: tuple[UncostedRow, ...]
+    groups: tuple[StockGroup, ...]  # the positions, each total with its batches
 
     @property
     def totals(self) -> tuple[StockPosition, ...]:
@@ -42,6 +58,7 @@ def stock_report(book: Book, item: str | None = None) -> StockReport:
             dispatch.date,
             dispatch.order,
             dispatch.customer,
+            customer_name(book, dispatch.customer),
             line.item,
             line.qty,
             line.location,
@@ -51,4 +68,15 @@ def stock_report(book: Book, item: str | None = None) -> StockReport:
         for dispatch, line in book.uncosted
         if item is None or line.item == item
     )
-    return StockReport(positions, uncosted)
+    return StockReport(positions, uncosted, _groups(positions))
+
+
+def _groups(positions: tuple[StockPosition, ...]) -> tuple[StockGroup, ...]:
+    """Each item and location's total row with the batch rows that follow it."""
+    groups: list[tuple[StockPosition, list[StockPosition]]] = []
+    for position in positions:
+        if position.batch is None:
+            groups.append((position, []))
+        elif groups:
+            groups[-1][1].append(position)
+    return tuple(StockGroup(total, tuple(batches)) for total, batches in groups)
