@@ -211,7 +211,7 @@ class DispatchLine:
 
     @property
     def cost(self) -> Decimal:
-        return sum((units * cost.number for cost, units in self.lots), ZERO)
+        return sum((lot.units * lot.cost.number for lot in self.lots), ZERO)
 
 
 @dataclasses.dataclass(slots=True)
@@ -245,7 +245,7 @@ class Return:
 
     @property
     def cost(self) -> Decimal:
-        return sum((units * cost.number for _, cost, units in self.lots), ZERO)
+        return sum((lot.units * lot.cost.number for lot in self.lots), ZERO)
 
 
 @dataclasses.dataclass(slots=True)
@@ -429,7 +429,7 @@ class CreditLine:
 
     @property
     def cost(self) -> Decimal:
-        return sum((units * cost.number for _, cost, units in self.lots), ZERO)
+        return sum((lot.units * lot.cost.number for lot in self.lots), ZERO)
 
 
 @dataclasses.dataclass(slots=True)

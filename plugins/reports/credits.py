@@ -184,7 +184,7 @@ def _return_row(book: Book, returned: Return) -> ReturnRow:
         returned.qty,
         returned.condition,
         returned.cost,
-        returned.lots[0][1].currency if returned.lots else None,
+        returned.lots[0].cost.currency if returned.lots else None,
         dict(returned.meta),
     )
 

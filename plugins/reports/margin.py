@@ -127,7 +127,7 @@ def facts(book: Book) -> Iterator[Fact]:
                     credit_order.order,
                     credit_order.customer,
                     credit_line.item,
-                    credit_line.lots[0][1].currency,
+                    credit_line.lots[0].cost.currency,
                     cogs=-credit_line.cost,
                     document=credit_order.id,
                 )
@@ -149,7 +149,7 @@ def facts(book: Book) -> Iterator[Fact]:
                     dispatch.order,
                     dispatch.customer,
                     sent.item,
-                    sent.lots[0][0].currency,
+                    sent.lots[0].cost.currency,
                     cogs=sent.cost,
                 )
     for returned in book.returns.values():
@@ -159,7 +159,7 @@ def facts(book: Book) -> Iterator[Fact]:
                 returned.order,
                 returned.customer,
                 returned.item,
-                returned.lots[0][1].currency,
+                returned.lots[0].cost.currency,
                 cogs=-returned.cost,
                 document=returned.id,
             )

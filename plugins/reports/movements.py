@@ -124,7 +124,7 @@ def _returns(book: Book, period: Period) -> Iterator[Movement]:
             customer_name(book, returned.customer),
             returned.item,
             returned.qty,
-            returned.lots[0][1].currency if returned.lots else None,
+            returned.lots[0].cost.currency if returned.lots else None,
             ZERO,
             returned.cost,
             returned.condition,

@@ -363,11 +363,11 @@ def on_transfer(e: State, d: Directive[TransferArgs]) -> None:
         ) from None
     target_holding = e.holding(to_account, item)
     txn = TxnBuilder(d.meta, d.date, None, what, (), {"item": item})
-    for cost, units in lots:
-        target_holding.add(cost, units)
-        txn.post(from_account, -units, item, cost)
-    for cost, units in lots:
-        txn.post(to_account, units, item, cost)
+    for lot in lots:
+        target_holding.add(lot.cost, lot.units)
+        txn.post(from_account, -lot.units, item, lot.cost)
+    for lot in lots:
+        txn.post(to_account, lot.units, item, lot.cost)
     e.book.transfers.append(Transfer(d.date, item, qty, source, target, lots, d.meta))
     e.emit(txn)
     if to_account in e.average:
