@@ -257,12 +257,18 @@ def _check(name: str, kind: str, value: Any, dtype: Any) -> tuple[Any, str | Non
     if kind == "qty":
         if not isinstance(value, Decimal) or isinstance(value, bool):
             return None, f"{name} must be a number, {_got(value, dtype)}"
+        problem = number_problem(value)
+        if problem:
+            return None, f"{name} {problem}"
         if value <= 0:
             return None, f"{name} must be greater than zero, got {value}"
         return value, None
     if kind == "amount":
         if not isinstance(value, Amount) or value.number is None:
             return None, f"{name} must be an amount such as 10.00 GBP, {_got(value, dtype)}"
+        problem = number_problem(value)
+        if problem:
+            return None, f"{name} {problem}"
         return Money(value.number, value.currency), None
     if kind == "method":
         if dtype == account_lib.TYPE:
@@ -310,3 +316,104 @@ def parse(entry: data.Custom, spec: Spec) -> tuple[Directive[Any] | None, str | 
             pairs.append((item, qty))
         args.append(tuple(pairs))
     return Directive(entry, spec.args(*args), entry.meta, entry.date), None
+
+
+# -- metadata keys and numbers (SPEC Revision 2) ---------------------------------
+
+# Keys every entry carries, and Beancount's and our hidden ones ("__...").
+SYSTEM_KEYS = frozenset({"filename", "lineno"})
+# Numbers the engine accepts: below 10^15 in size, at most 12 decimal places.
+NUMBER_LIMIT = Decimal(10) ** 15
+MAX_PLACES = 12
+
+
+def edits(a: str, b: str) -> int:
+    """The Levenshtein distance between two short strings."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(
+                min(
+                    previous[j] + 1,
+                    current[j - 1] + 1,
+                    previous[j - 1] + (char_a != char_b),
+                )
+            )
+        previous = current
+    return previous[-1]
+
+
+def _fold(key: str) -> str:
+    return key.lower().replace("_", "-")
+
+
+def near_key(key: str, known: frozenset[str]) -> str | None:
+    """The known key that ``key`` nearly is: equal but for case or ``-``/``_``, or
+    within one edit of a known key of up to four letters, two of a longer one."""
+    folded = _fold(key)
+    best: tuple[int, str] | None = None
+    for candidate in sorted(known):
+        if _fold(candidate) == folded:
+            return candidate
+        distance = edits(folded, candidate)
+        if distance <= (1 if len(candidate) <= 4 else 2) and (
+            best is None or distance < best[0]
+        ):
+            best = (distance, candidate)
+    return best[1] if best else None
+
+
+def misspelt_keys(meta: data.Meta, spec: Spec) -> list[str]:
+    """A problem for each metadata key that is nearly one of the directive's."""
+    problems = []
+    known = spec.keys
+    for key in meta:
+        if key in known or key in SYSTEM_KEYS or key.startswith("__"):
+            continue
+        near = near_key(key, known)
+        if near is not None:
+            problems.append(
+                f'Unknown metadata key "{key}" on a "{spec.name}" directive: '
+                f'did you mean "{near}"? It was not applied'
+            )
+    return problems
+
+
+def meta_number_problems(meta: data.Meta) -> list[str]:
+    """A problem for each metadata number or amount out of range."""
+    problems = []
+    for key, value in meta.items():
+        if key in SYSTEM_KEYS or key.startswith("__"):
+            continue
+        problem = number_problem(value)
+        if problem:
+            problems.append(f"Metadata {key}: {problem}; the directive was not applied")
+    return problems
+
+
+def free_meta(meta: data.Meta, spec: Spec) -> dict[str, Any]:
+    """The directive's free-form metadata: every key that is none of its own."""
+    known = spec.keys
+    return {
+        key: value
+        for key, value in meta.items()
+        if key not in known and key not in SYSTEM_KEYS and not key.startswith("__")
+    }
+
+
+def number_problem(value: Any) -> str | None:
+    """Why a number (or an amount's number) is out of range, or None."""
+    number = value.number if isinstance(value, Amount | Money) else value
+    if not isinstance(number, Decimal) or isinstance(number, bool):
+        return None
+    if not number.is_finite():
+        return f"{number} is not a number"
+    if isinstance(value, Decimal):
+        value = f"{value:f}"  # as written, never in exponent form
+    if abs(number) >= NUMBER_LIMIT:
+        return f"{value} is too large (numbers must be below 10^15)"
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_PLACES:
+        return f"{value} has more than {MAX_PLACES} decimal places"
+    return None

@@ -127,9 +127,15 @@ class Engine(State):
 
     def collect_credit_line(self, entry: data.Custom) -> None:
         """Keep a credit line for its credit order (a bad one stops that order)."""
-        directive, problem = directives.parse(entry, REGISTRY["credit-line"])
-        if directive is None:
-            self.error(entry, problem or "invalid directive")
+        spec = REGISTRY["credit-line"]
+        directive, problem = directives.parse(entry, spec)
+        problems = [problem] if directive is None and problem else []
+        if directive is not None:
+            problems = directives.misspelt_keys(entry.meta, spec)
+            problems += directives.meta_number_problems(entry.meta)
+        if problems or directive is None:
+            for each in problems or ["invalid directive"]:
+                self.error(entry, each)
             first = entry.values[0].value if entry.values else None
             if isinstance(first, str):  # its credit order must not post without it
                 self.broken_lines[first] = self.broken_lines.get(first, 0) + 1
@@ -167,8 +173,15 @@ class Engine(State):
         if directive is None:
             self.error(entry, problem or "invalid directive")
             return
+        problems = directives.misspelt_keys(entry.meta, spec)
+        problems += directives.meta_number_problems(entry.meta)
+        if problems:
+            for problem in problems:
+                self.error(entry, problem)
+            return
         if spec.handler is None:  # pragma: no cover - only credit lines, filed apart
             return
+        self.free_meta = directives.free_meta(entry.meta, spec)
         try:
             spec.handler(self, directive)
         except Invalid as exc:
@@ -179,6 +192,8 @@ class Engine(State):
                 f'Internal error in beancount-orders while applying this "{entry.type}" '
                 f"directive (please report it): {type(exc).__name__}: {exc}",
             )
+        finally:
+            self.free_meta = {}
 
 
 def build_book(

@@ -277,6 +277,9 @@ class State:
         # Credit lines, by credit order id, waiting for their credit order, and
         # how many lines of each did not parse.
         self.credit_lines: dict[str, list[directives.Directive[Any]]] = {}
+        # The free-form metadata of the directive being applied: copied onto the
+        # transactions it generates.
+        self.free_meta: dict[str, Any] = {}
         self.broken_lines: dict[str, int] = {}
 
     # -- reporting and posting ----------------------------------------------
@@ -287,6 +290,8 @@ class State:
 
     def emit(self, builder: TxnBuilder) -> data.Transaction:
         """Add a generated transaction to the book; note each account's first use."""
+        for key, value in self.free_meta.items():  # the directive's own keys
+            builder.meta.setdefault(key, value)
         txn = builder.build()
         first_use = self.first_use
         for posting in txn.postings:

@@ -171,6 +171,13 @@ def on_credit_order(e: State, d: Directive[CreditOrderArgs]) -> None:
     order = e.book.orders[invoice.order]
     customer = e.book.customers[order.customer]
     settings = _settings(e, d, invoice, order, what)
+    broken = e.broken_lines.get(co_id, 0)
+    if broken and not line_directives and not settings.full:
+        del e.broken_lines[co_id]
+        raise Invalid(
+            f"{what}: not posted, {broken} of its {broken} lines "
+            f"{'is' if broken == 1 else 'are'} invalid"
+        )
     requests = _requests(d, invoice, line_directives, settings, what)
     lines, plans = _plan_lines(e, d, invoice, order, requests, settings.status, what)
     e.register(co_id, "credit order")
