@@ -157,7 +157,7 @@ def test_method_names_become_clearing_accounts(loaded):
     assert order.paid_status is Status.FULL
 
 
-@ledger()
+@ledger(expect_errors=True)
 def test_method_mapped_by_config(loaded):
     """
     plugin "beancount_orders.orders" "{'methods': {'card': 'Assets:Stripe'}}"
@@ -169,23 +169,63 @@ def test_method_mapped_by_config(loaded):
     2024-01-10 custom "payment" "SO-1" 50.00 GBP "card"
     2024-01-10 custom "payment" "SO-1" 10.00 GBP "cash"
     """
+    # With a methods map, a name outside it is an error (SPEC, Methods), never a
+    # clearing account of its own.
+    assert loaded.messages == [
+        (
+            9,
+            'Payment on "SO-1": METHOD "cash" is none of the config\'s methods ("card") '
+            'nor "credit"',
+        )
+    ]
     assert loaded.expand() == INV_1 + "\n" + dedent("""
         2024-01-10 * "Acme Ltd" "Payment for order SO-1 by card" ^SO-1
           order: "SO-1"
           customer: "acme"
           Assets:Stripe            50.00 GBP
           Assets:Receivable:Acme  -50.00 GBP
-
-        2024-01-10 * "Acme Ltd" "Payment for order SO-1 by cash" ^SO-1
-          order: "SO-1"
-          customer: "acme"
-          Assets:Clearing:Cash     10.00 GBP
-          Assets:Receivable:Acme  -10.00 GBP
     """)
-    assert sorted(p.account for p in loaded.book.payments.values()) == [
-        "Assets:Clearing:Cash",
-        "Assets:Stripe",
+    assert [p.account for p in loaded.book.payments.values()] == ["Assets:Stripe"]
+
+
+@ledger(expect_errors=True)
+def test_method_names_that_are_not_methods(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "credit" "CR-1" "acme" 20.00 GBP
+    2024-01-10 custom "payment" "acme" 10.00 GBP "Assets:Bank:Current"
+    2024-01-10 custom "payment" "acme" 10.00 GBP "Credit"
+    2024-01-10 custom "payment" "acme" 10.00 GBP "CREDIT"
+    2024-01-10 custom "refund" "acme" 10.00 GBP "Credit"
+    2024-01-10 custom "payment" "acme" 5.00 GBP "credit"
+    """
+    assert loaded.messages == [
+        (
+            5,
+            'Payment on "acme": METHOD "Assets:Bank:Current" is an account name in '
+            "quotes: write the account without quotes (Assets:Bank:Current) to pay "
+            "into it",
+        ),
+        (
+            6,
+            'Payment on "acme": METHOD "Credit": write "credit" (lower case) to draw '
+            "on the customer's credit balance",
+        ),
+        (
+            7,
+            'Payment on "acme": METHOD "CREDIT": write "credit" (lower case) to draw '
+            "on the customer's credit balance",
+        ),
+        (
+            8,
+            'Refund to customer "acme": METHOD "Credit": write "credit" (lower case) to '
+            "draw on the customer's credit balance",
+        ),
     ]
+    (payment,) = loaded.book.payments.values()
+    assert payment.account == "Liabilities:CustomerCredit:Acme"
+    assert loaded.book.customers["acme"].credit["GBP"] == 15
 
 
 @ledger()
@@ -417,7 +457,10 @@ def test_payment_written_before_its_invoice_on_the_same_day(loaded):
     # Within a day the document flow decides: the invoice, then its payment.
     assert loaded.book.invoices["INV-1"].open_amount == D(0)
     assert loaded.book.orders["SO-1"].paid_status is Status.FULL
-    payment_txn = next(t for t in loaded.transactions if "invoice" in t.narration.lower()
-                       and t.narration.startswith("Payment"))
+    payment_txn = next(
+        t
+        for t in loaded.transactions
+        if "invoice" in t.narration.lower() and t.narration.startswith("Payment")
+    )
     assert payment_txn.meta["lineno"] == 7
     assert payment_txn.links == {"INV-1", "SO-1"}

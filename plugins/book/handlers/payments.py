@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import datetime
+import difflib
 from decimal import Decimal
 
+from beancount.core import account as account_lib
 from beancount.core import data
 
 from beancount_orders.book import directives
@@ -85,17 +87,50 @@ def settle(
             order.pending = (*order.pending, settlement.id)
 
 
-def method_account(e: State, method: Method, customer: Customer) -> tuple[str, str]:
+def method_account(
+    e: State, method: Method, customer: Customer, what: str
+) -> tuple[str, str]:
     """The account a payment method posts to, and the method's display name."""
     kind, value = method
     if kind == "account":
         return value, value
     if value == "credit":
         return e.config.account("customer_credit", customer=customer.account), value
+    check_method_name(e, value, what)
     account = e.config.methods.get(value) or e.config.account(
         "clearing", method=account_component(value)
     )
     return account, value
+
+
+def check_method_name(e: State, value: str, what: str) -> None:
+    """SPEC, Methods: a METHOD name is ``"credit"``, a name of the config's
+    ``methods`` map (exactly) or, without a map, any other name; never an
+    account written in quotes."""
+    if account_lib.is_valid(value):
+        raise Invalid(
+            f'{what}: METHOD "{value}" is an account name in quotes: write the '
+            f"account without quotes ({value}) to pay into it"
+        )
+    if value.lower() == "credit":
+        raise Invalid(
+            f'{what}: METHOD "{value}": write "credit" (lower case) to draw on the '
+            "customer's credit balance"
+        )
+    methods = e.config.methods
+    if not methods or value in methods:
+        return
+    folded = {name.lower(): name for name in methods}
+    close = folded.get(value.lower())
+    if close is None:
+        matches = difflib.get_close_matches(value, sorted(methods), n=1, cutoff=0.6)
+        close = matches[0] if matches else None
+    names = ", ".join(f'"{name}"' for name in sorted(methods))
+    hint = f': did you mean "{close}"?' if close else ""
+    raise Invalid(
+        f'{what}: METHOD "{value}" is none of the config\'s methods ({names}) '
+        f'nor "credit"{hint}'
+    )
 
 
 def check_credit(e: State, customer: Customer, amount: Money, what: str) -> None:
@@ -145,7 +180,7 @@ def on_payment(e: State, d: Directive[PaymentArgs]) -> None:
             f"{order.currency}"
         )
     doc_id = e.document_id(d.meta, "payment", what)
-    account, method = method_account(e, d.args.method, customer)
+    account, method = method_account(e, d.args.method, customer, what)
     if method == "credit":
         check_credit(e, customer, amount, what)
         customer.credit[amount.currency] -= amount.number
@@ -306,7 +341,7 @@ def on_refund(e: State, d: Directive[RefundArgs]) -> None:
         raise Invalid(f"{what}: amount must be greater than zero, got {amount}")
     if d.args.method == Method("method", "credit"):
         raise Invalid(f'{what}: a refund pays credit out; "credit" is not a way to pay it')
-    account, method = method_account(e, d.args.method, customer)
+    account, method = method_account(e, d.args.method, customer, what)
     source = d.meta.get("from", "credit")
     if source not in ("credit", "receivable"):
         raise Invalid(
