@@ -142,3 +142,34 @@ def test_a_credit_order_whose_only_line_is_malformed_says_so(loaded):
             'Invalid "credit-line" CO ITEM TYPE QTY PRICE: expected 5 values, got 4',
         ),
     ]
+
+
+@ledger(expect_errors=True)
+def test_a_batch_label_on_two_lots_is_ambiguous_under_strict(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "stock-in" "PO-1" "WIDGET" 5 4.00 GBP
+      supplier: "maker"
+      batch: "LOT-1"
+    2024-01-02 custom "stock-in" "PO-2" "WIDGET" 5 6.00 GBP
+      supplier: "maker"
+      batch: "LOT-1"
+    2024-01-03 custom "order" "SO-1" "acme"
+    2024-01-03 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
+    2024-01-04 custom "dispatch" "SO-1"
+      batch: "LOT-1"
+    2024-01-05 custom "transfer" "WIDGET" 10 "Main" "Shop"
+      batch: "LOT-1"
+    """
+    assert loaded.messages == [
+        (
+            12,
+            'Dispatch for order "SO-1": Assets:Inventory:Main books by STRICT and batch '
+            '"LOT-1" names 2 lots of WIDGET ({4.00 GBP, 2024-01-01, "LOT-1"}, '
+            '{6.00 GBP, 2024-01-02, "LOT-1"}); give them labels of their own',
+        ),
+    ]
+    # Taking every unit the label names is not ambiguous: the transfer moved both.
+    assert loaded.book.orders["SO-1"].dispatches == []
+    assert len(loaded.book.transfers) == 1

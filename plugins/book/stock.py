@@ -32,11 +32,29 @@ class Short(Exception):
 
 
 class Ambiguous(Exception):
-    """STRICT booking with more than one lot that could match."""
+    """STRICT booking with more than one lot that could match.
 
-    def __init__(self, labels: list[str]) -> None:
+    ``labels`` names the lots; ``batch`` is the label that matched several lots
+    (at different costs or dates), or None when no label was given.
+    """
+
+    def __init__(self, labels: list[str], batch: str | None = None) -> None:
         super().__init__(labels)
         self.labels = labels
+        self.batch = batch
+
+    def describe(self, account: str, item: str) -> str:
+        """The problem, for a bookkeeper."""
+        if self.batch is not None:
+            return (
+                f'{account} books by STRICT and batch "{self.batch}" names '
+                f"{len(self.labels)} lots of {item} ({', '.join(self.labels)}); "
+                "give them labels of their own"
+            )
+        return (
+            f"{account} books by STRICT and holds {len(self.labels)} lots of {item} "
+            f"({', '.join(self.labels)}); name one with batch metadata"
+        )
 
 
 def lot_name(cost: Cost) -> str:
@@ -109,6 +127,12 @@ class Holding:
             available = sum((self.lots[cost] for cost in candidates), ZERO)
             if available < qty:
                 raise Short(available)
+            if (
+                self.method is data.Booking.STRICT
+                and len(candidates) > 1
+                and qty != available
+            ):
+                raise Ambiguous([lot_name(cost) for cost in candidates], batch)
             taken = []
             for cost in candidates:
                 if qty <= 0:

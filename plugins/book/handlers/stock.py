@@ -322,11 +322,7 @@ def _take_lots(
             for done_line, _, lots_done in taken:
                 for lot in lots_done or ():
                     e.holding(account, done_line.item).add(lot.cost, lot.units)
-            raise Invalid(
-                f"{what}: {account} books by STRICT and holds {len(ambiguous.labels)} "
-                f"lots of {line.item} ({', '.join(ambiguous.labels)}); name one with "
-                "batch metadata"
-            ) from None
+            raise Invalid(f"{what}: {ambiguous.describe(account, line.item)}") from None
         taken.append((line, qty, lots))
     return taken, shortages
 
@@ -356,11 +352,7 @@ def on_transfer(e: State, d: Directive[TransferArgs]) -> None:
             f"{fmt(qty)} needed, {fmt(short.on_hand)} on hand"
         ) from None
     except Ambiguous as ambiguous:
-        raise Invalid(
-            f"{what}: {from_account} books by STRICT and holds {len(ambiguous.labels)} "
-            f"lots of {item} ({', '.join(ambiguous.labels)}); "
-            "name one with batch metadata"
-        ) from None
+        raise Invalid(f"{what}: {ambiguous.describe(from_account, item)}") from None
     target_holding = e.holding(to_account, item)
     txn = TxnBuilder(d.meta, d.date, None, what, (), {"item": item})
     for lot in lots:
