@@ -200,8 +200,11 @@ class DispatchLine:
     qty: Decimal
     location: str
     account: str
-    lots: list[Lot]  # empty when uncosted
-    uncosted: bool = False
+    lots: list[Lot]  # the lots it took (so far: see ``owed``)
+    # Units that left when there was no stock to take them from: owed to stock,
+    # and costed from the next receipt of the item at the location (SPEC, Short
+    # dispatches). Units of them that came back are no longer owed.
+    owed: Decimal = ZERO
     returned: Decimal = ZERO  # units of this dispatch line that came back
     # Units that came back, by the index of the lot in ``lots``.
     # (Rare, so it starts as a shared empty mapping that is replaced, never changed.)
@@ -212,6 +215,11 @@ class DispatchLine:
     @property
     def cost(self) -> Decimal:
         return sum((lot.units * lot.cost.number for lot in self.lots), ZERO)
+
+    @property
+    def uncosted(self) -> bool:
+        """Whether units of it are still owed to stock (not costed yet)."""
+        return self.owed > 0
 
 
 @dataclasses.dataclass(slots=True)
@@ -633,3 +641,13 @@ class Order:
             self.outstanding,
             self.ships,
         )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Shortfall:
+    """Units of a dispatch line owed to stock, waiting for the next receipt."""
+
+    order: Order
+    dispatch: Dispatch
+    sent: DispatchLine
+    line: OrderLine

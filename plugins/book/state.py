@@ -41,6 +41,7 @@ from beancount_orders.book.model import Receipt
 from beancount_orders.book.model import Refund
 from beancount_orders.book.model import Return
 from beancount_orders.book.model import Settlement
+from beancount_orders.book.model import Shortfall
 from beancount_orders.book.model import StockPosition
 from beancount_orders.book.model import Transfer
 from beancount_orders.book.postings import GENERATED
@@ -274,6 +275,8 @@ class State:
         self.parcel_seq = 0
         self.invoice_parcels: dict[str, Parcel] = {}
         self.account_owners: dict[str, str] = {}  # customer account component -> id
+        # Units dispatched short, by (inventory account, item), oldest first.
+        self.owed: dict[tuple[str, str], list[Shortfall]] = {}
         # Credit lines, by credit order id, waiting for their credit order, and
         # how many lines of each did not parse.
         self.credit_lines: dict[str, list[directives.Directive[Any]]] = {}

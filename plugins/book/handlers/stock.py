@@ -33,6 +33,7 @@ from beancount_orders.book.model import OrderLine
 from beancount_orders.book.model import PlacedLot
 from beancount_orders.book.model import Receipt
 from beancount_orders.book.model import Return
+from beancount_orders.book.model import Shortfall
 from beancount_orders.book.model import Transfer
 from beancount_orders.book.postings import TxnBuilder
 from beancount_orders.book.rules import account_component
@@ -84,6 +85,8 @@ def on_stock_transaction(e: State, entry: data.Transaction) -> None:
             holding.add(cost, units)
             if posting.account in e.average:
                 relot(e, holding, entry.date, entry.meta, None)
+            arrived = _arrived(e, holding, [Lot(cost, units)])
+            cost_owed(e, posting.account, item, arrived, entry.date, entry.meta)
         elif units < 0:
             try:
                 holding.remove(cost, -units)
@@ -137,7 +140,7 @@ def relot(
     for cost, lot_units in old:
         txn.post(holding.account, -lot_units, holding.item, cost)
     txn.post(holding.account, units, holding.item, new_cost)
-    residue = value - units * average
+    residue = rules.round_money(value - units * average, e.quantum)
     if residue:
         txn.post(
             rules.cogs_account(e.config, location), residue, currency, item=holding.item
@@ -194,10 +197,12 @@ def on_stock_in(e: State, d: Directive[StockInArgs]) -> None:
         {"po": po, "supplier": supplier, "item": item},
     )
     txn.post(account, qty, item, cost)
-    txn.post(payable, -(qty * unit_cost.number), unit_cost.currency)
+    payment = rules.round_money(qty * unit_cost.number, e.quantum)
+    txn.post(payable, -payment, unit_cost.currency)
     e.emit(txn)
     if account in e.average:
         relot(e, holding, d.date, d.meta, po)
+    cost_owed(e, account, item, _arrived(e, holding, [Lot(cost, qty)]), d.date, d.meta)
 
 
 def check_stocked(
@@ -222,8 +227,9 @@ def on_dispatch(e: State, d: Directive[DispatchArgs]) -> None:
     """Goods leave for an order (all still undispatched, or the items named).
 
     Posts Cr inventory, the lots taken by the account's booking method (or
-    ``batch``), Dr COGS at their cost. A line that runs short is recorded as
-    uncosted and reported.
+    ``batch``), Dr COGS at their cost. A line that runs short takes what is on
+    hand, is reported, and owes the rest to stock: those units are costed from
+    the next receipt of the item at the location (:func:`cost_owed`).
     """
     order = e.order(d.args.order)
     what = f'Dispatch for order "{order.id}"'
@@ -244,7 +250,7 @@ def on_dispatch(e: State, d: Directive[DispatchArgs]) -> None:
             f"{fmt(line.dispatched)} already dispatched"
         ),
     )
-    taken, shortages = _take_lots(e, chosen, account, batch, what)
+    taken = _take_lots(e, chosen, account, batch, what)
     customer = e.book.customers[order.customer]
     dispatch = Dispatch(order.id, customer.id, d.date, [], d.meta)
     txn = TxnBuilder(
@@ -256,41 +262,46 @@ def on_dispatch(e: State, d: Directive[DispatchArgs]) -> None:
         {"order": order.id, "customer": customer.id},
     )
     cogs = rules.cogs_account(e.config, location)
-    for line, qty, line_lots in taken:
-        line.dispatched += qty
-        dispatch.lines.append(
-            DispatchLine(
-                line.number,
-                line.item,
-                qty,
-                location,
-                account,
-                line_lots or [],
-                uncosted=line_lots is None,
-            )
+    for take in taken:
+        line = take.line
+        line.dispatched += take.qty
+        sent = DispatchLine(
+            line.number, line.item, take.qty, location, account, take.lots, take.owed
         )
-        if line_lots is None:
-            line.uncosted += qty
-            continue
-        cost_total = ZERO
-        for lot in line_lots:
-            txn.post(account, -lot.units, line.item, lot.cost)
-            cost_total += lot.units * lot.cost.number
-        line.cost += cost_total
-        txn.post(cogs, cost_total, line_lots[0].cost.currency, item=line.item)
+        dispatch.lines.append(sent)
+        if take.owed:
+            line.uncosted += take.owed
+            e.owed.setdefault((account, line.item), []).append(
+                Shortfall(order, dispatch, sent, line)
+            )
+        if take.lots:
+            cost = _post_lots_out(e, txn, account, line.item, take.lots, cogs)
+            line.cost += cost
     order.dispatches.append(dispatch)
     e.book.dispatches.append(dispatch)
     if txn.postings:
         e.emit(txn)
-    for line, qty, on_hand in shortages:
-        where = f"location {location} ({account})"
-        if batch:
-            where += f', batch "{batch}"'
-        e.error(
-            d.entry,
-            f"{what}: not enough {line.item} at {where}: {fmt(qty)} needed, "
-            f"{fmt(on_hand)} on hand; the dispatch is recorded as uncosted",
-        )
+    for take in taken:
+        if take.owed:
+            where = f"location {location} ({account})"
+            if batch:
+                where += f', batch "{batch}"'
+            e.error(
+                d.entry,
+                f"{what}: not enough {take.line.item} at {where}: {fmt(take.qty)} "
+                f"needed, {fmt(take.qty - take.owed)} on hand; {fmt(take.owed)} are "
+                "owed to stock, costed from its next receipt there",
+            )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Take:
+    """What one order line's part of a dispatch took: lots, and units owed."""
+
+    line: OrderLine
+    qty: Decimal
+    lots: list[Lot]
+    owed: Decimal
 
 
 def _take_lots(
@@ -299,32 +310,94 @@ def _take_lots(
     account: str,
     batch: str | None,
     what: str,
-) -> tuple[
-    list[tuple[OrderLine, Decimal, list[Lot] | None]],
-    list[tuple[OrderLine, Decimal, Decimal]],
-]:
+) -> list[Take]:
     """Take every line's lots first, so that a STRICT ambiguity changes nothing.
 
-    A line that runs short takes nothing (None) and is listed with what was on
-    hand.
+    A line that runs short takes all there is on hand, and owes the rest.
     """
-    taken: list[tuple[OrderLine, Decimal, list[Lot] | None]] = []
-    shortages: list[tuple[OrderLine, Decimal, Decimal]] = []
+    taken: list[Take] = []
     for line, qty in chosen:
         holding = e.holding(account, line.item)
         try:
-            lots = holding.take(qty, batch)
-        except Short as short:
-            shortages.append((line, qty, short.on_hand))
-            taken.append((line, qty, None))
-            continue
+            try:
+                lots, owed = holding.take(qty, batch), ZERO
+            except Short as short:
+                lots = holding.take(short.on_hand, batch) if short.on_hand > 0 else []
+                owed = qty - short.on_hand
         except Ambiguous as ambiguous:
-            for done_line, _, lots_done in taken:
-                for lot in lots_done or ():
-                    e.holding(account, done_line.item).add(lot.cost, lot.units)
+            for done in taken:
+                for lot in done.lots:
+                    e.holding(account, done.line.item).add(lot.cost, lot.units)
             raise Invalid(f"{what}: {ambiguous.describe(account, line.item)}") from None
-        taken.append((line, qty, lots))
-    return taken, shortages
+        taken.append(Take(line, qty, lots, owed))
+    return taken
+
+
+def _post_lots_out(
+    e: State, txn: TxnBuilder, account: str, item: str, lots: list[Lot], cogs: str
+) -> Decimal:
+    """Cr the lots out of ``account``, Dr their cost to ``cogs``, rounded to the
+    currency's precision; that cost."""
+    cost = ZERO
+    for lot in lots:
+        txn.post(account, -lot.units, item, lot.cost)
+        cost += lot.units * lot.cost.number
+    money = rules.round_money(cost, e.quantum)  # a lot cost may have more places
+    txn.post(cogs, money, lots[0].cost.currency, item=item)
+    return money
+
+
+def cost_owed(
+    e: State,
+    account: str,
+    item: str,
+    arrived: list[Lot],
+    date: datetime.date,
+    meta: data.Meta,
+) -> None:
+    """Units dispatched short at ``account`` take their cost from the lots that
+    just came in (a receipt or a transfer in; under average valuation, the
+    average lot), oldest dispatch first: Cr inventory, Dr COGS, on this date and
+    linked to each order (SPEC, Short dispatches)."""
+    waiting = e.owed.get((account, item))
+    if not waiting:
+        return
+    holding = e.holding(account, item)
+    cogs = rules.cogs_account(e.config, e.location_of(account))
+    for lot in arrived:
+        while waiting and holding.lots.get(lot.cost, ZERO) > 0:
+            short = waiting[0]
+            if short.sent.owed <= 0:  # came back before any stock did
+                waiting.pop(0)
+                continue
+            units = min(short.sent.owed, holding.lots[lot.cost])
+            holding.remove(lot.cost, units)
+            taken = [Lot(lot.cost, units)]
+            customer = e.book.customers[short.order.customer]
+            txn = TxnBuilder(
+                meta,
+                date,
+                customer.name,
+                f"Cost of {fmt(units)} {item} dispatched short on {short.dispatch.date} "
+                f"for order {short.order.id}",
+                short.order.links,
+                {"order": short.order.id, "customer": customer.id},
+            )
+            cost = _post_lots_out(e, txn, account, item, taken, cogs)
+            e.emit(txn)
+            short.sent.lots.extend(taken)
+            short.sent.owed -= units
+            short.line.uncosted -= units
+            short.line.cost += cost
+            if not short.sent.owed:
+                waiting.pop(0)
+
+
+def _arrived(e: State, holding: Holding, lots: list[Lot]) -> list[Lot]:
+    """The lots that came in, or the average lot they were re-lotted into."""
+    if holding.account in e.average and len(holding.lots) == 1:
+        return [Lot(cost, units) for cost, units in holding.lots.items()]
+    return lots
 
 
 def on_transfer(e: State, d: Directive[TransferArgs]) -> None:
@@ -364,6 +437,7 @@ def on_transfer(e: State, d: Directive[TransferArgs]) -> None:
     e.emit(txn)
     if to_account in e.average:
         relot(e, target_holding, d.date, d.meta, None)
+    cost_owed(e, to_account, item, _arrived(e, target_holding, lots), d.date, d.meta)
 
 
 def on_return(e: State, d: Directive[ReturnArgs]) -> None:
@@ -441,15 +515,6 @@ def plan_return(
         reserved = {}
     left = qty
     for line in sent:
-        if line.uncosted:
-            if (allow_uncosted or not restock) and batch is None:
-                held = reserved.get((id(line), None), ZERO)
-                take = min(left, line.qty - line.returned - held)
-                if take > 0:
-                    plan.append(ReturnEntry(line, None, None, take))
-                    reserved[(id(line), None)] = held + take
-                    left -= take
-            continue
         for index, (cost, units) in enumerate(line.lots):
             if batch is not None and cost.label != batch:
                 continue
@@ -458,6 +523,14 @@ def plan_return(
             if take > 0:
                 plan.append(ReturnEntry(line, index, cost, take))
                 reserved[(id(line), index)] = held + take
+                left -= take
+        # Units still owed to stock come back as they left: uncosted.
+        if line.owed > 0 and (allow_uncosted or not restock) and batch is None:
+            held = reserved.get((id(line), None), ZERO)
+            take = min(left, line.owed - held)
+            if take > 0:
+                plan.append(ReturnEntry(line, None, None, take))
+                reserved[(id(line), None)] = held + take
                 left -= take
     if left > 0:
         returnable = qty - left
@@ -504,7 +577,8 @@ def apply_return(
     item, location = plan.item, plan.location
     restocked: list[PlacedLot] = []
     lines_by_number = {line.number: line for line in order.lines}
-    cogs_total: dict[tuple[str, str], Decimal] = {}
+    # COGS back, by account, currency and order line (each rounded to money).
+    cogs_total: dict[tuple[str, str, int], Decimal] = {}
     for line, index, cost, units in plan.entries:
         line.returned += units
         if index is not None:
@@ -514,19 +588,23 @@ def apply_return(
             }
         order_line = lines_by_number[line.line]
         order_line.returned += units
-        if not restock or cost is None:
+        if cost is None:  # units owed to stock: no longer owed
+            line.owed -= units
+            order_line.uncosted -= units
+            continue
+        if not restock:
             continue
         account = e.inventory_account(location) if location else line.account
         e.holding(account, item).add(cost, units)
         restocked.append(PlacedLot(account, cost, units))
         txn.post(account, units, item, cost)
-        value = units * cost.number
-        order_line.cost -= value
         cogs = rules.cogs_account(e.config, e.location_of(account))
-        key = (cogs, cost.currency)
-        cogs_total[key] = cogs_total.get(key, ZERO) + value
-    for (cogs, currency), value in cogs_total.items():
-        txn.post(cogs, -value, currency, item=item)
+        key = (cogs, cost.currency, order_line.number)
+        cogs_total[key] = cogs_total.get(key, ZERO) + units * cost.number
+    for (cogs, currency, number_), value in cogs_total.items():
+        money = rules.round_money(value, e.quantum)
+        lines_by_number[number_].cost -= money
+        txn.post(cogs, -money, currency, item=item)
     return restocked
 
 
