@@ -9,6 +9,7 @@ from the cache.
 
 from __future__ import annotations
 
+import concurrent.futures
 import copy
 import functools
 import importlib
@@ -187,6 +188,26 @@ def test_fava_books_a_ledger_without_the_plugin_once_per_load(
     assert len(engine_runs) == 1
     app.config["LEDGERS"].ledgers[0].load_file()
     assert len(engine_runs) == 2
+
+
+def test_fava_pages_render_alike_from_many_threads(tmp_path: Path) -> None:
+    """The book is shared by the server's threads without a lock: reading it
+    from eight threads at once gives the very pages that one thread gives."""
+    app, _, slug = fava_client(shop_copy(tmp_path))
+    urls = [f"/{slug}/extension/{page}/?partial=true" for page in PAGES]
+    urls += [f"/{slug}/extension/Loyalty/?time=2024-0{month}" for month in range(1, 7)]
+    urls += [f"/{slug}/extension/Receivables/?as_of=2024-0{m}-28" for m in range(1, 7)]
+
+    def fetch(url: str) -> str:
+        response = app.test_client().get(url)
+        assert response.status_code == 200, url
+        return str(response.get_data(as_text=True))
+
+    expected = {url: fetch(url) for url in urls}
+    assert {url: fetch(url) for url in urls} == expected  # pages are deterministic
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        pages = list(pool.map(fetch, urls * 8))
+    assert pages == [expected[url] for url in urls * 8]
 
 
 def test_serve_app_runs_the_engine_once(engine_runs: list[Book], tmp_path: Path) -> None:

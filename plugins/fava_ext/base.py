@@ -11,7 +11,7 @@ in the load's options map (:func:`beancount_orders.loading.book_from_loaded`).
 Fava replaces the options map on every (re)load, so the book goes with it. A
 ledger loaded without the plugin gets its book built once per load, in
 ``after_load_file``, and kept in the same options map. The book is only read
-once built; reports run one at a time (:func:`exclusive`).
+once built, so the server's threads share it without a lock.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import logging
-import threading
 from collections.abc import Callable
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -50,25 +49,12 @@ log = logging.getLogger(__name__)
 # Fava's own query arguments: kept when a page's options form is sent.
 FAVA_FILTERS = ("time", "filter", "account", "conversion", "interval")
 
-_LOCK = threading.RLock()
-
 T = TypeVar("T")
 
 
 def ledger_book(ledger: FavaLedger) -> Book:
     """The book of the ledger as loaded now: the plugin's, or built once per load."""
     return book_from_loaded(ledger.all_entries, ledger.options)  # type: ignore[arg-type]
-
-
-def exclusive(function: Callable[[], T]) -> T:
-    """Run a report function with the book to itself.
-
-    The book is shared by the server's threads; some of its read methods
-    tidy internal heaps as they go (loyalty expiry), so reports run one at a
-    time.
-    """
-    with _LOCK:
-        return function()
 
 
 def parse_date(text: str, what: str) -> datetime.date:
@@ -113,7 +99,7 @@ class ReportPage(FavaExtensionBase):
     def build(self, make: Callable[[], T], **options: str) -> Page[T]:
         """Make the page's view; a bad option becomes the page's message."""
         try:
-            return Page(exclusive(make), None, options)
+            return Page(make(), None, options)
         except USER_ERRORS as error:
             return Page(None, str(error), options)
 
