@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from collections.abc import Mapping
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -54,7 +55,7 @@ def load_book(
     entries: Iterable[data.Directive],
     config_text: str | None = None,
     config_source: data.Meta | None = None,
-    options_map: MutableMapping[str, Any] | None = None,
+    options_map: Mapping[str, Any] | None = None,
 ) -> Book:
     """Parse the configuration and run the engine; config problems become errors.
 
@@ -71,7 +72,7 @@ def load_book(
     return book
 
 
-def plugin_config(options_map: MutableMapping[str, Any]) -> str | None:
+def plugin_config(options_map: Mapping[str, Any]) -> str | None:
     """The configuration string of the orders plugin in a loaded ledger."""
     for name, config in options_map.get("plugin") or []:
         if name == PLUGIN_NAME:
@@ -79,7 +80,7 @@ def plugin_config(options_map: MutableMapping[str, Any]) -> str | None:
     return None
 
 
-def uses_plugin(options_map: MutableMapping[str, Any]) -> bool:
+def uses_plugin(options_map: Mapping[str, Any]) -> bool:
     """Whether a loaded ledger declares the orders plugin."""
     return any(name == PLUGIN_NAME for name, _ in options_map.get("plugin") or [])
 
