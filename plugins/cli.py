@@ -40,9 +40,7 @@ from beancount import loader
 from beancount.core import data
 from beancount.utils import encryption
 
-from beancount_orders.book import PLUGIN_NAME
 from beancount_orders.book import Book
-from beancount_orders.book import book_from_loaded
 from beancount_orders.book import locks
 from beancount_orders.book.render import format_entries
 from beancount_orders.cliformat import FORMATS
@@ -59,6 +57,9 @@ from beancount_orders.clitables import stock_document
 from beancount_orders.demo import generate
 from beancount_orders.gitdiff import DiffError
 from beancount_orders.gitdiff import diff as compare
+from beancount_orders.loading import PLUGIN_NAME
+from beancount_orders.loading import book_from_loaded
+from beancount_orders.loading import uses_plugin
 from beancount_orders.reports.ageing import BASES
 from beancount_orders.reports.ageing import AgeingError
 from beancount_orders.reports.ageing import aged_receivables
@@ -132,11 +133,12 @@ class Loaded:
     @property
     def uses_plugin(self) -> bool:
         """Whether the ledger loads the orders plugin at all."""
-        return any(name == PLUGIN_NAME for name, _ in self.options.get("plugin") or [])
+        return uses_plugin(self.options)
 
     @property
     def book(self) -> Book:
-        """The order book, computed again from the ledger's own entries."""
+        """The order book: the one the plugin built while loading (handed over in
+        the options map), else built from the ledger's own entries."""
         if self._book is None:
             try:
                 self._book = book_from_loaded(self.entries, self.options)

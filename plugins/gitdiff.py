@@ -45,8 +45,8 @@ from beancount.core import data
 from beancount.parser import parser
 from beancount.parser import printer
 
-from beancount_orders.book import PLUGIN_NAME
 from beancount_orders.book.postings import is_generated
+from beancount_orders.loading import PLUGIN_NAME
 
 WORKING_TREE = "working tree"
 

@@ -34,7 +34,10 @@ generates::
         rate: 0.20
 
 The plugin never raises and never changes an entry it was given: a directive
-that cannot apply is reported as an error at its own file and line.
+that cannot apply is reported as an error at its own file and line. It leaves
+the engine's book in the options map of the load (see
+:mod:`beancount_orders.loading`), where the CLI and the Fava pages find it
+instead of running the engine again.
 """
 
 from __future__ import annotations
@@ -46,16 +49,15 @@ from typing import Any
 from beancount.core import data
 
 from beancount_orders.book import OrdersError
-from beancount_orders.book import load_book
 from beancount_orders.book import parse_config
-from beancount_orders.book import remember
 from beancount_orders.book.engine import paused_gc
 from beancount_orders.book.errors import source_of
 from beancount_orders.book.locks import check_locks
+from beancount_orders.loading import PLUGIN_NAME
+from beancount_orders.loading import hand_over
+from beancount_orders.loading import load_book
 
 __plugins__ = ("orders",)
-
-PLUGIN_NAME = "beancount_orders.orders"
 
 
 def _plugin_source(options_map: dict[str, Any]) -> data.Meta:
@@ -93,8 +95,9 @@ def _orders(
             f"Internal error in {PLUGIN_NAME} (please report it): {detail}; "
             "no order postings were generated"
         )
+        hand_over(options_map, None)
         return entries, [OrdersError(_plugin_source(options_map), message, None)]
-    remember(book)
+    hand_over(options_map, book)  # Beancount's loader returns this very dict
     # Beancount's loader sorts the entries after every plugin ("don't trust the
     # plugins"), so sorting them here would be done twice.
     result = [*entries, *book.opens, *book.transactions]  # book.generated, uncopied

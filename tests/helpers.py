@@ -14,9 +14,9 @@ from beancount.core import data
 from beancount.parser import printer
 
 from beancount_orders.book import Book
-from beancount_orders.book import book_from_loaded
 from beancount_orders.book.postings import is_generated
 from beancount_orders.book.render import format_entries
+from beancount_orders.loading import book_from_loaded
 
 
 @dataclasses.dataclass

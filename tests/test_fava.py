@@ -25,7 +25,6 @@ import pytest
 from fava.application import create_app
 from markupsafe import Markup
 
-from beancount_orders.fava_ext import base
 from beancount_orders.fava_ext import charts
 from beancount_orders.fava_ext import serve
 
@@ -435,33 +434,6 @@ def test_pages_fetch_nothing_from_the_network(client: Any) -> None:
         content = text[start : text.index("</div>", start)]
         urls = re.findall(r"https?://[^\"' ]+", content)
         assert set(urls) <= {"http://www.w3.org/2000/svg"}, (page, urls)
-
-
-def test_book_is_built_once_per_load(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    calls = []
-    real = base.book_from_loaded
-
-    def counting(*args: Any) -> Any:
-        calls.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(base, "book_from_loaded", counting)
-    ledger_file = tmp_path / "shop.beancount"
-    ledger_file.write_text(SHOP.read_text())
-    fava_app = create_app([str(ledger_file)], load=True)
-    assert len(calls) == 1  # six pages' after_load_file, one book
-    client = fava_app.test_client()
-    for page in PAGES:
-        client.get(f"/shop/extension/{page}/")
-    assert len(calls) == 1
-    # A changed ledger is loaded again, and so is its book.
-    ledger = fava_app.config["LEDGERS"].ledgers[0]
-    ledger_file.write_text(SHOP.read_text() + '\n2024-06-30 custom "order" "SO-8" "bob"\n')
-    ledger.load_file()
-    assert len(calls) == 2
-    assert "SO-8" in get(client, "Orders")
 
 
 def test_serve_app_adds_the_pages_to_a_ledger_without_them(tmp_path: Path) -> None:

@@ -5,10 +5,13 @@ It lives in this submodule, and the package imports the module rather than the
 class, because Fava's ``find_extensions`` takes every ``FavaExtensionBase``
 subclass it sees in the package's namespace as an extension of its own.
 
-The engine's :class:`~beancount_orders.book.Book` is built once per ledger load (in
-``after_load_file``) and shared by all pages of that ledger: it is cached
-against the identity of the ledger's entry list, which Fava replaces on every
-(re)load.
+The pages read the engine's :class:`~beancount_orders.book.Book` of the ledger as
+loaded now: the one the plugin built while Fava loaded the ledger, which it left
+in the load's options map (:func:`beancount_orders.loading.book_from_loaded`).
+Fava replaces the options map on every (re)load, so the book goes with it. A
+ledger loaded without the plugin gets its book built once per load, in
+``after_load_file``, and kept in the same options map. The book is only read
+once built, so the server's threads share it without a lock.
 """
 
 from __future__ import annotations
@@ -16,8 +19,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -33,10 +34,10 @@ from fava.ext import FavaExtensionBase
 from flask import request
 
 from beancount_orders.book import Book
-from beancount_orders.book import book_from_loaded
 from beancount_orders.book.directives import ID_RE
 from beancount_orders.fava_ext.views import OptionError
 from beancount_orders.fava_ext.views import Pager
+from beancount_orders.loading import book_from_loaded
 from beancount_orders.reports.ageing import AgeingError
 from beancount_orders.reports.orders import ReportError
 
@@ -48,38 +49,12 @@ log = logging.getLogger(__name__)
 # Fava's own query arguments: kept when a page's options form is sent.
 FAVA_FILTERS = ("time", "filter", "account", "conversion", "interval")
 
-_LOCK = threading.RLock()
-_BOOKS: OrderedDict[int, tuple[object, Book]] = OrderedDict()
-_KEEP = 4  # ledgers whose book is kept (a server has one or a few)
-
 T = TypeVar("T")
 
 
 def ledger_book(ledger: FavaLedger) -> Book:
-    """The book of the ledger as loaded now, built at most once per load."""
-    entries = ledger.all_entries
-    key = id(ledger)
-    with _LOCK:
-        hit = _BOOKS.get(key)
-        if hit is not None and hit[0] is entries:
-            return hit[1]
-        book = book_from_loaded(entries, dict(ledger.options))  # type: ignore[arg-type]
-        _BOOKS[key] = (entries, book)
-        _BOOKS.move_to_end(key)
-        while len(_BOOKS) > _KEEP:
-            _BOOKS.popitem(last=False)
-        return book
-
-
-def exclusive(function: Callable[[], T]) -> T:
-    """Run a report function with the book to itself.
-
-    The book is shared by the server's threads; some of its read methods
-    tidy internal heaps as they go (loyalty expiry), so reports run one at a
-    time.
-    """
-    with _LOCK:
-        return function()
+    """The book of the ledger as loaded now: the plugin's, or built once per load."""
+    return book_from_loaded(ledger.all_entries, ledger.options)  # type: ignore[arg-type]
 
 
 def parse_date(text: str, what: str) -> datetime.date:
@@ -110,7 +85,8 @@ class ReportPage(FavaExtensionBase):
     """The base of the report pages (not itself an extension)."""
 
     def after_load_file(self) -> None:
-        """Build the book for the freshly loaded ledger (once for all pages)."""
+        """Have the book of the freshly loaded ledger ready for all pages: the
+        plugin's, or (a ledger loaded without the plugin) built now, once."""
         try:
             ledger_book(self.ledger)
         except Exception:  # pragma: no cover - the page shows it on request
@@ -123,7 +99,7 @@ class ReportPage(FavaExtensionBase):
     def build(self, make: Callable[[], T], **options: str) -> Page[T]:
         """Make the page's view; a bad option becomes the page's message."""
         try:
-            return Page(exclusive(make), None, options)
+            return Page(make(), None, options)
         except USER_ERRORS as error:
             return Page(None, str(error), options)
 
