@@ -17,8 +17,8 @@ import pytest
 from beancount import loader
 
 from beancount_orders.book import Book
-from beancount_orders.book import book_from_loaded
 from beancount_orders.book import model
+from beancount_orders.loading import book_from_loaded
 from beancount_orders.reports.ageing import aged_receivables
 from beancount_orders.reports.credits import credits_report
 from beancount_orders.reports.loyalty import loyalty_report
