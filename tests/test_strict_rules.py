@@ -173,3 +173,209 @@ def test_a_batch_label_on_two_lots_is_ambiguous_under_strict(loaded):
     # Taking every unit the label names is not ambiguous: the transfer moved both.
     assert loaded.book.orders["SO-1"].dispatches == []
     assert len(loaded.book.transfers) == 1
+
+
+REMAINDER_HEAD = """
+    plugin "beancount_orders.orders"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "PEN" 3 0.25 GBP
+      tax: 0.10
+    2024-01-03 custom "invoice" "SO-1" "INV-1"
+    """
+
+
+def totals(loaded, *accounts: str) -> dict[str, str]:
+    balances = loaded.balances()
+    return {account: balances.get(account, "0") for account in accounts}
+
+
+ACCOUNTS = ("Assets:Receivable:Acme", "Income:Sales:Returns", "Liabilities:SalesTax")
+
+
+def test_an_invoice_credited_one_unit_at_a_time_nets_to_zero():
+    from tests.helpers import load
+
+    loaded = load(
+        REMAINDER_HEAD
+        + "".join(
+            f"""
+    2024-01-1{n} custom "credit-order" "CO-{n}" "INV-1"
+    2024-01-1{n} custom "credit-line" "CO-{n}" "PEN" "credit" 1 0.25 GBP
+    """
+            for n in (1, 2, 3)
+        )
+    )
+    assert loaded.messages == []
+    # The invoice: 0.75 net and 0.08 tax; each unit credits 0.25 and 0.03 but the
+    # last takes exactly what is left: 0.02.
+    taxes = [co.tax for co in loaded.book.credit_orders.values()]
+    assert taxes == [Decimal("0.03"), Decimal("0.03"), Decimal("0.02")]
+    assert totals(loaded, *ACCOUNTS) == {
+        "Assets:Receivable:Acme": "0",
+        "Income:Sales:Returns": "0.75 GBP",
+        "Liabilities:SalesTax": "0",
+    }
+    assert loaded.book.orders["SO-1"].outstanding == 0
+
+
+def test_two_pieces_then_full_true_nets_to_zero():
+    from tests.helpers import load
+
+    loaded = load(
+        REMAINDER_HEAD
+        + """
+    2024-01-11 custom "credit-order" "CO-1" "INV-1"
+    2024-01-11 custom "credit-line" "CO-1" "PEN" "credit" 1 0.25 GBP
+    2024-01-12 custom "credit-order" "CO-2" "INV-1"
+    2024-01-12 custom "credit-line" "CO-2" "PEN" "credit" 1 0.25 GBP
+    2024-01-13 custom "credit-order" "CO-3" "INV-1"
+      full: TRUE
+    """
+    )
+    assert loaded.messages == []
+    assert loaded.book.credit_orders["CO-3"].tax == Decimal("0.02")
+    assert totals(loaded, *ACCOUNTS)["Liabilities:SalesTax"] == "0"
+    assert totals(loaded, *ACCOUNTS)["Assets:Receivable:Acme"] == "0"
+
+
+LOYALTY_HEAD = """
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
+    2024-01-01 custom "loyalty-program" "PKLP"
+      value: 0.10 GBP
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+      program: "PKLP"
+    2024-01-01 custom "loyalty-adjust" "acme" 100 PKLP
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "PEN" 3 10.00 GBP
+    2024-01-02 custom "redeem" "SO-1" 10 PKLP
+    2024-01-03 custom "invoice" "SO-1" "INV-1"
+    """
+
+
+def test_three_one_third_credits_give_back_every_point_redeemed():
+    from tests.helpers import load
+
+    loaded = load(
+        LOYALTY_HEAD
+        + "".join(
+            f"""
+    2024-01-1{n} custom "credit-order" "CO-{n}" "INV-1"
+    2024-01-1{n} custom "credit-line" "CO-{n}" "PEN" "credit" 1 10.00 GBP
+    """
+            for n in (1, 2, 3)
+        )
+    )
+    assert loaded.messages == []
+    invoice = loaded.book.invoices["INV-1"]
+    # 10 points (1.00 GBP) redeemed: a third is 3.33 points, rounded to 3 twice,
+    # and the last credit gives back the 4 that are left, with 0.40 GBP.
+    assert (invoice.points_given_back, invoice.value_given_back) == (10, Decimal("1.00"))
+    assert invoice.points_clawed == invoice.points_earned == 29
+    balances = loaded.balances()
+    assert "Expenses:Loyalty:Discounts" not in balances  # nets to zero
+    assert "Assets:Receivable:Acme" not in balances
+    assert balances["Liabilities:Loyalty:PKLP"] == "-100 PKLP"
+    assert loaded.book.orders["SO-1"].outstanding == 0
+
+
+@ledger()
+def test_a_fully_cancelled_order_keeps_no_discount_and_no_points(loaded):
+    """
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
+    2024-01-01 custom "loyalty-program" "PKLP"
+      value: 0.10 GBP
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+      program: "PKLP"
+    2024-01-01 custom "loyalty-adjust" "acme" 200 PKLP
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
+    2024-01-03 custom "redeem" "SO-1" 100 PKLP
+    2024-01-04 custom "cancel" "SO-1"
+    """
+    assert loaded.expand().split("\n\n")[-1] == dedent(
+        """
+        2024-01-04 * "Acme Ltd" "Cancelled redemption on order SO-1: 100 PKLP back" ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          program: "PKLP"
+          Liabilities:Loyalty:PKLP              -100 PKLP
+          Expenses:Loyalty:PointsDistributed     100 PKLP
+          Assets:Receivable:Acme               10.00 GBP
+          Expenses:Loyalty:Discounts          -10.00 GBP
+        """
+    )
+    balances = loaded.balances()
+    assert (
+        "Expenses:Loyalty:Discounts" not in balances
+        or balances["Expenses:Loyalty:Discounts"] == "0.00 GBP"
+    )
+    assert balances.get("Assets:Receivable:Acme", "0.00 GBP") == "0.00 GBP"
+    assert loaded.book.points("acme", "PKLP") == 200
+    assert loaded.book.orders["SO-1"].outstanding == 0
+
+
+@ledger()
+def test_a_partly_cancelled_order_gives_back_the_excess_rounded_up(loaded):
+    """
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
+    2024-01-01 custom "loyalty-program" "PKLP"
+      value: 0.10 GBP
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+      program: "PKLP"
+    2024-01-01 custom "loyalty-adjust" "acme" 200 PKLP
+    2024-01-05 custom "order" "SO-2" "acme"
+    2024-01-05 custom "line" "SO-2" "WIDGET" 2 4.05 GBP
+    2024-01-05 custom "redeem" "SO-2" 75 PKLP
+    2024-01-06 custom "cancel" "SO-2" "WIDGET" 1
+    """
+    # 4.05 left against a 7.50 discount: 3.45 back, 35 points (34.5 rounded up).
+    (txn,) = [t for t in loaded.transactions if "Cancelled" in t.narration]
+    assert [(p.account, str(p.units)) for p in txn.postings] == [
+        ("Liabilities:Loyalty:PKLP", "-35 PKLP"),
+        ("Expenses:Loyalty:PointsDistributed", "35 PKLP"),
+        ("Assets:Receivable:Acme", "3.45 GBP"),
+        ("Expenses:Loyalty:Discounts", "-3.45 GBP"),
+    ]
+    assert loaded.book.orders["SO-2"].discount == Decimal("4.05")
+
+
+@ledger()
+def test_money_refunded_from_the_receivable_is_not_allocated_again(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 open Assets:Bank
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 1 100.00 GBP
+    2024-01-02 custom "payment" "SO-1" 100.00 GBP Assets:Bank
+    2024-01-03 custom "refund" "acme" 30.00 GBP Assets:Bank
+      from: "receivable"
+      order: "SO-1"
+    2024-01-04 custom "invoice" "SO-1" "INV-1"
+    """
+    # 100.00 paid ahead, 30.00 of it paid back: the invoice of 100.00 has 30.00 open.
+    assert loaded.book.invoices["INV-1"].open_amount == Decimal("30.00")
+    assert loaded.book.orders["SO-1"].outstanding == Decimal("30.00")
+
+
+@ledger()
+def test_a_refund_of_one_orders_overpayment_ignores_other_open_invoices(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 open Assets:Bank
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 1 50.00 GBP
+    2024-01-02 custom "invoice" "SO-1" "INV-1"
+    2024-01-03 custom "order" "SO-2" "acme"
+    2024-01-03 custom "line" "SO-2" "WIDGET" 1 20.00 GBP
+    2024-01-03 custom "payment" "SO-2" 20.00 GBP Assets:Bank
+    2024-01-04 custom "cancel" "SO-2"
+    2024-01-05 custom "refund" "acme" 20.00 GBP Assets:Bank
+      from: "receivable"
+      order: "SO-2"
+    """
+    assert loaded.book.orders["SO-2"].outstanding == 0
+    assert loaded.book.invoices["INV-1"].open_amount == Decimal("50.00")
+    assert loaded.balances()["Assets:Receivable:Acme"] == "50.00 GBP"

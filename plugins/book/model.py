@@ -297,6 +297,8 @@ class InvoiceLine:
     tax: Decimal
     income: str
     credited: Decimal = ZERO  # units credited by READY credit orders
+    credited_net: Decimal = ZERO  # their net and tax (a line's last credit takes
+    credited_tax: Decimal = ZERO  # exactly what is left of both: SPEC, Remainders)
 
     @property
     def gross(self) -> Decimal:
@@ -384,6 +386,9 @@ class Settlement:
     allocations: list[Allocation] = dataclasses.field(default_factory=list)
 
     allocated: Decimal = dataclasses.field(init=False, default=ZERO)
+    # Unallocated money of it paid back by a refund from the receivable (on the
+    # refund itself: the part of it matched so, negative).
+    refunded: Decimal = dataclasses.field(init=False, default=ZERO)
 
     def match(self, allocation: Allocation) -> None:
         """Record part of it matched to an invoice."""
@@ -392,7 +397,7 @@ class Settlement:
 
     @property
     def unallocated(self) -> Decimal:
-        return self.amount - self.allocated
+        return self.amount - self.allocated - self.refunded
 
 
 @dataclasses.dataclass(kw_only=True, slots=True)
@@ -568,6 +573,8 @@ class Order:
     credit_orders: tuple[str, ...] = ()
     # Redemptions not yet set against an invoice's earning basis.
     redemptions_unapplied: tuple[PendingRedemption, ...] = ()
+    # The money of the points redeemed on it, less what was given back.
+    discount: Decimal = ZERO
     # The links of its generated transactions that name only the order (one
     # set shared by them all).
     links: frozenset[str] = dataclasses.field(init=False)

@@ -285,7 +285,7 @@ def _plan_lines(
     A bad credit line is reported at its own line, and then the credit order is
     not posted at all.
     """
-    credited: dict[int, Decimal] = {}
+    credited: dict[int, CreditLine] = {}  # by invoice line: what this order credits
     reserved: dict[tuple[int, int | None], Decimal] = {}
     plans: list[ReturnPlan] = []
     lines: list[CreditLine] = []
@@ -314,7 +314,9 @@ def _plan_lines(
             bad += 1
             continue
         for invoice_line, part in portions:
-            lines.append(_credit_line(e, request, invoice_line, part, source.meta, costing))
+            line = _credit_line(e, request, invoice_line, part, credited, source.meta)
+            line.costing = costing
+            lines.append(line)
     broken = e.broken_lines.pop(d.args.co, 0)
     bad += broken
     if bad:
@@ -330,16 +332,35 @@ def _credit_line(
     request: Request,
     invoice_line: InvoiceLine,
     qty: Decimal,
+    credited: dict[int, CreditLine],
     meta: data.Meta,
-    costing: Costing,
 ) -> CreditLine:
-    """``qty`` of one invoice line credited at the request's price: net and tax."""
-    quantum = e.quantum
-    value = rules.line_value(qty, request.price, quantum)
-    net, tax = rules.split_tax(
-        value, invoice_line.tax_rate, e.config.prices_include_tax, quantum
-    )
-    return CreditLine(
+    """``qty`` of one invoice line credited at the request's price: net and tax.
+
+    The credit that takes the last uncredited units of the line at the invoice
+    price takes exactly what is left of its net and tax (SPEC, Remainders), so a
+    line credited in pieces nets to zero to the cent.
+    """
+    earlier = [
+        line
+        for line in credited.values()
+        if line.invoice_line == invoice_line.line and line.item == invoice_line.item
+    ]
+    taken_qty = sum((line.qty for line in earlier), ZERO)
+    if (
+        request.price == invoice_line.price
+        and qty == invoice_line.qty - invoice_line.credited - taken_qty
+    ):
+        net = invoice_line.net - invoice_line.credited_net
+        tax = invoice_line.tax - invoice_line.credited_tax
+        net -= sum((line.net for line in earlier), ZERO)
+        tax -= sum((line.tax for line in earlier), ZERO)
+    else:
+        value = rules.line_value(qty, request.price, e.quantum)
+        net, tax = rules.split_tax(
+            value, invoice_line.tax_rate, e.config.prices_include_tax, e.quantum
+        )
+    credit_line = CreditLine(
         request.item,
         request.type,
         qty,
@@ -349,8 +370,10 @@ def _credit_line(
         tax,
         invoice_line.line,
         meta,
-        costing,
+        Costing.OPEN,
     )
+    credited[id(credit_line)] = credit_line
+    return credit_line
 
 
 def _check_credit_line(
@@ -368,13 +391,18 @@ def _check_credit_line(
 
 
 def _credit_portions(
-    invoice: Invoice, request: Request, credited: dict[int, Decimal], label: str
+    invoice: Invoice, request: Request, earlier: dict[int, CreditLine], label: str
 ) -> list[tuple[InvoiceLine, Decimal]]:
     """Spread a credited quantity over the invoice's lines of the item, in order.
 
-    ``credited`` counts what earlier lines of the same credit order took.
+    ``earlier`` holds what earlier lines of the same credit order took.
     """
     item, qty, price = request.item, request.qty, request.price
+    credited: dict[int, Decimal] = {}
+    for taken in earlier.values():
+        for line in invoice.lines:
+            if line.line == taken.invoice_line and line.item == taken.item:
+                credited[id(line)] = credited.get(id(line), ZERO) + taken.qty
     lines = [line for line in invoice.lines if line.item == item]
     if not lines:
         raise Invalid(f'{label}: {item} is not on invoice "{invoice.id}"')
@@ -399,7 +427,6 @@ def _credit_portions(
                 f'price {fmt(line.price)} {invoice.currency} on "{invoice.id}"'
             )
         portions.append((line, take))
-        credited[id(line)] = credited.get(id(line), ZERO) + take
         qty -= take
         if qty <= 0:
             break
@@ -419,7 +446,10 @@ def _post_credit_order(
     by_line = {(line.item, line.line): line for line in invoice.lines}
     order_lines = {line.number: line for line in order.lines}
     for credit_line in credit_order.lines:
-        by_line[(credit_line.item, credit_line.invoice_line)].credited += credit_line.qty
+        invoice_line = by_line[(credit_line.item, credit_line.invoice_line)]
+        invoice_line.credited += credit_line.qty
+        invoice_line.credited_net += credit_line.net
+        invoice_line.credited_tax += credit_line.tax
         order_lines[credit_line.invoice_line].credited_net += credit_line.net
     links = (order.id, invoice.id, credit_order.id)
     meta = {

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime
 import heapq
+from decimal import ROUND_CEILING
 from decimal import ROUND_FLOOR
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
+from typing import Any
 
 from beancount.core import account as account_lib
 from beancount.core import data
 from beancount.core.amount import Amount
 
 from beancount_orders.book import directives
+from beancount_orders.book import rules
 from beancount_orders.book.directives import CreditOrderArgs
 from beancount_orders.book.directives import Directive
 from beancount_orders.book.directives import InvoiceArgs
@@ -306,6 +309,7 @@ def on_redeem(e: State, d: Directive[RedeemArgs]) -> None:
         meta=d.meta,
     )
     payments.settle(e, settlement, order, None)
+    order.discount += value
     if value > 0:
         order.redemptions_unapplied = (
             *order.redemptions_unapplied,
@@ -419,7 +423,15 @@ def loyalty_on_credit(
         return
     program = e.book.programs[invoice.program]
     _redeemed_on_invoice(e, invoice, order)
-    claw, back = _pro_rata(invoice, credit_order.gross / invoice.gross)
+    # The credit that completes the invoice takes exactly what is left (SPEC,
+    # Remainders); the others their share.
+    complete = all(line.credited >= line.qty for line in invoice.lines)
+    claw, back = _pro_rata(
+        invoice, Decimal(1) if complete else credit_order.gross / invoice.gross
+    )
+    if complete:
+        claw = invoice.points_earned - invoice.points_clawed
+        back = invoice.redeemed_points - invoice.points_given_back
     if claw <= 0 and back <= 0:
         return
     date = d.date  # points move when the credit order is made, whatever its credit-date
@@ -432,6 +444,8 @@ def loyalty_on_credit(
             back * invoice.redeemed_value / invoice.redeemed_points, e.quantum
         )
         value = min(value, invoice.redeemed_value - invoice.value_given_back)
+        if complete:
+            value = invoice.redeemed_value - invoice.value_given_back
         invoice.points_given_back += back
         invoice.value_given_back += value
         add_parcel(e, program, customer, date, back, credit_order.id, d.meta)
@@ -568,9 +582,85 @@ def _reopen_discount(
     e.book.settlements[reversal.id] = reversal
     customer.receivable[currency] += value
     order.credited -= value
+    order.discount -= value
 
 
 def whole_points(points: Decimal, what: str) -> None:
     """Points are whole: earning rounds down to them, and so must what is spent."""
     if points != points.to_integral_value():
         raise Invalid(f"{what}: points must be a whole number, got {fmt(points)}")
+
+
+def on_cancelled(e: State, order: Order, d: Directive[Any]) -> None:
+    """Points redeemed beyond what is left of a cancelled order come back.
+
+    When cancels leave the order's remaining gross (invoiced, and uninvoiced but
+    not cancelled) below the discount redeemed on it, the excess is reversed on
+    the cancel's date, latest redemption first: the points (the excess at the
+    value they were redeemed at, rounded up to whole points, at most what was
+    redeemed) go back to the customer, and the discount money back onto the
+    receivable (SPEC, Cancelled redemptions).
+    """
+    excess = order.discount - _remaining_gross(e, order)
+    if excess <= 0 or not order.redemptions_unapplied:
+        return
+    customer = e.book.customers[order.customer]
+    program = program_of(e, order, customer)
+    if program is None:  # pragma: no cover - a redemption needs a program
+        return
+    currency = order.currency or (program.value.currency if program.value else "")
+    points = value = ZERO
+    for pending in reversed(order.redemptions_unapplied):
+        if excess <= 0:
+            break
+        part = min(excess, pending.value)
+        back = min(
+            (part * pending.points / pending.value).to_integral_value(
+                rounding=ROUND_CEILING
+            ),
+            pending.points,
+        )
+        pending.points -= back
+        pending.value -= part
+        e.book.settlements[pending.settlement].amount -= part
+        points += back
+        value += part
+        excess -= part
+    order.redemptions_unapplied = tuple(
+        pending for pending in order.redemptions_unapplied if pending.value > 0
+    )
+    order.discount -= value
+    order.credited -= value
+    customer.receivable[currency] += value
+    if points:
+        add_parcel(e, program, customer, d.date, points, order.id, d.meta)
+    event(e, d.date, customer, program, "given-back", points, value, order.id, d.meta)
+    txn = TxnBuilder(
+        d.meta,
+        d.date,
+        customer.name,
+        f"Cancelled redemption on order {order.id}: "
+        f"{fmt(points)} {program.symbol} back",
+        order.links,
+        {"order": order.id, "customer": customer.id, "program": program.symbol},
+    )
+    if points:
+        txn.post(program.liability, -points, program.symbol)
+        txn.post(program.expense, points, program.symbol)
+    txn.post(e.receivable(customer), value, currency)
+    txn.post(program.discount, -value, currency)
+    e.emit(txn)
+
+
+def _remaining_gross(e: State, order: Order) -> Decimal:
+    """What the order is still worth: its invoices' gross, and the gross of what
+    is neither invoiced nor cancelled."""
+    total = order.invoiced
+    for line in order.lines:
+        if line.uninvoiced > 0:
+            value = rules.line_value(line.uninvoiced, line.price, e.quantum)
+            net, tax = rules.split_tax(
+                value, line.tax_rate, e.config.prices_include_tax, e.quantum
+            )
+            total += net + tax
+    return total

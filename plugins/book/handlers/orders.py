@@ -305,7 +305,9 @@ def on_commit(e: State, d: Directive[CommitArgs]) -> None:
 def on_cancel(e: State, d: Directive[CancelArgs]) -> None:
     """Cancels quantities of an order that are neither invoiced nor dispatched.
 
-    Posts nothing.
+    Posts nothing, unless it leaves less of the order than the discount of points
+    redeemed on it: then the excess points and money come back
+    (:func:`~beancount_orders.book.handlers.loyalty.on_cancelled`).
     """
     order = e.order(d.args.order)
     chosen = select(
@@ -322,6 +324,7 @@ def on_cancel(e: State, d: Directive[CancelArgs]) -> None:
     for line, qty in chosen:
         line.cancelled += qty
         line.committed = min(line.committed, line.open_qty)
+    loyalty.on_cancelled(e, order, d)
 
 
 def on_invoice(e: State, d: Directive[InvoiceArgs]) -> None:

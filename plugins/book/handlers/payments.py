@@ -383,58 +383,38 @@ def refund_receivable(
     method: str,
     what: str,
 ) -> None:
-    """Pay back money received beyond what is owed (``from: "receivable"``)."""
-    owed = -customer.receivable.get(amount.currency, ZERO)
-    if amount.number > owed:
-        raise Invalid(
-            f"{what}: {amount} exceeds what we owe the customer on their receivable "
-            f"({fmt(max(owed, ZERO))} {amount.currency})"
-        )
-    order = None
-    order_id = d.meta.get("order")
-    if order_id is not None:
-        order = e.book.orders.get(order_id) if isinstance(order_id, str) else None
-        if order is None:
-            raise Invalid(f"{what}: unknown order {directives.show(order_id)}")
-        if order.customer != customer.id:
+    """Pay back money received beyond what is owed (``from: "receivable"``).
+
+    With ``order`` metadata it is limited by what that order was overpaid,
+    whatever the customer owes on other invoices; otherwise by what the
+    customer's receivable is in credit. The money paid back is taken out of the
+    unallocated money it refunds, so it is never allocated to a later invoice
+    (SPEC, Refunded money stays refunded).
+    """
+    order = _overpaid_order(e, d, customer, amount, what)
+    if order is None:
+        owed = -customer.receivable.get(amount.currency, ZERO)
+        if amount.number > owed:
             raise Invalid(
-                f'{what}: order "{order.id}" belongs to customer "{order.customer}"'
-            )
-        if order.currency != amount.currency:
-            raise Invalid(f'{what}: order "{order.id}" is in {order.currency}')
-        overpaid = max(-order.outstanding, ZERO)
-        if amount.number > overpaid:
-            raise Invalid(
-                f'{what}: {amount} exceeds what order "{order.id}" was overpaid '
-                f"({fmt(overpaid)} {amount.currency})"
+                f"{what}: {amount} exceeds what we owe the customer on their receivable "
+                f"({fmt(max(owed, ZERO))} {amount.currency})"
             )
     e.book.refunds.append(
-        Refund(
-            customer.id,
-            d.date,
-            amount.number,
-            amount.currency,
-            account,
-            method,
-            d.meta,
-        )
+        Refund(customer.id, d.date, amount.number, amount.currency, account, method, d.meta)
     )
-    settle(
-        e,
-        Settlement(
-            id=f"refund:{d.meta.get('filename')}:{d.meta.get('lineno')}",
-            kind=SettlementKind.REFUND,
-            customer=customer.id,
-            order=order.id if order else None,
-            invoice=None,
-            date=d.date,
-            amount=-amount.number,
-            currency=amount.currency,
-            meta=d.meta,
-        ),
-        order,
-        None,
+    refund = Settlement(
+        id=f"refund:{d.meta.get('filename')}:{d.meta.get('lineno')}",
+        kind=SettlementKind.REFUND,
+        customer=customer.id,
+        order=order.id if order else None,
+        invoice=None,
+        date=d.date,
+        amount=-amount.number,
+        currency=amount.currency,
+        meta=d.meta,
     )
+    settle(e, refund, order, None)
+    _take_back(e, refund, customer, order)
     txn = TxnBuilder(
         d.meta,
         d.date,
@@ -446,6 +426,55 @@ def refund_receivable(
     txn.post(e.receivable(customer), amount.number, amount.currency)
     txn.post(account, -amount.number, amount.currency)
     e.emit(txn)
+
+
+def _overpaid_order(
+    e: State, d: Directive[RefundArgs], customer: Customer, amount: Money, what: str
+) -> Order | None:
+    """The ``order`` a refund names, checked: the customer's, and overpaid by at
+    least the amount."""
+    order_id = d.meta.get("order")
+    if order_id is None:
+        return None
+    order = e.book.orders.get(order_id) if isinstance(order_id, str) else None
+    if order is None:
+        raise Invalid(f"{what}: unknown order {directives.show(order_id)}")
+    if order.customer != customer.id:
+        raise Invalid(f'{what}: order "{order.id}" belongs to customer "{order.customer}"')
+    if order.currency != amount.currency:
+        raise Invalid(f'{what}: order "{order.id}" is in {order.currency}')
+    overpaid = max(-order.outstanding, ZERO)
+    if amount.number > overpaid:
+        raise Invalid(
+            f'{what}: {amount} exceeds what order "{order.id}" was overpaid '
+            f"({fmt(overpaid)} {amount.currency})"
+        )
+    return order
+
+
+def _take_back(
+    e: State, refund: Settlement, customer: Customer, order: Order | None
+) -> None:
+    """Take a refund out of the unallocated money it pays back, latest first: the
+    order's money paid ahead, or else the customer's."""
+    if order is not None:
+        candidates = [e.book.settlements[each] for each in order.pending]
+    else:
+        candidates = [
+            each
+            for each in e.book.settlements.values()
+            if each.customer == customer.id and each is not refund
+        ]
+    left = -refund.amount
+    for settlement in reversed(candidates):
+        if left <= 0:
+            break
+        if settlement.currency != refund.currency or settlement.unallocated <= 0:
+            continue
+        part = min(left, settlement.unallocated)
+        settlement.refunded += part
+        refund.refunded -= part
+        left -= part
 
 
 def on_allocate(e: State, d: Directive[AllocateArgs]) -> None:
