@@ -83,9 +83,31 @@ def orders(
         return _orders(entries, options_map, config)
 
 
+def _with_values(entries: data.Directives) -> data.Directives:
+    """The entries, each ``custom`` directive written without values given an
+    empty list of them.
+
+    Beancount's parser leaves ``values`` None on such an entry, and its printer
+    (bean-check's error output) and its pad plugin then fail on it. The engine
+    reports the directive at its line; the plugin hands back an equal entry that
+    they can read.
+    """
+    if not any(
+        isinstance(entry, data.Custom) and entry.values is None for entry in entries
+    ):
+        return entries
+    return [
+        entry._replace(values=[])
+        if isinstance(entry, data.Custom) and entry.values is None
+        else entry
+        for entry in entries
+    ]
+
+
 def _orders(
     entries: data.Directives, options_map: dict[str, Any], config: str | None
 ) -> tuple[data.Directives, list[OrdersError]]:
+    entries = _with_values(entries)
     try:
         source = _plugin_source(options_map) if parse_config(config)[1] else None
         book = load_book(entries, config, source, options_map)

@@ -418,12 +418,6 @@ def test_an_impossible_date_loses_nothing_else():
     assert "INV-1" in loaded.book.invoices
 
 
-@pytest.mark.xfail(
-    reason="LIMITATION of Beancount 3.2.3, not of the plugin: a custom directive with "
-    "no values at all makes Beancount's own pad plugin (which runs before ours) fail "
-    "with a Python traceback in its error, at line 0",
-    strict=True,
-)
 def test_a_directive_without_values_gives_one_error_at_its_line():
     loaded = load(
         """

@@ -379,3 +379,51 @@ def test_a_refund_of_one_orders_overpayment_ignores_other_open_invoices(loaded):
     assert loaded.book.orders["SO-2"].outstanding == 0
     assert loaded.book.invoices["INV-1"].open_amount == Decimal("50.00")
     assert loaded.balances()["Assets:Receivable:Acme"] == "50.00 GBP"
+
+
+def test_a_directive_without_values_is_reported_by_bean_check_and_fava(tmp_path):
+    from beancount.scripts import check
+    from click.testing import CliRunner
+    from fava.application import create_app
+
+    path = tmp_path / "books.beancount"
+    path.write_text(
+        'option "title" "Books"\n'
+        'plugin "beancount_orders.orders"\n'
+        '2024-01-01 custom "fava-extension" "beancount_orders.fava_ext"\n'
+        '2024-01-01 custom "customer" "acme" "Acme Ltd"\n'
+        '2024-03-05 custom "invoice"\n'
+    )
+    result = CliRunner().invoke(check.main, [str(path)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert (
+        f'{path}:5: Invalid "invoice" ORDER INVOICE (ITEM QTY)...: expected 2 values, got 0'
+        in (result.output)
+    )
+    client = create_app([str(path.resolve())], load=True).test_client()
+    for url in ("/books/journal/", "/books/extension/Orders/", "/books/errors/"):
+        assert client.get(url).status_code == 200, url
+
+
+@ledger(expect_errors=True)
+def test_a_line_worth_too_much_is_an_error_and_reports_still_run(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 1000000 999999999999.00 GBP
+    2024-01-02 custom "line" "SO-1" "GADGET" 999 999999999999.00 GBP
+    2024-01-03 custom "invoice" "SO-1" "INV-1"
+    """
+    from beancount_orders.reports.orders import orders_report
+
+    assert loaded.messages == [
+        (
+            5,
+            'Order "SO-1" line WIDGET: 1000000 x 999999999999.00 is too large an '
+            "amount (amounts must be below 10^15)",
+        )
+    ]
+    assert loaded.book.invoices["INV-1"].gross == Decimal("998999999999001.00")
+    assert orders_report(loaded.book)

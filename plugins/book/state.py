@@ -73,6 +73,16 @@ def number(amount: Amount) -> Decimal:
     return amount.number
 
 
+def check_product(quantity: Decimal, price: Decimal, what: str) -> None:
+    """Raise :class:`Invalid` when ``quantity x price`` is too large an amount of
+    money (SPEC, Numbers: the values may each be allowed, their product not)."""
+    if abs(quantity * price) >= directives.NUMBER_LIMIT:
+        raise Invalid(
+            f"{what}: {fmt(quantity)} x {fmt(price)} is too large an amount "
+            "(amounts must be below 10^15)"
+        )
+
+
 def whole_days(value: Any, key: str, what: str) -> int | None:
     """A metadata value that is a whole number of days (``terms``, ``expiry``)."""
     if value is None:

@@ -45,6 +45,7 @@ from beancount_orders.book.rules import SettlementKind
 from beancount_orders.book.rules import round_money
 from beancount_orders.book.state import Invalid
 from beancount_orders.book.state import State
+from beancount_orders.book.state import check_product
 from beancount_orders.book.state import fmt
 from beancount_orders.book.state import number
 from beancount_orders.book.state import whole_days
@@ -280,6 +281,7 @@ def on_redeem(e: State, d: Directive[RedeemArgs]) -> None:
             f'{what}: customer "{customer.id}" has only {fmt(wallet.balance)} '
             f"{program.symbol}"
         )
+    check_product(points.number, number(program.value), what)
     value = round_money(points.number * number(program.value), e.quantum)
     wallet.take(points.number)
     redemption_id = f"redemption:{d.meta.get('filename')}:{d.meta.get('lineno')}"
@@ -639,8 +641,7 @@ def on_cancelled(e: State, order: Order, d: Directive[Any]) -> None:
         d.meta,
         d.date,
         customer.name,
-        f"Cancelled redemption on order {order.id}: "
-        f"{fmt(points)} {program.symbol} back",
+        f"Cancelled redemption on order {order.id}: {fmt(points)} {program.symbol} back",
         order.links,
         {"order": order.id, "customer": customer.id, "program": program.symbol},
     )

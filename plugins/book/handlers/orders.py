@@ -39,6 +39,7 @@ from beancount_orders.book.postings import TxnBuilder
 from beancount_orders.book.rules import account_component
 from beancount_orders.book.state import Invalid
 from beancount_orders.book.state import State
+from beancount_orders.book.state import check_product
 from beancount_orders.book.state import fmt
 from beancount_orders.book.state import whole_days
 
@@ -152,6 +153,7 @@ def on_line(e: State, d: Directive[LineArgs]) -> None:
         raise Invalid(
             f'Order "{order.id}": line price of {item} must not be negative, got {price}'
         )
+    check_product(qty, price.number, f'Order "{order.id}" line {item}')
     if order.currency is not None and price.currency != order.currency:
         raise Invalid(
             f'Order "{order.id}" is in {order.currency}; a line in {price.currency} '

@@ -39,6 +39,7 @@ from beancount_orders.book.postings import TxnBuilder
 from beancount_orders.book.rules import account_component
 from beancount_orders.book.state import Invalid
 from beancount_orders.book.state import State
+from beancount_orders.book.state import check_product
 from beancount_orders.book.state import fmt
 from beancount_orders.book.state import number
 from beancount_orders.book.stock import Ambiguous
@@ -167,6 +168,7 @@ def on_stock_in(e: State, d: Directive[StockInArgs]) -> None:
         e.new_document(po, "purchase receipt")
     if unit_cost.number < 0:
         raise Invalid(f"{what}: cost must not be negative, got {unit_cost}")
+    check_product(qty, unit_cost.number, what)
     supplier = e.meta_string(d.meta, "supplier", what)
     if supplier is None:
         raise Invalid(
