@@ -258,8 +258,8 @@ def test_customer_declared_after_its_order(loaded):
     assert loaded.messages == [
         (
             3,
-            'Unknown customer "acme": declare it first with '
-            'custom "customer" "acme" "NAME"',
+            'Unknown customer "acme" on 2024-01-02: it is declared on 2024-01-03, after '
+            "this directive (directives apply in date order)",
         ),
     ]
 
@@ -357,8 +357,11 @@ def test_payment_id_that_cannot_be_a_link(loaded):
       id: "#1"
     """
     assert loaded.messages == [
-        (4, 'Payment on "acme": id must be a document id of letters, digits and - _ / ., '
-            'got "#1"'),
+        (
+            4,
+            'Payment on "acme": id must be a document id of letters, digits and - _ / ., '
+            'got "#1"',
+        ),
     ]
     assert loaded.generated == []
 
@@ -686,8 +689,7 @@ def test_credit_limit_that_is_not_an_amount(loaded):
     assert loaded.messages == [
         (
             3,
-            'Customer "acme": credit-limit must be an amount such as 5000.00 GBP, '
-            "got 5000",
+            'Customer "acme": credit-limit must be an amount such as 5000.00 GBP, got 5000',
         ),
     ]
 

@@ -787,7 +787,11 @@ def test_points_are_no_longer_usable_on_their_expiry_date(loaded):
     # On 2024-03-30 the first parcel still holds 100; on 2024-03-31 the 95 left
     # have expired and only the 10 added on 2024-03-02 remain.
     assert loaded.messages == [
-        (13, 'Redemption of 20 PKLP on order "SO-1": customer "ann" has only 10 PKLP'),
+        (
+            13,
+            'Redemption of 20 PKLP on order "SO-1": customer "ann" has only 10 PKLP '
+            "(95 PKLP of theirs expired, the last on 2024-03-31)",
+        ),
     ]
     assert [t.narration for t in loaded.transactions if t.date >= d("2024-03-30")] == [
         "Redemption of 5 PKLP on order SO-1",

@@ -168,7 +168,8 @@ TEMPLATES: dict[str, Template] = {
     ),
     "payment id of the wrong kind": plain(
         'custom "payment" "{order}" 1.00 GBP "card"',
-        r"^Payment on (.*: id must be a document id|unknown)",
+        r"^Payment on (.*: id must be a document id|unknown"
+        r"|.* is written on .*, after this payment)",
         'id: "#{n} x"',
     ),
     "duplicate order id": plain(
@@ -213,7 +214,9 @@ TEMPLATES: dict[str, Template] = {
         'custom "order" "XSO-{n}" "c1"', r'^Unknown customer "c1"', date="2023-12-31"
     ),
     "payment before its customer": plain(
-        'custom "payment" "c2" 5.00 GBP "card"', r"^Payment on unknown", date="2023-12-31"
+        'custom "payment" "c2" 5.00 GBP "card"',
+        r'^Payment on "c2": customer "c2" is written on',
+        date="2023-12-31",
     ),
     "invoice before its order": plain(
         'custom "invoice" "{order}" "XINV-{n}"', r"^Unknown order", date="2023-12-30"

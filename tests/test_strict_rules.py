@@ -427,3 +427,57 @@ def test_a_line_worth_too_much_is_an_error_and_reports_still_run(loaded):
     ]
     assert loaded.book.invoices["INV-1"].gross == Decimal("998999999999001.00")
     assert orders_report(loaded.book)
+
+
+@ledger(expect_errors=True)
+def test_a_directive_before_its_order_or_customer_says_they_come_later(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-02 custom "line" "SO-5" "WIDGET" 1 10.00 GBP
+    2024-01-02 custom "order" "SO-6" "acme"
+    2024-01-02 custom "payment" "acme" 5.00 GBP "card"
+    2024-01-03 custom "customer" "acme" "Acme Ltd"
+    2024-01-03 custom "order" "SO-5" "acme"
+    2024-01-04 custom "line" "SO-9" "WIDGET" 1 10.00 GBP
+    """
+    assert loaded.messages == [
+        (
+            3,
+            'Unknown order "SO-5" on 2024-01-02: it is placed on 2024-01-03, after this '
+            "directive (directives apply in date order)",
+        ),
+        (
+            4,
+            'Unknown customer "acme" on 2024-01-02: it is declared on 2024-01-03, after '
+            "this directive (directives apply in date order)",
+        ),
+        (
+            5,
+            'Payment on "acme": customer "acme" is written on 2024-01-03, after this '
+            "payment (directives apply in date order)",
+        ),
+        (8, 'Unknown order "SO-9"'),
+    ]
+
+
+@ledger(expect_errors=True)
+def test_a_redemption_after_the_points_expired_says_so(loaded):
+    """
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
+    2024-01-01 custom "loyalty-program" "PKLP"
+      value: 0.10 GBP
+      expiry: 30
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+      program: "PKLP"
+    2024-01-01 custom "loyalty-adjust" "acme" 100 PKLP
+    2024-03-01 custom "order" "SO-1" "acme"
+    2024-03-01 custom "line" "SO-1" "WIDGET" 1 10.00 GBP
+    2024-03-01 custom "redeem" "SO-1" 50 PKLP
+    """
+    assert loaded.messages == [
+        (
+            11,
+            'Redemption of 50 PKLP on order "SO-1": customer "acme" has only 0 PKLP '
+            "(100 PKLP of theirs expired, the last on 2024-01-31)",
+        )
+    ]

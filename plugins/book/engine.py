@@ -86,6 +86,10 @@ class Engine(State):
                     self.collect_credit_line(entry)
                 elif entry.type in REGISTRY:
                     phase = REGISTRY[entry.type].phase
+                    if entry.type in ("order", "customer") and entry.values:
+                        key = (entry.type, entry.values[0].value)
+                        if key not in self.written or entry.date < self.written[key]:
+                            self.written[key] = entry.date
                 elif entry.type == "period-lock":
                     self.book.locks.append(entry)
                 elif entry.type not in OTHER_TYPES:
@@ -169,6 +173,7 @@ class Engine(State):
     def apply(self, entry: data.Custom) -> None:
         """Apply one directive through its handler, or report why it cannot apply."""
         spec = REGISTRY[entry.type]
+        self.date = entry.date
         directive, problem = directives.parse(entry, spec)
         if directive is None:
             self.error(entry, problem or "invalid directive")

@@ -293,6 +293,10 @@ class State:
         # The free-form metadata of the directive being applied: copied onto the
         # transactions it generates.
         self.free_meta: dict[str, Any] = {}
+        # The date of the directive being applied, and the first date each order
+        # and customer id is written (to tell "unknown" from "not yet").
+        self.date = datetime.date.min
+        self.written: dict[tuple[str, str], datetime.date] = {}
         self.broken_lines: dict[str, int] = {}
 
     # -- reporting and posting ----------------------------------------------
@@ -359,6 +363,12 @@ class State:
         """A declared customer, or :class:`Invalid`."""
         customer = self.book.customers.get(customer_id)
         if customer is None:
+            later = self.written_later("customer", customer_id)
+            if later:
+                raise Invalid(
+                    f'Unknown customer "{customer_id}" on {self.date}: it is declared on '
+                    f"{later}, after this directive (directives apply in date order)"
+                )
             raise Invalid(
                 f'Unknown customer "{customer_id}": declare it first with '
                 f'custom "customer" "{customer_id}" "NAME"'
@@ -369,10 +379,22 @@ class State:
         """A placed order, or :class:`Invalid` (saying what the id is, if anything)."""
         order = self.book.orders.get(order_id)
         if order is None:
+            later = self.written_later("order", order_id)
+            if later:
+                raise Invalid(
+                    f'Unknown order "{order_id}" on {self.date}: it is placed on '
+                    f"{later}, after this directive (directives apply in date order)"
+                )
             kind = self.book.documents.get(order_id)
             hint = f' ("{order_id}" is {kind_article(kind)})' if kind else ""
             raise Invalid(f'Unknown order "{order_id}"{hint}')
         return order
+
+    def written_later(self, kind: str, doc_id: str) -> datetime.date | None:
+        """The date a ``customer`` or ``order`` directive writes ``doc_id``, when
+        that is after the directive being applied."""
+        date = self.written.get((kind, doc_id))
+        return date if date is not None and date > self.date else None
 
     def meta_string(self, meta: data.Meta, key: str, what: str) -> str | None:
         """An optional metadata value that must be a non-empty string."""

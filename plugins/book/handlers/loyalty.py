@@ -277,10 +277,7 @@ def on_redeem(e: State, d: Directive[RedeemArgs]) -> None:
         )
     wallet = wallet_of(e, customer.id, program.symbol)
     if points.number > wallet.balance:
-        raise Invalid(
-            f'{what}: customer "{customer.id}" has only {fmt(wallet.balance)} '
-            f"{program.symbol}"
-        )
+        raise Invalid(f"{what}: {_short_of_points(customer, program, wallet)}")
     check_product(points.number, number(program.value), what)
     value = round_money(points.number * number(program.value), e.quantum)
     wallet.take(points.number)
@@ -338,10 +335,7 @@ def on_loyalty_adjust(e: State, d: Directive[LoyaltyAdjustArgs]) -> None:
     wallet = wallet_of(e, customer.id, program.symbol)
     if points.number < 0:
         if -points.number > wallet.balance:
-            raise Invalid(
-                f'{what}: customer "{customer.id}" has only '
-                f"{fmt(wallet.balance)} {program.symbol}"
-            )
+            raise Invalid(f"{what}: {_short_of_points(customer, program, wallet)}")
         wallet.take(-points.number)
     else:
         source = f"adjustment:{d.meta.get('filename')}:{d.meta.get('lineno')}"
@@ -665,3 +659,14 @@ def _remaining_gross(e: State, order: Order) -> Decimal:
             )
             total += net + tax
     return total
+
+
+def _short_of_points(customer: Customer, program: Program, wallet: Wallet) -> str:
+    """What a customer holds, and what expired, for a spend of more than that."""
+    text = f'customer "{customer.id}" has only {fmt(wallet.balance)} {program.symbol}'
+    expired = [parcel for parcel in wallet.parcels if parcel.expired > 0]
+    if expired:
+        points = sum((parcel.expired for parcel in expired), ZERO)
+        last = max(parcel.expires for parcel in expired if parcel.expires)
+        text += f" ({fmt(points)} {program.symbol} of theirs expired, the last on {last})"
+    return text

@@ -170,6 +170,13 @@ def on_payment(e: State, d: Directive[PaymentArgs]) -> None:
                 f"{what}: a payment refers to an order, an invoice or a customer, "
                 f'and "{ref}" is {kind_article(kind)}'
             )
+        for kind in ("order", "customer"):
+            later = e.written_later(kind, ref)
+            if later:
+                raise Invalid(
+                    f'{what}: {kind} "{ref}" is written on {later}, after this payment '
+                    "(directives apply in date order)"
+                )
         raise Invalid(f'Payment on unknown order, invoice or customer "{ref}"')
     customer = e.book.customers[order.customer if order else ref]
     if order is not None and order.currency is None:
