@@ -122,7 +122,7 @@ def _orders(
     hand_over(options_map, book)  # Beancount's loader returns this very dict
     # Beancount's loader sorts the entries after every plugin ("don't trust the
     # plugins"), so sorting them here would be done twice.
-    result = [*entries, *book.opens, *book.transactions]  # book.generated, uncopied
+    result = [*entries, *book.generated]
     errors = list(book.errors)
     try:
         for lock, message in check_locks(result, book.locks):

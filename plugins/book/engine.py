@@ -65,6 +65,7 @@ class Engine(State):
                     else:
                         self.apply(entry)
         loyalty.expire_through(self, today)
+        loyalty.price_points(self)
         self.report_orphan_lines()
         self.open_accounts()
         self.book.errors.sort(

@@ -506,6 +506,7 @@ class Refund:
     account: str
     method: str
     meta: data.Meta
+    id: str = ""  # its document id (``id`` metadata, or made from its date)
 
 
 @dataclasses.dataclass(slots=True)

@@ -171,7 +171,7 @@ SPECS: tuple[Spec, ...] = (
         "transfer",
         d.TransferArgs,
         (("ITEM", "item"), ("QTY", "qty"), ("FROM", "text"), ("TO", "text")),
-        _keys(_BATCH),
+        _keys(_BATCH, ("id", "string", "the transfer's id (default: TRANSFER-YYYYMMDD-N)")),
         4,
         stock.on_transfer,
         "stock",
@@ -319,6 +319,7 @@ SPECS: tuple[Spec, ...] = (
         d.RefundArgs,
         (("CUSTOMER", "text"), ("AMOUNT", "amount"), ("METHOD", "method")),
         _keys(
+            ("id", "string", "the refund's document id (default: REFUND-YYYYMMDD-N)"),
             ("from", "string", '"credit" (default) or "receivable" (money overpaid)'),
             ("order", "string", 'with from: "receivable", the order overpaid'),
         ),
@@ -331,7 +332,9 @@ SPECS: tuple[Spec, ...] = (
         "loyalty-adjust",
         d.LoyaltyAdjustArgs,
         (("CUSTOMER", "text"), ("POINTS", "amount")),
-        _keys(_REASON),
+        _keys(
+            _REASON, ("id", "string", "the adjustment's id (default: ADJUST-YYYYMMDD-N)")
+        ),
         15,
         loyalty.on_loyalty_adjust,
         "loyalty",

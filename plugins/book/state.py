@@ -129,12 +129,14 @@ class Book:
     stock: Stock = dataclasses.field(default_factory=Stock)
     transactions: list[data.Transaction] = dataclasses.field(default_factory=list)
     opens: list[data.Open] = dataclasses.field(default_factory=list)
+    # The value of each loyalty program's points, on each date it is set.
+    prices: list[data.Price] = dataclasses.field(default_factory=list)
     errors: list[OrdersError] = dataclasses.field(default_factory=list)
 
     @property
     def generated(self) -> list[data.Directive]:
-        """The generated entries: the opens first, then the transactions."""
-        return [*self.opens, *self.transactions]
+        """The generated entries: the opens, the prices, then the transactions."""
+        return [*self.opens, *self.prices, *self.transactions]
 
     def expanded(self) -> list[data.Directive]:
         """The generated entries in the order to print them: by date and, within a
@@ -297,6 +299,8 @@ class State:
         # and customer id is written (to tell "unknown" from "not yet").
         self.date = datetime.date.min
         self.written: dict[tuple[str, str], datetime.date] = {}
+        # How many ids of each prefix were made on each date (see own_id).
+        self.made_ids: dict[tuple[str, datetime.date], int] = {}
         self.broken_lines: dict[str, int] = {}
 
     # -- reporting and posting ----------------------------------------------
@@ -357,6 +361,22 @@ class State:
             self.new_document(doc_id, kind)
         except Invalid as exc:
             raise Invalid(f"{what}: id metadata: {exc}") from None
+        return doc_id
+
+    def own_id(self, meta: data.Meta, kind: str, prefix: str, what: str) -> str:
+        """The document id of a refund, adjustment or transfer: its ``id``
+        metadata, else one made from its date, ``PREFIX-YYYYMMDD-N`` (the Nth of
+        the day in the ledger's order), so that its transaction can be linked."""
+        doc_id = self.document_id(meta, kind, what)
+        if doc_id is None:
+            count = self.made_ids.get((prefix, self.date), 0)
+            while True:
+                count += 1
+                doc_id = f"{prefix}-{self.date:%Y%m%d}-{count}"
+                if doc_id not in self.book.documents:
+                    break
+            self.made_ids[(prefix, self.date)] = count
+        self.register(doc_id, kind)
         return doc_id
 
     def customer(self, customer_id: str) -> Customer:

@@ -461,18 +461,21 @@ def _post_credit_order(
         "rep": credit_order.rep,
         "po": credit_order.po,
     }
-    txn = TxnBuilder(
-        d.meta,
-        credit_order.post_date,
-        customer.name,
-        f"Credit order {credit_order.id} against invoice {invoice.id}",
-        links,
-        meta,
-    )
+    narration = f"Credit order {credit_order.id} against invoice {invoice.id}"
+    if credit_order.post_date != credit_order.date:
+        narration += f" (credit-date: the invoice's date; made on {credit_order.date})"
+        meta["credit-date"] = "invoice"
+    txn = TxnBuilder(d.meta, credit_order.post_date, customer.name, narration, links, meta)
     currency = credit_order.currency
     returns = e.config.account("returns", customer=customer.account)
     for credit_line in credit_order.lines:
-        txn.post(returns, credit_line.net, currency, item=credit_line.item)
+        txn.post(
+            returns,
+            credit_line.net,
+            currency,
+            item=credit_line.item,
+            line_type=credit_line.type,
+        )
     sales_tax = e.config.account("sales_tax")
     parts = ((line.tax_rate, line.tax) for line in credit_order.lines)
     for rate, tax in rules.taxes_by_rate(parts):

@@ -40,6 +40,7 @@ from beancount_orders.book.model import Invoice
 from beancount_orders.book.model import Order
 from beancount_orders.book.model import PendingRedemption
 from beancount_orders.book.model import Settlement
+from beancount_orders.book.postings import GENERATED
 from beancount_orders.book.postings import TxnBuilder
 from beancount_orders.book.rules import SettlementKind
 from beancount_orders.book.rules import round_money
@@ -332,6 +333,7 @@ def on_loyalty_adjust(e: State, d: Directive[LoyaltyAdjustArgs]) -> None:
         raise Invalid(f"{what}: points must not be zero")
     whole_points(points.number, what)
     reason = e.meta_string(d.meta, "reason", what)
+    adjustment = e.own_id(d.meta, "loyalty adjustment", "ADJUST", what)
     wallet = wallet_of(e, customer.id, program.symbol)
     if points.number < 0:
         if -points.number > wallet.balance:
@@ -349,8 +351,8 @@ def on_loyalty_adjust(e: State, d: Directive[LoyaltyAdjustArgs]) -> None:
         d.date,
         customer.name,
         narration,
-        (),
-        {"customer": customer.id, "program": program.symbol},
+        (adjustment,),
+        {"customer": customer.id, "program": program.symbol, "adjustment": adjustment},
     )
     txn.post(program.liability, -points.number, program.symbol)
     txn.post(program.expense, points.number, program.symbol)
@@ -670,3 +672,24 @@ def _short_of_points(customer: Customer, program: Program, wallet: Wallet) -> st
         last = max(parcel.expires for parcel in expired if parcel.expires)
         text += f" ({fmt(points)} {program.symbol} of theirs expired, the last on {last})"
     return text
+
+
+def price_points(e: State) -> None:
+    """A ``price`` entry for each program's points on each date their value is
+    set or changed, so that Fava's balance sheet and bean-query value the points
+    liability in money."""
+    for program in e.book.programs.values():
+        previous: Amount | None = None
+        for date, _, value, _ in program.history:
+            if value is None or value == previous:
+                continue
+            previous = value
+            meta = data.new_metadata(
+                program.meta.get("filename", "<orders>"), program.meta.get("lineno", 0)
+            )
+            meta[GENERATED] = True
+            e.book.prices.append(
+                data.Price(
+                    meta, date, program.symbol, Amount(number(value), value.currency)
+                )
+            )

@@ -360,17 +360,27 @@ def on_refund(e: State, d: Directive[RefundArgs]) -> None:
         refund_receivable(e, d, customer, amount, account, method, what)
         return
     check_credit(e, customer, amount, what)
+    refund_id = e.own_id(d.meta, "refund", "REFUND", what)
     customer.credit[amount.currency] -= amount.number
     e.book.refunds.append(
-        Refund(customer.id, d.date, amount.number, amount.currency, account, method, d.meta)
+        Refund(
+            customer.id,
+            d.date,
+            amount.number,
+            amount.currency,
+            account,
+            method,
+            d.meta,
+            refund_id,
+        )
     )
     txn = TxnBuilder(
         d.meta,
         d.date,
         customer.name,
         f"Refund of customer credit by {method}",
-        (),
-        {"customer": customer.id},
+        (refund_id,),
+        {"customer": customer.id, "refund": refund_id},
     )
     txn.post(
         e.config.account("customer_credit", customer=customer.account),
@@ -406,8 +416,18 @@ def refund_receivable(
                 f"{what}: {amount} exceeds what we owe the customer on their receivable "
                 f"({fmt(max(owed, ZERO))} {amount.currency})"
             )
+    refund_id = e.own_id(d.meta, "refund", "REFUND", what)
     e.book.refunds.append(
-        Refund(customer.id, d.date, amount.number, amount.currency, account, method, d.meta)
+        Refund(
+            customer.id,
+            d.date,
+            amount.number,
+            amount.currency,
+            account,
+            method,
+            d.meta,
+            refund_id,
+        )
     )
     refund = Settlement(
         id=f"refund:{d.meta.get('filename')}:{d.meta.get('lineno')}",
@@ -427,8 +447,12 @@ def refund_receivable(
         d.date,
         customer.name,
         f"Refund of money paid beyond what is owed, by {method}",
-        (order.id if order else "",),
-        {"order": order.id if order else None, "customer": customer.id},
+        (order.id if order else "", refund_id),
+        {
+            "order": order.id if order else None,
+            "customer": customer.id,
+            "refund": refund_id,
+        },
     )
     txn.post(e.receivable(customer), amount.number, amount.currency)
     txn.post(account, -amount.number, amount.currency)

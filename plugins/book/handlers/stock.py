@@ -429,7 +429,15 @@ def on_transfer(e: State, d: Directive[TransferArgs]) -> None:
     except Ambiguous as ambiguous:
         raise Invalid(f"{what}: {ambiguous.describe(from_account, item)}") from None
     target_holding = e.holding(to_account, item)
-    txn = TxnBuilder(d.meta, d.date, None, what, (), {"item": item})
+    transfer = e.own_id(d.meta, "transfer", "TRANSFER", what)
+    txn = TxnBuilder(
+        d.meta,
+        d.date,
+        None,
+        what,
+        (transfer,),
+        {"item": item, "transfer": transfer},
+    )
     for lot in lots:
         target_holding.add(lot.cost, lot.units)
         txn.post(from_account, -lot.units, item, lot.cost)
