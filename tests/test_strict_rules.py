@@ -481,3 +481,69 @@ def test_a_redemption_after_the_points_expired_says_so(loaded):
             "(100 PKLP of theirs expired, the last on 2024-01-31)",
         )
     ]
+
+
+def example_and_demo_books():
+    """The example ledger and a small demo ledger, loaded."""
+    from pathlib import Path
+
+    from beancount_orders import demo
+    from tests.helpers import load
+
+    root = Path(__file__).resolve().parent.parent
+    example = (root / "ledgers" / "example.beancount").read_text(encoding="utf-8")
+    books = "\n".join(demo.generate(300, seed=5)) + "\n"
+    return [load(example), load(books)]
+
+
+def test_every_transaction_of_an_order_is_linked_and_named_by_it():
+    for loaded in example_and_demo_books():
+        assert loaded.errors == []
+        book = loaded.book
+        owner = {**{i.id: i.order for i in book.invoices.values()}}
+        owner.update({co.id: co.order for co in book.credit_orders.values()})
+        owner.update({r.id: r.order for r in book.returns.values()})
+        for txn in loaded.transactions:
+            orders = {link for link in txn.links if link in book.orders}
+            orders |= {owner[link] for link in txn.links if link in owner}
+            assert len(orders) <= 1, txn
+            if orders:
+                (order,) = orders
+                assert order in txn.links and txn.meta.get("order") == order, txn
+            else:
+                assert "order" not in txn.meta, txn
+
+
+def test_money_postings_carry_no_more_places_than_the_currency():
+    for loaded in example_and_demo_books():
+        for txn in loaded.transactions:
+            for posting in txn.postings:
+                if posting.cost is None and len(posting.units.currency) == 3:
+                    exponent = posting.units.number.as_tuple().exponent
+                    assert exponent >= -2, (txn.narration, posting)
+
+
+@ledger()
+def test_average_cost_cogs_is_money_and_the_lot_keeps_its_places(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 open Assets:Inventory:Main
+      valuation: "average"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "stock-in" "PO-1" "TEA" 1 14.00 GBP
+      supplier: "leaf"
+    2024-01-02 custom "stock-in" "PO-2" "TEA" 2 14.125 GBP
+      supplier: "leaf"
+    2024-01-03 custom "order" "SO-1" "acme"
+    2024-01-03 custom "line" "SO-1" "TEA" 3 20.00 GBP
+    2024-01-04 custom "dispatch" "SO-1"
+    """
+    (dispatch,) = [t for t in loaded.transactions if t.narration.startswith("Dispatch")]
+    assert [
+        (p.account, str(p.units), p.cost and p.cost.number) for p in dispatch.postings
+    ] == [
+        ("Assets:Inventory:Main", "-3 TEA", Decimal("14.083333")),
+        ("Expenses:COGS", "42.25 GBP", None),
+    ]
+    (receipt,) = [t for t in loaded.transactions if t.narration.startswith("Receipt PO-2")]
+    assert str(receipt.postings[-1].units) == "-28.25 GBP"

@@ -496,7 +496,7 @@ def _post_credit_order(
     if stock_txn is not txn and stock_txn.postings:
         e.emit(stock_txn)
     for restocked, item in back:
-        stock.relot_restocked(e, restocked, item, d.date, d.meta, credit_order.id)
+        stock.relot_restocked(e, restocked, item, d.date, d.meta, credit_order.id, order.id)
     loyalty.loyalty_on_credit(e, credit_order, invoice, order, customer, d)
     payments.settle(
         e,

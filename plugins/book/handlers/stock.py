@@ -107,17 +107,28 @@ def relot_restocked(
     date: datetime.date,
     source: data.Meta,
     link: str | None,
+    order: str | None = None,
 ) -> None:
     """Goods back into an average-valued account are averaged in, as receipts are."""
     for account in sorted({account for account, _, _ in restocked}):
         if account in e.average:
-            relot(e, e.holding(account, item), date, source, link)
+            relot(e, e.holding(account, item), date, source, link, order)
 
 
 def relot(
-    e: State, holding: Holding, date: datetime.date, source: data.Meta, links: str | None
+    e: State,
+    holding: Holding,
+    date: datetime.date,
+    source: data.Meta,
+    link: str | None,
+    order: str | None = None,
 ) -> None:
-    """Moving-average cost: re-lot an item's stock at its new average cost."""
+    """Moving-average cost: re-lot an item's stock at its new average cost.
+
+    Posts the old lots out and one lot at the average in; the residue of the
+    rounding of that cost goes to COGS. Linked to the document that brought the
+    goods in, and to its order for goods that came back from one.
+    """
     if len(holding.lots) < 2 or holding.units <= 0:
         return
     currencies = {cost.currency for cost in holding.lots}
@@ -135,14 +146,15 @@ def relot(
         date,
         None,
         f"Average cost of {holding.item} at {location}: {units} at {average} {currency}",
-        (links,) if links else (),
-        {"item": holding.item, "location": location},
+        (link or "", order or ""),
+        {"order": order, "item": holding.item, "location": location},
     )
     for cost, lot_units in old:
         txn.post(holding.account, -lot_units, holding.item, cost)
     txn.post(holding.account, units, holding.item, new_cost)
-    residue = rules.round_money(value - units * average, e.quantum)
-    if residue:
+    residue = value - units * average
+    if residue:  # rounded to money (0.00 too: it gives the transaction its tolerance)
+        residue = rules.round_money(residue, e.quantum)
         txn.post(
             rules.cogs_account(e.config, location), residue, currency, item=holding.item
         )
@@ -494,7 +506,7 @@ def on_return(e: State, d: Directive[ReturnArgs]) -> None:
     order.returns = (*order.returns, return_id)
     if txn.postings:
         e.emit(txn)
-    relot_restocked(e, restocked, item, d.date, d.meta, return_id)
+    relot_restocked(e, restocked, item, d.date, d.meta, return_id, order.id)
 
 
 def plan_return(
