@@ -547,3 +547,90 @@ def test_average_cost_cogs_is_money_and_the_lot_keeps_its_places(loaded):
     ]
     (receipt,) = [t for t in loaded.transactions if t.narration.startswith("Receipt PO-2")]
     assert str(receipt.postings[-1].units) == "-28.25 GBP"
+
+
+@ledger()
+def test_refunds_adjustments_and_transfers_carry_a_document_id(loaded):
+    """
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
+    2024-01-01 open Assets:Bank
+    2024-01-01 custom "loyalty-program" "PKLP"
+      value: 0.10 GBP
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "credit" "CR-1" "acme" 20.00 GBP
+    2024-01-02 custom "refund" "acme" 5.00 GBP Assets:Bank
+    2024-01-02 custom "refund" "acme" 5.00 GBP Assets:Bank
+      id: "RF-77"
+    2024-01-02 custom "refund" "acme" 5.00 GBP Assets:Bank
+    2024-01-02 custom "loyalty-adjust" "acme" 10 PKLP
+    2024-01-02 custom "stock-in" "PO-1" "TEA" 5 2.00 GBP
+      supplier: "leaf"
+    2024-01-03 custom "transfer" "TEA" 2 "Main" "Shop"
+    """
+    ids = [
+        (txn.meta.get("refund") or txn.meta.get("adjustment") or txn.meta.get("transfer"))
+        for txn in loaded.transactions
+        if txn.narration.startswith(("Refund", "Loyalty adj", "Transfer"))
+    ]
+    assert ids == [
+        "REFUND-20240102-1",
+        "RF-77",
+        "REFUND-20240102-2",
+        "ADJUST-20240102-1",
+        "TRANSFER-20240103-1",
+    ]
+    for txn in loaded.transactions:
+        for key in ("refund", "adjustment", "transfer"):
+            if key in txn.meta:
+                assert txn.links == {txn.meta[key]}
+
+
+@ledger()
+def test_credit_order_postings_say_return_or_credit_and_the_credit_date(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "stock-in" "PO-1" "TEA" 5 2.00 GBP
+      supplier: "leaf"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "TEA" 2 5.00 GBP
+    2024-01-03 custom "invoice" "SO-1" "INV-1"
+    2024-01-03 custom "dispatch" "SO-1"
+    2024-01-10 custom "credit-order" "CO-1" "INV-1"
+      credit-date: "invoice"
+    2024-01-10 custom "credit-line" "CO-1" "TEA" "return" 1 5.00 GBP
+    2024-01-10 custom "credit-line" "CO-1" "TEA" "credit" 1 1.00 GBP
+    """
+    (txn,) = [t for t in loaded.transactions if t.narration.startswith("Credit order")]
+    assert txn.date.isoformat() == "2024-01-03"
+    assert txn.narration == (
+        "Credit order CO-1 against invoice INV-1 "
+        "(credit-date: the invoice's date; made on 2024-01-10)"
+    )
+    assert txn.meta["credit-date"] == "invoice"
+    assert [(p.account, str(p.units), p.meta.get("type")) for p in txn.postings] == [
+        ("Income:Sales:Returns", "5.00 GBP", "return"),
+        ("Income:Sales:Returns", "1.00 GBP", "credit"),
+        ("Assets:Receivable:Acme", "-6.00 GBP", None),
+    ]
+
+
+@ledger()
+def test_loyalty_points_are_valued_by_price_entries(loaded):
+    """
+    plugin "beancount_orders.orders" "{'today': '2024-12-31'}"
+    2024-01-01 custom "loyalty-program" "PKLP"
+      value: 0.10 GBP
+    2024-03-01 custom "loyalty-program" "PKLP"
+      earn: 2
+    2024-06-01 custom "loyalty-program" "PKLP"
+      value: 0.05 GBP
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-02 custom "loyalty-adjust" "acme" 100 PKLP
+    """
+    prices = [e for e in loaded.entries if type(e).__name__ == "Price"]
+    assert [(p.date.isoformat(), p.currency, str(p.amount)) for p in prices] == [
+        ("2024-01-01", "PKLP", "0.10 GBP"),
+        ("2024-06-01", "PKLP", "0.05 GBP"),
+    ]
+    assert [p.meta["lineno"] for p in prices] == [3, 3]
