@@ -633,4 +633,4 @@ def test_loyalty_points_are_valued_by_price_entries(loaded):
         ("2024-01-01", "PKLP", "0.10 GBP"),
         ("2024-06-01", "PKLP", "0.05 GBP"),
     ]
-    assert [p.meta["lineno"] for p in prices] == [3, 3]
+    assert [p.meta["lineno"] for p in prices] == [3, 7]

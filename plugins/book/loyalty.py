@@ -36,8 +36,8 @@ class Program:
     value: Amount | None  # money per point
     expiry: int | None  # days a parcel lasts
     meta: data.Meta
-    # (date, earn, value, expiry) from each loyalty-program directive, in date order.
-    history: list[tuple[datetime.date, Decimal, Amount | None, int | None]] = (
+    # (date, earn, value, expiry, the directive's metadata) from each directive.
+    history: list[tuple[datetime.date, Decimal, Amount | None, int | None, data.Meta]] = (
         dataclasses.field(default_factory=list)
     )
 

@@ -105,7 +105,9 @@ def on_loyalty_program(e: State, d: Directive[LoyaltyProgramArgs]) -> None:
             existing.expiry = expiry
         if name:
             existing.name = name
-        existing.history.append((d.date, existing.earn, existing.value, existing.expiry))
+        existing.history.append(
+            (d.date, existing.earn, existing.value, existing.expiry, d.meta)
+        )
         return
     if symbol in e.book.documents or (symbol in e.items and "income" in e.items[symbol]):
         raise Invalid(f"{what}: {symbol} is already an item sold on orders")
@@ -120,7 +122,7 @@ def on_loyalty_program(e: State, d: Directive[LoyaltyProgramArgs]) -> None:
         expiry,
         meta,
     )
-    program.history.append((d.date, program.earn, program.value, program.expiry))
+    program.history.append((d.date, program.earn, program.value, program.expiry, d.meta))
     e.book.programs[symbol] = program
 
 
@@ -680,12 +682,12 @@ def price_points(e: State) -> None:
     liability in money."""
     for program in e.book.programs.values():
         previous: Amount | None = None
-        for date, _, value, _ in program.history:
+        for date, _, value, _, source in program.history:
             if value is None or value == previous:
                 continue
             previous = value
             meta = data.new_metadata(
-                program.meta.get("filename", "<orders>"), program.meta.get("lineno", 0)
+                source.get("filename", "<orders>"), source.get("lineno", 0)
             )
             meta[GENERATED] = True
             e.book.prices.append(
