@@ -299,6 +299,7 @@ class InvoiceLine:
     credited: Decimal = ZERO  # units credited by READY credit orders
     credited_net: Decimal = ZERO  # their net and tax (a line's last credit takes
     credited_tax: Decimal = ZERO  # exactly what is left of both: SPEC, Remainders)
+    credited_below: bool = False  # some of it was credited below its price
 
     @property
     def gross(self) -> Decimal:

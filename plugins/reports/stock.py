@@ -13,12 +13,14 @@ from beancount_orders.reports.orders import customer_name
 
 @dataclasses.dataclass(frozen=True)
 class UncostedRow:
+    """A dispatch line with units still owed to stock (not costed yet)."""
+
     date: datetime.date
     order: str
     customer: str
     customer_name: str
     item: str
-    qty: Decimal
+    qty: Decimal  # the units still owed (``DispatchLine.owed``), not the line's
     location: str
     filename: str
     lineno: int
@@ -60,7 +62,7 @@ def stock_report(book: Book, item: str | None = None) -> StockReport:
             dispatch.customer,
             customer_name(book, dispatch.customer),
             line.item,
-            line.qty,
+            line.owed,
             line.location,
             dispatch.meta.get("filename", ""),
             dispatch.meta.get("lineno", 0),

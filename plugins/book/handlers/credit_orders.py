@@ -338,8 +338,9 @@ def _credit_line(
     """``qty`` of one invoice line credited at the request's price: net and tax.
 
     The credit that takes the last uncredited units of the line at the invoice
-    price takes exactly what is left of its net and tax (SPEC, Remainders), so a
-    line credited in pieces nets to zero to the cent.
+    price, when every earlier credit of it was at that price too, takes exactly
+    what is left of its net and tax (SPEC, Remainders), so a line credited in
+    pieces nets to zero to the cent.
     """
     earlier = [
         line
@@ -347,8 +348,12 @@ def _credit_line(
         if line.invoice_line == invoice_line.line and line.item == invoice_line.item
     ]
     taken_qty = sum((line.qty for line in earlier), ZERO)
+    at_price = not invoice_line.credited_below and all(
+        line.price == invoice_line.price for line in earlier
+    )
     if (
-        request.price == invoice_line.price
+        at_price
+        and request.price == invoice_line.price
         and qty == invoice_line.qty - invoice_line.credited - taken_qty
     ):
         net = invoice_line.net - invoice_line.credited_net
@@ -450,6 +455,7 @@ def _post_credit_order(
         invoice_line.credited += credit_line.qty
         invoice_line.credited_net += credit_line.net
         invoice_line.credited_tax += credit_line.tax
+        invoice_line.credited_below |= credit_line.price < invoice_line.price
         order_lines[credit_line.invoice_line].credited_net += credit_line.net
     links = (order.id, invoice.id, credit_order.id)
     meta = {

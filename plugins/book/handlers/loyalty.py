@@ -423,31 +423,30 @@ def loyalty_on_credit(
         return
     program = e.book.programs[invoice.program]
     _redeemed_on_invoice(e, invoice, order)
-    # The credit that completes the invoice takes exactly what is left (SPEC,
-    # Remainders); the others their share.
-    complete = all(line.credited >= line.qty for line in invoice.lines)
-    claw, back = _pro_rata(
-        invoice, Decimal(1) if complete else credit_order.gross / invoice.gross
-    )
-    if complete:
-        claw = invoice.points_earned - invoice.points_clawed
-        back = invoice.redeemed_points - invoice.points_given_back
-    if claw <= 0 and back <= 0:
-        return
-    date = d.date  # points move when the credit order is made, whatever its credit-date
-    short = ZERO
-    if claw > 0:
-        claw, short = _claw_back(e, invoice, customer, program, claw)
+    # The credit that completes the invoice (nothing of its gross is left
+    # uncredited) takes exactly what is left (SPEC, Remainders); the others
+    # their share.
+    complete = _credited_gross(e, invoice, order) >= invoice.gross
+    claw, back = _pro_rata(invoice, credit_order.gross / invoice.gross)
     value = ZERO
     if back > 0:
         value = round_money(
             back * invoice.redeemed_value / invoice.redeemed_points, e.quantum
         )
-        value = min(value, invoice.redeemed_value - invoice.value_given_back)
-        if complete:
-            value = invoice.redeemed_value - invoice.value_given_back
-        invoice.points_given_back += back
-        invoice.value_given_back += value
+    if complete:
+        claw = invoice.points_earned - invoice.points_clawed
+        back = invoice.redeemed_points - invoice.points_given_back
+        value = invoice.redeemed_value - invoice.value_given_back
+    value = min(value, invoice.redeemed_value - invoice.value_given_back)
+    if claw <= 0 and back <= 0 and value <= 0:
+        return
+    date = d.date  # points move when the credit order is made, whatever its credit-date
+    short = ZERO
+    if claw > 0:
+        claw, short = _claw_back(e, invoice, customer, program, claw)
+    invoice.points_given_back += back
+    invoice.value_given_back += value
+    if back > 0:
         add_parcel(e, program, customer, date, back, credit_order.id, d.meta)
     parts = []
     if claw > 0:
@@ -456,6 +455,8 @@ def loyalty_on_credit(
         parts.append(f"{fmt(short)} {program.symbol} already used, not clawed back")
     if back > 0:
         parts.append(f"{fmt(back)} {program.symbol} given back")
+    if value > 0 and back <= 0:
+        parts.append(f"{fmt(value)} {invoice.currency} of discount given back")
     txn = TxnBuilder(
         d.meta,
         date,
@@ -476,16 +477,30 @@ def loyalty_on_credit(
         )
         txn.post(program.liability, claw, program.symbol)
         txn.post(program.expense, -claw, program.symbol)
-    if back > 0:
+    if back > 0 or value > 0:
         event(
             e, date, customer, program, "given-back", back, value, credit_order.id, d.meta
         )
+    if back > 0:
         txn.post(program.liability, -back, program.symbol)
         txn.post(program.expense, back, program.symbol)
-        if value:
-            _reopen_discount(e, txn, credit_order, invoice, order, program, value, d.meta)
+    if value > 0:
+        _reopen_discount(e, txn, credit_order, invoice, order, program, value, d.meta)
     if txn.postings:
         e.emit(txn)
+
+
+def _credited_gross(e: State, invoice: Invoice, order: Order) -> Decimal:
+    """The gross of the posted credit orders on an invoice."""
+    return sum(
+        (
+            e.book.credit_orders[co].gross
+            for co in order.credit_orders
+            if e.book.credit_orders[co].invoice == invoice.id
+            and e.book.credit_orders[co].posted
+        ),
+        ZERO,
+    )
 
 
 def _pro_rata(invoice: Invoice, ratio: Decimal) -> tuple[Decimal, Decimal]:
@@ -622,13 +637,28 @@ def on_cancelled(e: State, order: Order, d: Directive[Any]) -> None:
         )
         pending.points -= back
         pending.value -= part
-        e.book.settlements[pending.settlement].amount -= part
+        # The redemption no longer settles ``part``: from the cancel's date on
+        # (the reversal below), never before it.
+        e.book.settlements[pending.settlement].refunded += part
         points += back
         value += part
         excess -= part
     order.redemptions_unapplied = tuple(
         pending for pending in order.redemptions_unapplied if pending.value > 0
     )
+    reversal = Settlement(
+        id=f"{order.id}:cancelled-redemption:{d.meta.get('lineno')}",
+        kind=SettlementKind.REDEMPTION,
+        customer=customer.id,
+        order=order.id,
+        invoice=None,
+        date=d.date,
+        amount=-value,
+        currency=currency,
+        meta=d.meta,
+    )
+    reversal.refunded = -value  # it only undoes the redemption: nothing to allocate
+    e.book.settlements[reversal.id] = reversal
     order.discount -= value
     order.credited -= value
     customer.receivable[currency] += value

@@ -489,7 +489,8 @@ def _take_back(
     """Take a refund out of the unallocated money it pays back, latest first: the
     order's money paid ahead, or else the customer's."""
     if order is not None:
-        candidates = [e.book.settlements[each] for each in order.pending]
+        ids = dict.fromkeys((*order.payments, *order.pending))
+        candidates = [e.book.settlements[each] for each in ids]
     else:
         candidates = [
             each
@@ -497,7 +498,7 @@ def _take_back(
             if each.customer == customer.id and each is not refund
         ]
     left = -refund.amount
-    for settlement in reversed(candidates):
+    for settlement in sorted(candidates, key=lambda each: each.date, reverse=True):
         if left <= 0:
             break
         if settlement.currency != refund.currency or settlement.unallocated <= 0:
@@ -506,6 +507,13 @@ def _take_back(
         settlement.refunded += part
         refund.refunded -= part
         left -= part
+        if order is None and settlement.order is not None:
+            # The money was this order's: it is no longer paid (or credited) there.
+            owner = e.book.orders[settlement.order]
+            if settlement.kind.is_money:
+                owner.paid -= part
+            else:
+                owner.credited -= part
 
 
 def on_allocate(e: State, d: Directive[AllocateArgs]) -> None:
