@@ -8,6 +8,14 @@ returns (resaleable and damaged), credit orders, credit memos, customer
 credits and loyalty points. The simulation keeps its own stock, quantities
 and points so that the books load with zero errors. The same seed always
 gives the same text.
+
+It also keeps the money of every order and invoice as the engine does: line
+values and tax rounded half-up per line (``rules.line_value`` and
+``rules.split_tax``), money matched to invoices as the engine allocates it,
+and within a day the engine's order of directives. So a payment in full pays
+exactly what is open, a payment ahead is the order's gross, and an order ends
+overpaid, or an invoice open, only where the simulation means it to:
+:meth:`Demo.outcome` says which, and why.
 """
 
 from __future__ import annotations
@@ -15,54 +23,32 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import random
+from collections import Counter
 from collections.abc import Callable
 from collections.abc import Iterator
 from decimal import Decimal
 
+from beancount_orders.book import rules
+from beancount_orders.book.registry import PHASES
+
 START = datetime.date(2023, 1, 2)
 CENT = Decimal("0.01")
+ZERO = Decimal(0)
+POINT_VALUE = Decimal("0.01")  # GBP per loyalty point
+MEMO = Decimal("5.00")  # the most a goodwill credit memo knocks off an invoice
+# fmt: off
 ITEM_NAMES = [
-    "Widget",
-    "Gadget",
-    "Sprocket",
-    "Flange",
-    "Gasket",
-    "Bracket",
-    "Hinge",
-    "Valve",
-    "Spindle",
-    "Bearing",
-    "Coupling",
-    "Nozzle",
-    "Pulley",
-    "Rivet",
-    "Washer",
-    "Clamp",
-    "Bushing",
-    "Lever",
-    "Piston",
-    "Spring",
-    "Sleeve",
-    "Shim",
-    "Cam",
-    "Gear",
+    "Widget", "Gadget", "Sprocket", "Flange", "Gasket", "Bracket", "Hinge", "Valve",
+    "Spindle", "Bearing", "Coupling", "Nozzle", "Pulley", "Rivet", "Washer", "Clamp",
+    "Bushing", "Lever", "Piston", "Spring", "Sleeve", "Shim", "Cam", "Gear",
 ]
 FIRST = [
-    "Ada",
-    "Ben",
-    "Cleo",
-    "Dev",
-    "Eve",
-    "Finn",
-    "Gia",
-    "Hal",
-    "Iris",
-    "Jon",
-    "Kai",
-    "Lea",
+    "Ada", "Ben", "Cleo", "Dev", "Eve", "Finn", "Gia", "Hal", "Iris", "Jon", "Kai", "Lea",
 ]
+# fmt: on
 SUPPLIERS = ("northern-metals", "acme-supply", "castings-co")
 TRADE = ["Hardware", "Supplies", "Engineering", "Workshop", "Builders", "Fixings", "Tools"]
+Action = Callable[[datetime.date], list[str]]  # an action of a day: the lines it writes
 
 
 @dataclasses.dataclass
@@ -75,15 +61,89 @@ class _Line:
     dispatched: int = 0
     returned: int = 0
     credited: int = 0
+    net: Decimal = ZERO  # as invoiced (the whole line is always invoiced at once)
+    tax: Decimal = ZERO
+    credited_net: Decimal = ZERO  # what READY credit orders took of them
+    credited_tax: Decimal = ZERO
+
+
+@dataclasses.dataclass
+class _Invoice:
+    id: str
+    lines: list[_Line]
+    gross: Decimal
+    open: Decimal
+    # What the simulation means for it: "unpaid" (never paid), "awaiting payment"
+    # (a payment is scheduled, perhaps after the books end), "part-paid", "paid".
+    plan: str
 
 
 @dataclasses.dataclass
 class _Order:
+    """An order and its money, as the engine keeps them (SPEC: outstanding and
+    allocation)."""
+
     id: str
     customer: str
     lines: list[_Line]
     location: str
-    invoices: list[str] = dataclasses.field(default_factory=list)
+    invoices: list[_Invoice] = dataclasses.field(default_factory=list)
+    invoiced: Decimal = ZERO
+    paid: Decimal = ZERO
+    credited: Decimal = ZERO
+    ahead: Decimal = ZERO  # money and credits waiting for the order's next invoice
+    redeemed: bool = False
+    overpaid: str = ""  # why the simulation leaves it overpaid, if it does
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.invoiced - self.paid - self.credited
+
+    def settle(self, amount: Decimal, money: bool, invoice: _Invoice | None = None) -> None:
+        """Money (or a credit) on the order: matched to the invoice named, else to
+        the order's invoices oldest first, the rest waiting for its next invoice."""
+        if money:
+            self.paid += amount
+        else:
+            self.credited += amount
+        left = amount
+        for each in [invoice] if invoice else self.invoices:
+            take = min(left, each.open)
+            each.open -= take
+            left -= take
+        if invoice is None:
+            self.ahead += left
+
+    def bill(self, invoice: _Invoice) -> None:
+        """A new invoice, which takes the money waiting for it."""
+        self.invoices.append(invoice)
+        self.invoiced += invoice.gross
+        take = min(self.ahead, invoice.gross)
+        invoice.open -= take
+        self.ahead -= take
+
+    def refund(self, amount: Decimal) -> None:
+        """Overpaid money paid back (``from: "receivable"`` naming the order)."""
+        self.paid -= amount
+        self.ahead -= min(self.ahead, amount)
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """How the simulation leaves the books: the money of its orders and invoices
+    as the engine must find it, and why each is left so."""
+
+    overpaid: dict[str, Decimal]  # order -> by how much it is overpaid
+    owing: dict[str, Decimal]  # order -> what is still owed on it
+    open_invoices: dict[str, Decimal]  # invoice -> its open amount
+    why: dict[str, str]  # each overpaid order and open invoice -> why
+    cancelled: frozenset[str]
+
+    def counts(self) -> Counter[str]:
+        """How many orders and invoices are left so, by why (and cancelled orders)."""
+        counts = Counter(self.why.values())
+        counts["cancelled"] = len(self.cancelled)
+        return counts
 
 
 def _money(value: Decimal) -> str:
@@ -93,8 +153,9 @@ def _money(value: Decimal) -> str:
 class Demo:
     """The simulation; :meth:`lines` yields the ledger text line by line."""
 
-    def __init__(self, orders: int, seed: int) -> None:
+    def __init__(self, orders: int, seed: int, prices_include_tax: bool = False) -> None:
         self.orders = orders
+        self.inclusive = prices_include_tax
         self.rng = random.Random(seed)
         self.days = max(60, min(1100, orders // 8 + 30))
         self.items = [
@@ -115,9 +176,11 @@ class Demo:
             for n in range(1, count + 1)
         ]
         self.stock: dict[tuple[str, str], int] = {}
-        self.agenda: dict[int, list[tuple[int, Callable[[datetime.date], list[str]]]]] = {}
+        self.agenda: dict[int, list[tuple[int, Action]]] = {}
         self.points: dict[str, list[tuple[int, int]]] = {}  # customer -> (day, points)
         self.credit: dict[str, Decimal] = {}
+        self.made: list[_Order] = []
+        self.cancelled: list[str] = []
         self.po = 0
         self.doc = 0
         self.day = 0
@@ -125,22 +188,72 @@ class Demo:
 
     # -- scheduling ---------------------------------------------------------
 
-    def later(
-        self, days: int, phase: int, action: Callable[[datetime.date], list[str]]
-    ) -> None:
-        self.agenda.setdefault(self.day + days, []).append((phase, action))
+    def later(self, days: int, directive: str, action: Action) -> None:
+        """Run ``action`` in ``days``, where the engine applies ``directive``
+        within the day."""
+        self.agenda.setdefault(self.day + days, []).append((PHASES[directive], action))
+
+    def within(self, low: int, high: int, directive: str, action: Action) -> None:
+        """Run ``action`` in ``low`` to ``high`` days (see :meth:`later`)."""
+        self.later(self.rng.randint(low, high), directive, action)
 
     def next_id(self, prefix: str) -> str:
         self.doc += 1
         return f"{prefix}-{self.doc:06d}"
 
+    # -- money, as the engine computes it ---------------------------------------
+
+    def value(self, line: _Line, qty: int) -> tuple[Decimal, Decimal]:
+        """The net and tax of ``qty`` units of a line as the engine invoices them:
+        the value rounded half-up, split into net and tax."""
+        value = rules.line_value(Decimal(qty), line.price, CENT)
+        return rules.split_tax(value, line.rate, self.inclusive, CENT)
+
+    def gross(self, lines: list[_Line]) -> Decimal:
+        """The gross of these lines (all of each), as the engine invoices them."""
+        return sum((sum(self.value(line, line.qty), ZERO) for line in lines), ZERO)
+
+    def credit_value(self, line: _Line, qty: int, price: Decimal) -> Decimal:
+        """The gross a credit line takes, and its net and tax recorded on the line:
+        the credit of a line's last units at its price takes exactly what is left
+        of them (SPEC, Remainders)."""
+        if price == line.price and qty == line.invoiced - line.credited:
+            net, tax = line.net - line.credited_net, line.tax - line.credited_tax
+        else:
+            value = rules.line_value(Decimal(qty), price, CENT)
+            net, tax = rules.split_tax(value, line.rate, self.inclusive, CENT)
+        line.credited += qty
+        line.credited_net += net
+        line.credited_tax += tax
+        return net + tax
+
+    def outcome(self) -> Outcome:
+        """The money the generated books must show, once :meth:`lines` has run."""
+        overpaid, owing, open_invoices, why = {}, {}, {}, {}
+        for order in self.made:
+            if order.outstanding < 0:
+                overpaid[order.id] = -order.outstanding
+                why[order.id] = order.overpaid or "unintended"
+            elif order.outstanding > 0:
+                owing[order.id] = order.outstanding
+            for invoice in order.invoices:
+                if invoice.open:
+                    open_invoices[invoice.id] = invoice.open
+                    why[invoice.id] = (
+                        "unintended" if invoice.plan == "paid" else invoice.plan
+                    )
+        return Outcome(overpaid, owing, open_invoices, why, frozenset(self.cancelled))
+
     # -- the text -------------------------------------------------------------
 
     def header(self) -> list[str]:
+        config = f"'today': '{self.end}'"
+        if self.inclusive:
+            config += ", 'prices_include_tax': True"
         out = [
             'option "title" "Demo wholesaler (generated by bean-orders demo)"',
             'option "operating_currency" "GBP"',
-            f"plugin \"beancount_orders.orders\" \"{{'today': '{self.end}'}}\"",
+            f'plugin "beancount_orders.orders" "{{{config}}}"',
             "",
             f'{START} custom "fava-extension" "beancount_orders.fava_ext"',
             f"{START} open Assets:Bank:Current GBP",
@@ -150,7 +263,7 @@ class Demo:
             f'{START} custom "loyalty-program" "PKLP"',
             '  name: "Points"',
             "  earn: 1",
-            "  value: 0.01 GBP",
+            f"  value: {_money(POINT_VALUE)}",
             "  expiry: 365",
             "",
         ]
@@ -193,7 +306,7 @@ class Demo:
         for day in range(self.days + 60):
             self.day = day
             date = START + datetime.timedelta(days=self.day)
-            today: list[tuple[int, Callable[[datetime.date], list[str]]]] = []
+            today: list[tuple[int, Action]] = []
             if self.day < self.days:
                 carry += per_day
                 count = int(carry)
@@ -202,11 +315,14 @@ class Demo:
                     count = self.orders - made
                 for _ in range(count):
                     made += 1
-                    today.append((0, self.new_order))
+                    today.append((PHASES["order"], self.new_order))
                 if self.day % 7 == 3:
-                    today.append((1, self.transfer))
+                    today.append((PHASES["transfer"], self.transfer))
             today += self.agenda.pop(self.day, [])
-            while today:  # actions may schedule more for the same day
+            # Actions run in the engine's order within a day (its phases), so that
+            # the simulation sees what the engine will; they may schedule more
+            # for the same day, all about documents nothing earlier today touched.
+            while today:
                 today.sort(key=lambda pair: pair[0])
                 for _, action in today:
                     text = action(date)
@@ -236,6 +352,7 @@ class Demo:
             )
         location = "Shop" if self.rng.random() < 0.15 else "Main"
         order = _Order(order_id, customer, lines, location)
+        self.made.append(order)
         out = [f'{date} custom "order" "{order_id}" "{customer}"']
         if location != "Main":
             out.append(f'  location: "{location}"')
@@ -251,34 +368,38 @@ class Demo:
             out.append(f'{date} custom "commit" "{order_id}"')
             return out  # committed, waiting
         if fate < 0.09:
-            self.later(
-                self.rng.randint(1, 5), 2, lambda d: [f'{d} custom "cancel" "{order_id}"']
-            )
+            self.cancelled.append(order_id)
+            self.within(1, 5, "cancel", lambda d: [f'{d} custom "cancel" "{order_id}"'])
             return out
         if fate < 0.14:
             return out  # open, nothing done yet
         if self.rng.random() < 0.1 and customer_points(self, customer) > 0:
-            self.later(0, 3, lambda d: self.redeem(d, order))
+            self.later(0, "redeem", lambda d: self.redeem(d, order))
         partial = fate < 0.25 and len(lines) > 1
-        self.later(self.rng.randint(0, 3), 4, lambda d: self.invoice(d, order, partial))
-        self.later(self.rng.randint(1, 6), 5, lambda d: self.dispatch(d, order))
-        if self.rng.random() < 0.05:  # paid ahead of the invoice
-            ahead = sum((line.price * line.qty for line in lines), Decimal(0))
-            self.later(
-                0,
-                6,
-                lambda d: [f'{d} custom "payment" "{order_id}" {_money(ahead)} "card"'],
-            )
+        self.within(0, 3, "invoice", lambda d: self.invoice(d, order, partial))
+        self.within(1, 6, "dispatch", lambda d: self.dispatch(d, order))
+        if self.rng.random() < 0.05:  # paid at the checkout, ahead of the invoice
+            self.later(0, "payment", lambda d: self.pay_ahead(d, order))
         return out
 
     def redeem(self, date: datetime.date, order: _Order) -> list[str]:
         available = customer_points(self, order.customer)
-        total = sum((line.price * line.qty for line in order.lines), Decimal(0))
+        total = sum((self.value(line, line.qty)[0] for line in order.lines), ZERO)
         points = min(available // 3, int(total * 20))  # at most a fifth of the order
         if points < 10:
             return []
         self.points[order.customer].append((self.day, -points))
+        order.redeemed = True
+        order.settle(rules.round_money(points * POINT_VALUE, CENT), money=False)
         return [f'{date} custom "redeem" "{order.id}" {points} PKLP']
+
+    def pay_ahead(self, date: datetime.date, order: _Order) -> list[str]:
+        """The order's gross, less the points redeemed on it (and anything paid)."""
+        amount = self.gross(order.lines) - order.paid - order.credited
+        if amount <= 0:
+            return []
+        order.settle(amount, money=True)
+        return [f'{date} custom "payment" "{order.id}" {_money(amount)} "card"']
 
     def invoice(self, date: datetime.date, order: _Order, partial: bool) -> list[str]:
         invoice_id = self.next_id("INV")
@@ -290,46 +411,55 @@ class Demo:
         )
         if not billed:
             return []
-        gross = Decimal(0)
+        gross = ZERO
         for line in billed:
-            net = (line.price * line.qty).quantize(CENT)
-            gross += net + (net * line.rate).quantize(CENT)
+            line.net, line.tax = self.value(line, line.qty)
+            gross += line.net + line.tax
             line.invoiced = line.qty
         if partial:
             out[0] += f' "{billed[0].item}" {billed[0].qty}'
-            self.later(self.rng.randint(5, 20), 4, lambda d: self.invoice(d, order, False))
-        order.invoices.append(invoice_id)
+            self.within(5, 20, "invoice", lambda d: self.invoice(d, order, False))
+        invoice = _Invoice(invoice_id, billed, gross, gross, "unpaid")
+        order.bill(invoice)
         if customer_in_program(order.customer):
             self.points.setdefault(order.customer, []).append((self.day, int(gross)))
-        roll = self.rng.random()
-        if roll < 0.75:
-            self.later(
-                self.rng.randint(3, 45), 6, lambda d: self.pay(d, order, invoice_id, gross)
-            )
-        elif roll < 0.85:
-            half = (gross / 2).quantize(CENT)
-            self.later(
-                self.rng.randint(3, 30), 6, lambda d: self.pay(d, order, invoice_id, half)
-            )
-        if self.rng.random() < 0.05:
-            self.later(
-                self.rng.randint(10, 40),
-                8,
-                lambda d: self.credit_order(d, order, invoice_id, billed),
-            )
-        elif self.rng.random() < 0.03:
-            self.later(
-                self.rng.randint(5, 30), 8, lambda d: self.memo(d, order, invoice_id)
-            )
+        self.follow_up(order, invoice)
         return out
 
+    def follow_up(self, order: _Order, invoice: _Invoice) -> None:
+        """Schedule what becomes of an invoice: paid in full (mostly), half paid,
+        or never; now and then a credit order or a credit memo on it."""
+        roll = self.rng.random()
+        if roll < 0.85:
+            invoice.plan = "awaiting payment"
+            half = roll >= 0.75
+            days = 30 if half else 45
+            self.within(3, days, "payment", lambda d: self.pay(d, order, invoice, half))
+        if self.rng.random() < 0.05:
+            self.within(
+                10, 40, "credit-order", lambda d: self.credit_order(d, order, invoice)
+            )
+        elif self.rng.random() < 0.03:
+            self.within(5, 30, "credit-memo", lambda d: self.memo(d, order, invoice))
+
     def pay(
-        self, date: datetime.date, order: _Order, invoice: str, amount: Decimal
+        self, date: datetime.date, order: _Order, invoice: _Invoice, half: bool
     ) -> list[str]:
-        if self.rng.random() < 0.03:
-            amount += Decimal(self.rng.randint(1, 20))  # overpaid
+        """Pay what is open on the invoice (half of it), or on purpose a little more."""
+        if invoice.open <= 0:
+            return []  # paid ahead, or credited in full
+        amount = invoice.open
+        if half:
+            amount = rules.round_money(amount / 2, CENT)
+            invoice.plan = "part-paid"
+        else:
+            invoice.plan = "paid"
+            if self.rng.random() < 0.03:
+                amount += Decimal(self.rng.randint(1, 20))
+                order.overpaid = "overpaid"
+        order.settle(amount, money=True, invoice=invoice)
         method = self.rng.choice(('"card"', '"card"', "Assets:Bank:Current", '"paypal"'))
-        return [f'{date} custom "payment" "{invoice}" {_money(amount)} {method}']
+        return [f'{date} custom "payment" "{invoice.id}" {_money(amount)} {method}']
 
     def dispatch(self, date: datetime.date, order: _Order) -> list[str]:
         out: list[str] = []
@@ -352,7 +482,7 @@ class Demo:
         if order.location != "Main":
             out.append(f'  location: "{order.location}"')
         if self.rng.random() < 0.04:
-            self.later(self.rng.randint(3, 20), 7, lambda d: self.give_back(d, order))
+            self.within(3, 20, "return", lambda d: self.give_back(d, order))
         return out
 
     def give_back(self, date: datetime.date, order: _Order) -> list[str]:
@@ -368,22 +498,22 @@ class Demo:
         else:
             self.stock[(line.item, order.location)] += qty
         customer = order.customer
-        amount = (line.price * qty * (1 + line.rate)).quantize(CENT)
+        amount = sum(self.value(line, qty), ZERO)
         credit_id = self.next_id("CR")
         out += [
             f'{date} custom "credit" "{credit_id}" "{customer}" {_money(amount)}',
             f'  reason: "return {return_id}"',
         ]
-        self.credit[customer] = self.credit.get(customer, Decimal(0)) + amount
+        self.credit[customer] = self.credit.get(customer, ZERO) + amount
         if self.rng.random() < 0.5:
-            self.later(self.rng.randint(1, 30), 6, lambda d: self.use_credit(d, customer))
+            self.within(1, 30, "payment", lambda d: self.use_credit(d, customer))
         return out
 
     def use_credit(self, date: datetime.date, customer: str) -> list[str]:
-        balance = self.credit.get(customer, Decimal(0))
+        balance = self.credit.get(customer, ZERO)
         if balance <= 0:
             return []
-        self.credit[customer] = Decimal(0)
+        self.credit[customer] = ZERO
         if self.rng.random() < 0.5:
             return [
                 f'{date} custom "refund" "{customer}" {_money(balance)} Assets:Bank:Current'
@@ -391,12 +521,15 @@ class Demo:
         return [f'{date} custom "payment" "{customer}" {_money(balance)} "credit"']
 
     def credit_order(
-        self, date: datetime.date, order: _Order, invoice: str, billed: list[_Line]
+        self, date: datetime.date, order: _Order, invoice: _Invoice
     ) -> list[str]:
+        if order.redeemed:  # (its credit would give points back and reopen their money)
+            return []
         co_id = self.next_id("CO")
         approved_only = self.rng.random() < 0.1  # not READY: posts nothing
         lines = []
-        for line in billed:
+        gross = ZERO
+        for line in invoice.lines:
             if approved_only:
                 lines.append(
                     f'{date} custom "credit-line" "{co_id}" "{line.item}" "credit" '
@@ -407,41 +540,74 @@ class Demo:
             if free <= 0:
                 continue
             back = min(free, line.dispatched - line.returned)
-            qty, unit = 1, (line.price * Decimal("0.2")).quantize(CENT)
+            kind, qty = "credit", 1
+            unit = rules.round_money(line.price * Decimal("0.2"), CENT)
             if back > 0 and self.rng.random() < 0.5:
-                qty, unit = self.rng.randint(1, back), line.price
-                line.credited += qty
+                kind, qty, unit = "return", self.rng.randint(1, back), line.price
                 line.returned += qty
                 self.stock[(line.item, order.location)] += qty
-                lines.append(
-                    f'{date} custom "credit-line" "{co_id}" "{line.item}" "return" '
-                    f"{qty} {_money(line.price)}"
-                )
-            else:
-                line.credited += 1
-                lines.append(
-                    f'{date} custom "credit-line" "{co_id}" "{line.item}" "credit" '
-                    f"1 {_money(unit)}"
-                )
+            gross = self.credit_value(line, qty, unit)
+            lines.append(
+                f'{date} custom "credit-line" "{co_id}" "{line.item}" "{kind}" '
+                f"{qty} {_money(unit)}"
+            )
             if customer_in_program(order.customer):  # the points it earned come back
-                clawed = int(unit * qty * (1 + line.rate)) + 1
-                self.points.setdefault(order.customer, []).append((self.day, -clawed))
+                self.points.setdefault(order.customer, []).append(
+                    (self.day, -(int(gross) + 1))
+                )
             break  # one line per credit order
         if not lines:
             return []
         head = [
-            f'{date} custom "credit-order" "{co_id}" "{invoice}"',
+            f'{date} custom "credit-order" "{co_id}" "{invoice.id}"',
             f'  reason: "{self.rng.choice(("damaged", "late", "wrong item", "goodwill"))}"',
         ]
         if approved_only:
             head.append('  status: "APPROVED"')
+        else:
+            excess = gross - min(gross, invoice.open)
+            order.settle(gross, money=False, invoice=invoice)
+            if excess > 0:  # beyond what was open: paid back, or on other invoices
+                self.later(0, "refund", lambda d: self.pay_back(d, order, co_id, excess))
         return head + lines
 
-    def memo(self, date: datetime.date, order: _Order, invoice: str) -> list[str]:
+    def pay_back(
+        self, date: datetime.date, order: _Order, co_id: str, excess: Decimal
+    ) -> list[str]:
+        """What a credit order credited beyond what was open on its invoice: paid
+        back as far as the order is overpaid (a refund from the receivable naming
+        it), the rest matched to the order's other open invoices."""
+        out = []
+        amount = max(ZERO, min(excess, -order.outstanding))
+        if amount:
+            order.refund(amount)
+            out = [
+                f'{date} custom "refund" "{order.customer}" {_money(amount)} '
+                "Assets:Bank:Current",
+                '  from: "receivable"',
+                f'  order: "{order.id}"',
+            ]
+        rest = excess - amount
+        for other in order.invoices:
+            take = min(rest, other.open)
+            if take > 0:
+                other.open -= take
+                rest -= take
+                out.append(
+                    f'{date} custom "allocate" "{co_id}" "{other.id}" {_money(take)}'
+                )
+        return out
+
+    def memo(self, date: datetime.date, order: _Order, invoice: _Invoice) -> list[str]:
+        """Goodwill: up to 5.00 knocked off what is still open on the invoice."""
+        amount = min(MEMO, invoice.open)
+        if amount <= 0:
+            return []
+        order.settle(amount, money=False, invoice=invoice)
         return [
             f'{date} custom "credit-memo" "{self.next_id("MEMO")}" "{order.customer}" '
-            "5.00 GBP",
-            f'  invoice: "{invoice}"',
+            f"{_money(amount)}",
+            f'  invoice: "{invoice.id}"',
             '  reason: "rounding goodwill"',
         ]
 
