@@ -4,6 +4,9 @@ The books: two stock receipts (PO-1: 10 WIDGET at 4.00, PO-2: 5 at 5.00, in an
 included file) and two FIFO dispatches, SO-1 (4 from PO-1: 16.00) and SO-2 (6
 from PO-1 and 2 from PO-2: 34.00). Restating PO-1's cost to 4.50 restates both
 dispatches' cost of goods: 18.00 and 37.00.
+
+The generated text also holds the PTS price entry of 2024-01-01 (SPEC Revision 2), one
+line and a blank after PO-1's receipt, so later hunks start two lines further down.
 """
 
 from __future__ import annotations
@@ -112,7 +115,7 @@ RESTATED = """\
 -  Liabilities:Payable:Supplies-Co  -40.00 GBP
 +  Assets:Inventory:Main                10 WIDGET {4.50 GBP, 2024-01-01, "PO-1"}
 +  Liabilities:Payable:Supplies-Co  -45.00 GBP
-@@ -21,6 +21,6 @@
+@@ -23,6 +23,6 @@
  2024-01-06 * "Acme Ltd" "Dispatch for order SO-1" ^SO-1
    order: "SO-1"
    customer: "acme"
@@ -121,7 +124,7 @@ RESTATED = """\
 +  Assets:Inventory:Main     -4 WIDGET {4.50 GBP, 2024-01-01, "PO-1"}
 +  Expenses:COGS          18.00 GBP
      item: "WIDGET"
-@@ -52,7 +52,7 @@
+@@ -54,7 +54,7 @@
  2024-02-06 * "Acme Ltd" "Dispatch for order SO-2" ^SO-2
    order: "SO-2"
    customer: "acme"
@@ -175,21 +178,21 @@ def test_a_backdated_stock_in_restates_the_later_dispatch(repo: Path) -> None:
     result = run("diff", "HEAD", "-l", "main.beancount", "--no-opens")
     assert result.exit_code == 0
     assert result.stdout.split("\n", 2)[2] == dedent("""
-        @@ -7,0 +8,6 @@
+        @@ -9,0 +10,6 @@
         +2024-01-02 * "Supplies Co" "Receipt PO-2: 5 WIDGET into Main" ^PO-2
         +  po: "PO-2"
         +  supplier: "Supplies Co"
         +  item: "WIDGET"
         +  Assets:Inventory:Main                 5 WIDGET {6.00 GBP, 2024-01-02, "PO-2"}
         +  Liabilities:Payable:Supplies-Co  -30.00 GBP
-        @@ -8,6 +14,0 @@
+        @@ -10,6 +16,0 @@
         -2024-01-03 * "Supplies Co" "Receipt PO-2: 5 WIDGET into Main" ^PO-2
         -  po: "PO-2"
         -  supplier: "Supplies Co"
         -  item: "WIDGET"
         -  Assets:Inventory:Main                 5 WIDGET {5.00 GBP, 2024-01-03, "PO-2"}
         -  Liabilities:Payable:Supplies-Co  -25.00 GBP
-        @@ -38,7 +38,7 @@
+        @@ -40,7 +40,7 @@
          2024-02-06 * "Acme Ltd" "Dispatch for order SO-2" ^SO-2
            order: "SO-2"
            customer: "acme"
@@ -208,7 +211,7 @@ def test_a_price_change_restates_the_loyalty_points(repo: Path) -> None:
     result = run("diff", "HEAD", "--ledger", "main.beancount")
     assert result.exit_code == 0
     assert result.stdout.split("\n", 2)[2] == dedent("""
-        @@ -36,7 +36,7 @@
+        @@ -38,7 +38,7 @@
          2024-02-05 * "Acme Ltd" "Invoice INV-2 for order SO-2" ^INV-2 ^SO-2
            order: "SO-2"
            customer: "acme"
@@ -218,7 +221,7 @@ def test_a_price_change_restates_the_loyalty_points(repo: Path) -> None:
         +  Assets:Receivable:Acme   96.00 GBP
         +  Income:Sales            -96.00 GBP
              item: "WIDGET"
-        @@ -44,7 +44,7 @@
+        @@ -46,7 +46,7 @@
          2024-02-05 * "Acme Ltd" "PTS points earned on invoice INV-2" ^INV-2 ^SO-2
            order: "SO-2"
            customer: "acme"
@@ -242,7 +245,7 @@ def test_includes_are_read_at_each_revision(repo: Path) -> None:
     result = run("diff", "HEAD~1", "HEAD", "--ledger", "main.beancount", "--no-opens")
     assert result.exit_code == 0
     assert result.stdout.split("\n", 2)[2] == dedent("""
-        @@ -7,0 +8,6 @@
+        @@ -9,0 +10,6 @@
         +2024-01-02 * "Supplies Co" "Receipt PO-3: 1 GADGET into Main" ^PO-3
         +  po: "PO-3"
         +  supplier: "Supplies Co"

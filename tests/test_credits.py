@@ -153,8 +153,9 @@ def test_credit_used_on_an_order_then_refunded(loaded):
           Liabilities:CustomerCredit:Acme   36.00 GBP
           Assets:Receivable:Acme           -36.00 GBP
 
-        2024-01-15 * "Acme Ltd" "Refund of customer credit by bank"
+        2024-01-15 * "Acme Ltd" "Refund of customer credit by bank" ^REFUND-20240115-1
           customer: "acme"
+          refund: "REFUND-20240115-1"
           Liabilities:CustomerCredit:Acme   14.00 GBP
           Assets:Clearing:Bank             -14.00 GBP
     """)  # noqa: E501
@@ -325,6 +326,7 @@ def test_ready_credit_order_posts():
           po: "PO-77"
           Income:Sales:Returns     5.00 GBP
             item: "WIDGET"
+            type: "credit"
           Liabilities:SalesTax     1.00 GBP
             rate: 0.20
           Assets:Receivable:Acme  -6.00 GBP
@@ -429,8 +431,10 @@ def test_return_line_and_credit_line_on_one_credit_order(loaded):
           reason: "Damaged in transit"
           Income:Sales:Returns     30.00 GBP
             item: "WIDGET"
+            type: "return"
           Income:Sales:Returns      2.50 GBP
             item: "WIDGET"
+            type: "credit"
           Liabilities:SalesTax      6.50 GBP
             rate: 0.20
           Assets:Receivable:Acme  -39.00 GBP
@@ -519,25 +523,29 @@ def test_credit_date_invoice_posts_money_on_the_invoice_date(loaded):
             rate: 0.20
     """)
     # The money on the invoice's date; the goods come back on the credit
-    # order's own date, in a second transaction.
+    # order's own date, in a second transaction. Both say credit-date: "invoice"; the
+    # money's narration says so too, and when the credit order was made.
     money = dedent("""
-        2024-01-05 * "Acme Ltd" "Credit order CO-1 against invoice INV-1" ^CO-1 ^INV-1 ^SO-1
+        2024-01-05 * "Acme Ltd" "Credit order CO-1 against invoice INV-1 (credit-date: the invoice's date; made on 2024-02-10)" ^CO-1 ^INV-1 ^SO-1
           order: "SO-1"
           customer: "acme"
           invoice: "INV-1"
           credit-order: "CO-1"
+          credit-date: "invoice"
           Income:Sales:Returns     30.00 GBP
             item: "WIDGET"
+            type: "return"
           Liabilities:SalesTax      6.00 GBP
             rate: 0.20
           Assets:Receivable:Acme  -36.00 GBP
-    """)
+    """)  # noqa: E501
     goods = dedent("""
         2024-02-10 * "Acme Ltd" "Goods back into stock for credit order CO-1" ^CO-1 ^INV-1 ^SO-1
           order: "SO-1"
           customer: "acme"
           invoice: "INV-1"
           credit-order: "CO-1"
+          credit-date: "invoice"
           Assets:Inventory:Main       2 WIDGET {4.00 GBP, 2024-01-01, "PO-1"}
           Assets:Inventory:Main       1 WIDGET {5.00 GBP, 2024-01-03, "PO-2"}
           Expenses:COGS          -13.00 GBP
@@ -588,8 +596,10 @@ def test_full_credit_order_credits_what_is_left_of_every_line(loaded):
           reason: "Cancelled contract"
           Income:Sales:Returns     20.00 GBP
             item: "WIDGET"
+            type: "credit"
           Income:Sales:Returns     10.00 GBP
             item: "GADGET"
+            type: "credit"
           Liabilities:SalesTax      4.00 GBP
             rate: 0.20
           Assets:Receivable:Acme  -34.00 GBP
@@ -636,8 +646,10 @@ def test_full_credit_order_of_type_return(loaded):
           credit-order: "CO-1"
           Income:Sales:Returns     30.00 GBP
             item: "WIDGET"
+            type: "return"
           Income:Sales:Returns     10.00 GBP
             item: "GADGET"
+            type: "return"
           Assets:Receivable:Acme  -40.00 GBP
           Assets:Inventory:Main        3 WIDGET {4.00 GBP, 2024-01-01, "PO-1"}
           Expenses:COGS           -12.00 GBP
@@ -702,6 +714,7 @@ def test_reason_rep_and_po_carried_po_defaults_from_the_order(loaded):
           po: "PO-77"
           Income:Sales:Returns     1.00 GBP
             item: "WIDGET"
+            type: "credit"
           Assets:Receivable:Acme  -1.00 GBP
 
         2024-01-11 * "Acme Ltd" "Credit order CO-2 against invoice INV-1" ^CO-2 ^INV-1 ^SO-1
@@ -714,6 +727,7 @@ def test_reason_rep_and_po_carried_po_defaults_from_the_order(loaded):
           po: "RMA-5"
           Income:Sales:Returns     1.00 GBP
             item: "WIDGET"
+            type: "credit"
           Assets:Receivable:Acme  -1.00 GBP
     """)
     cos = loaded.book.credit_orders
@@ -751,8 +765,10 @@ def test_credit_lines_belong_to_their_credit_order_whatever_their_date(loaded):
           credit-order: "CO-1"
           Income:Sales:Returns     2.00 GBP
             item: "WIDGET"
+            type: "credit"
           Income:Sales:Returns     2.00 GBP
             item: "GADGET"
+            type: "credit"
           Assets:Receivable:Acme  -4.00 GBP
     """)
     assert loaded.expand().endswith(expected)
@@ -1048,18 +1064,20 @@ def test_return_line_for_uncosted_goods_is_uncosted(loaded):
     2024-01-05 custom "dispatch" "SO-1"
     2024-01-10 custom "credit-order" "CO-1" "INV-1"
     2024-01-10 custom "credit-line" "CO-1" "WIDGET" "return" 1 10.00 GBP
+    2024-01-12 custom "stock-in" "PO-1" "WIDGET" 5 4.00 GBP
+      supplier: "Supplies Co"
     """
-    # The dispatch went out with no stock: reported, recorded as uncosted.
+    # The dispatch went out with no stock: reported, its 3 units owed to stock.
     assert loaded.messages == [
         (
             7,
             'Dispatch for order "SO-1": not enough WIDGET at location Main '
-            "(Assets:Inventory:Main): 3 needed, 0 on hand; the dispatch is recorded as "
-            "uncosted",
+            "(Assets:Inventory:Main): 3 needed, 0 on hand; 3 are owed to stock, costed "
+            "from its next receipt there",
         ),
     ]
     # The money still comes back; there is no cost to restore.
-    expected = dedent("""
+    credit_order = dedent("""
         2024-01-10 * "Acme Ltd" "Credit order CO-1 against invoice INV-1" ^CO-1 ^INV-1 ^SO-1
           order: "SO-1"
           customer: "acme"
@@ -1067,14 +1085,37 @@ def test_return_line_for_uncosted_goods_is_uncosted(loaded):
           credit-order: "CO-1"
           Income:Sales:Returns     10.00 GBP
             item: "WIDGET"
+            type: "return"
           Assets:Receivable:Acme  -10.00 GBP
     """)
-    assert loaded.expand().endswith(expected)
+    # The unit that came back is no longer owed: PO-1 costs the other 2 only.
+    receipt_and_costing = dedent("""
+        2024-01-12 * "Supplies Co" "Receipt PO-1: 5 WIDGET into Main" ^PO-1
+          po: "PO-1"
+          supplier: "Supplies Co"
+          item: "WIDGET"
+          Assets:Inventory:Main                 5 WIDGET {4.00 GBP, 2024-01-12, "PO-1"}
+          Liabilities:Payable:Supplies-Co  -20.00 GBP
+
+        2024-01-12 * "Acme Ltd" "Cost of 2 WIDGET dispatched short on 2024-01-05 for order SO-1" ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          Assets:Inventory:Main    -2 WIDGET {4.00 GBP, 2024-01-12, "PO-1"}
+          Expenses:COGS          8.00 GBP
+            item: "WIDGET"
+    """)  # noqa: E501
+    assert loaded.expand().endswith(credit_order + "\n" + receipt_and_costing)
     (line,) = loaded.book.credit_orders["CO-1"].lines
     assert line.costing is Costing.UNCOSTED
     assert (line.lots, line.cost) == ([], 0)
-    assert loaded.book.orders["SO-1"].lines[0].returned == 1
-    assert "Assets:Inventory:Main" not in loaded.balances()
+    order_line = loaded.book.orders["SO-1"].lines[0]
+    assert (order_line.returned, order_line.uncosted, order_line.cost) == (1, 0, D("8.00"))
+    [dispatch] = loaded.book.dispatches
+    assert (dispatch.lines[0].owed, dispatch.lines[0].returned) == (0, 1)
+    assert loaded.book.uncosted == []
+    assert loaded.balances()["Assets:Inventory:Main"] == (
+        '3 WIDGET {4.00 GBP, 2024-01-12, "PO-1"}'
+    )
 
 
 @ledger(expect_errors=True)

@@ -318,6 +318,7 @@ def test_a_service_is_credited_with_a_credit_line(loaded):
           reason: "One hour less than invoiced"
           Income:Sales:Returns     40.00 GBP
             item: "INSTALL"
+            type: "credit"
           Liabilities:SalesTax      8.00 GBP
             rate: 0.20
           Assets:Receivable:Acme  -48.00 GBP
@@ -368,9 +369,10 @@ def test_refund_of_an_overpayment_against_its_order(loaded):
       order: "SO-1"
     """
     assert loaded.expand() == OVERPAID + "\n" + dedent("""
-        2024-01-12 * "Acme Ltd" "Refund of money paid beyond what is owed, by Assets:Bank:Current" ^SO-1
+        2024-01-12 * "Acme Ltd" "Refund of money paid beyond what is owed, by Assets:Bank:Current" ^REFUND-20240112-1 ^SO-1
           order: "SO-1"
           customer: "acme"
+          refund: "REFUND-20240112-1"
           Assets:Receivable:Acme   5.00 GBP
           Assets:Bank:Current     -5.00 GBP
     """)  # noqa: E501
@@ -429,12 +431,14 @@ def test_refund_pays_back_a_credit_order_of_the_same_day_written_after_it(loaded
               credit-order: "CO-1"
               Income:Sales:Returns     20.00 GBP
                 item: "WIDGET"
+                type: "credit"
               Assets:Receivable:Acme  -20.00 GBP
         """).strip(),  # noqa: E501
         dedent("""
-            2024-01-12 * "Acme Ltd" "Refund of money paid beyond what is owed, by Assets:Bank:Current" ^SO-1
+            2024-01-12 * "Acme Ltd" "Refund of money paid beyond what is owed, by Assets:Bank:Current" ^REFUND-20240112-1 ^SO-1
               order: "SO-1"
               customer: "acme"
+              refund: "REFUND-20240112-1"
               Assets:Receivable:Acme   20.00 GBP
               Assets:Bank:Current     -20.00 GBP
         """),  # noqa: E501
@@ -465,14 +469,17 @@ def test_refund_from_receivable_without_an_order(loaded):
       from: "receivable"
     """
     assert loaded.expand() == OVERPAID + "\n" + dedent("""
-        2024-01-12 * "Acme Ltd" "Refund of money paid beyond what is owed, by bank"
+        2024-01-12 * "Acme Ltd" "Refund of money paid beyond what is owed, by bank" ^REFUND-20240112-1
           customer: "acme"
+          refund: "REFUND-20240112-1"
           Assets:Receivable:Acme   3.00 GBP
           Assets:Clearing:Bank    -3.00 GBP
-    """)
+    """)  # noqa: E501
     book = loaded.book
-    # Part of the 5.00 overpaid is paid back; the order still shows all of it.
-    assert book.orders["SO-1"].outstanding == D("-5.00")
+    # Part of the 5.00 overpaid is paid back: it came out of the order's payment,
+    # so the order is overpaid by what is left (and cannot be refunded twice).
+    assert book.orders["SO-1"].outstanding == D("-2.00")
+    assert book.payments[next(iter(book.payments))].unallocated == D("2.00")
     assert book.customers["acme"].receivable["GBP"] == D("-2.00")
     assert loaded.balances()["Assets:Receivable:Acme"] == "-2.00 GBP"
 
@@ -496,12 +503,13 @@ def test_refund_after_a_credit_order_on_a_paid_invoice(loaded):
     assert loaded.expand().endswith(
         "\n"
         + dedent("""
-        2024-01-25 * "Acme Ltd" "Refund of money paid beyond what is owed, by card" ^SO-1
+        2024-01-25 * "Acme Ltd" "Refund of money paid beyond what is owed, by card" ^REFUND-20240125-1 ^SO-1
           order: "SO-1"
           customer: "acme"
+          refund: "REFUND-20240125-1"
           Assets:Receivable:Acme   12.00 GBP
           Assets:Clearing:Card    -12.00 GBP
-        """)
+        """)  # noqa: E501
     )
     order = loaded.book.orders["SO-1"]
     # 36.00 invoiced = 24.00 paid (36.00 - 12.00) + 12.00 credited.
@@ -645,8 +653,9 @@ def test_the_default_refund_pays_out_customer_credit_only(loaded):
     assert loaded.expand().endswith(
         "\n"
         + dedent("""
-        2024-01-13 * "Acme Ltd" "Refund of customer credit by bank"
+        2024-01-13 * "Acme Ltd" "Refund of customer credit by bank" ^REFUND-20240113-1
           customer: "acme"
+          refund: "REFUND-20240113-1"
           Liabilities:CustomerCredit:Acme   4.00 GBP
           Assets:Clearing:Bank             -4.00 GBP
         """)

@@ -344,11 +344,13 @@ def test_an_order_refunded_whole_is_credited_with_its_tax(tmp_path: Path) -> Non
         for block in loaded.expand().split("\n\n")
         if block.startswith("2024-03-11") and "SHOP-1006" in block
     ]
-    assert credit_order.splitlines()[-7:] == [
+    assert credit_order.splitlines()[-9:] == [
         "  Income:Sales:Returns                       64.00 USD",
         '    item: "POUR-OVER-KETTLE-ST-11B9"',
+        '    type: "credit"',
         "  Income:Sales:Returns                        7.00 USD",
         '    item: "SHIPPING"',
+        '    type: "credit"',
         "  Liabilities:SalesTax                        6.30 USD",
         "    rate: 0.08875",
         "  Assets:Receivable:Eli-brandt-example-net  -77.30 USD",

@@ -119,12 +119,13 @@ def test_pakk_worked_example(loaded):
     assert loaded.expand() == "\n".join(
         [
             dedent("""
-                2024-02-01 * "Ann Smith" "Loyalty adjustment of 100 PKLP: opening balance"
+                2024-02-01 * "Ann Smith" "Loyalty adjustment of 100 PKLP: opening balance" ^ADJUST-20240201-1
                   customer: "ann"
                   program: "PKLP"
+                  adjustment: "ADJUST-20240201-1"
                   Liabilities:Loyalty:PKLP            -100 PKLP
                   Expenses:Loyalty:PointsDistributed   100 PKLP
-            """),
+            """),  # noqa: E501
             PAKK_REDEMPTION,
             PAKK_INVOICE,
             PAKK_EARNING,
@@ -251,9 +252,16 @@ def test_earn_and_value_change_from_their_date(loaded):
         data.Amount(D("0.05"), "GBP"),
         "Pakk Points Plus",
     )
-    assert program.history == [
-        (d("2024-01-01"), D(1), data.Amount(D("0.10"), "GBP"), None),
-        (d("2024-06-01"), D(2), data.Amount(D("0.05"), "GBP"), None),
+    # Each state comes with the directive that set it (lines 3 and 14), which is
+    # the source of the price entry the plugin writes for the value on that date.
+    assert [(*entry[:4], entry[4]["lineno"]) for entry in program.history] == [
+        (d("2024-01-01"), D(1), data.Amount(D("0.10"), "GBP"), None, 3),
+        (d("2024-06-01"), D(2), data.Amount(D("0.05"), "GBP"), None, 14),
+    ]
+    prices = [e for e in loaded.generated if isinstance(e, data.Price)]
+    assert [(p.date, p.currency, p.amount, p.meta["lineno"]) for p in prices] == [
+        (d("2024-01-01"), "PKLP", data.Amount(D("0.10"), "GBP"), 3),
+        (d("2024-06-01"), "PKLP", data.Amount(D("0.05"), "GBP"), 14),
     ]
     assert book.points("ann", "PKLP") == D(50 - 40 + 46)
     # Outstanding points are valued at the current value per point.
@@ -891,21 +899,24 @@ def test_loyalty_adjust_up_and_down(loaded):
       reason: "points given by mistake"
     """
     assert loaded.expand() == dedent("""
-        2024-02-01 * "Ann Smith" "Loyalty adjustment of 70 PKLP: birthday bonus"
+        2024-02-01 * "Ann Smith" "Loyalty adjustment of 70 PKLP: birthday bonus" ^ADJUST-20240201-1
           customer: "ann"
           program: "PKLP"
+          adjustment: "ADJUST-20240201-1"
           Liabilities:Loyalty:PKLP            -70 PKLP
           Expenses:Loyalty:PointsDistributed   70 PKLP
 
-        2024-02-05 * "Ann Smith" "Loyalty adjustment of 30 PKLP"
+        2024-02-05 * "Ann Smith" "Loyalty adjustment of 30 PKLP" ^ADJUST-20240205-1
           customer: "ann"
           program: "PKLP"
+          adjustment: "ADJUST-20240205-1"
           Liabilities:Loyalty:PKLP            -30 PKLP
           Expenses:Loyalty:PointsDistributed   30 PKLP
 
-        2024-03-01 * "Ann Smith" "Loyalty adjustment of -80 PKLP: points given by mistake"
+        2024-03-01 * "Ann Smith" "Loyalty adjustment of -80 PKLP: points given by mistake" ^ADJUST-20240301-1
           customer: "ann"
           program: "PKLP"
+          adjustment: "ADJUST-20240301-1"
           Liabilities:Loyalty:PKLP             80 PKLP
           Expenses:Loyalty:PointsDistributed  -80 PKLP
 
@@ -914,7 +925,7 @@ def test_loyalty_adjust_up_and_down(loaded):
           program: "PKLP"
           Liabilities:Loyalty:PKLP             20 PKLP
           Expenses:Loyalty:PointsDistributed  -20 PKLP
-    """)
+    """)  # noqa: E501
     # The -80 takes the 70 expiring first (2024-05-11), then 10 of the 30.
     assert parcels(loaded, "ann", "PKLP") == [
         (d("2024-02-01"), D(70), d("2024-05-11"), "adjustment:<string>:8", D(0), D(0)),
@@ -987,6 +998,7 @@ def test_partial_then_full_credit_order_claws_back_and_gives_back(loaded):
           credit-order: "CO-2"
           Income:Sales:Returns    25.00 GBP
             item: "WIDGET"
+            type: "credit"
           Assets:Receivable:Ann  -25.00 GBP
 
         2024-03-20 * "Ann Smith" "Loyalty on credit order CO-2: 20 PKLP clawed back, 50 PKLP given back" ^CO-2 ^INV-1 ^SO-1
@@ -1286,9 +1298,16 @@ def test_credit_dated_on_the_invoice_moves_points_on_its_own_date(loaded):
         liability += units
         assert liability <= 0, date
     # The money is credited on the invoice's date; the points move on the credit
-    # order's own date, and the 100 PKLP given back last 30 days from then.
-    dates = {t.narration.split(":")[0]: t.date for t in loaded.transactions}
+    # order's own date, and the 100 PKLP given back last 30 days from then. The
+    # credit order's narration says it is posted on the invoice's date.
+    dates = {t.narration.split(":")[0].split(" (")[0]: t.date for t in loaded.transactions}
     assert dates["Credit order CO-1 against invoice INV-1"] == d("2024-03-02")
+    (money,) = (t for t in loaded.transactions if t.narration.startswith("Credit order"))
+    assert money.narration == (
+        "Credit order CO-1 against invoice INV-1 "
+        "(credit-date: the invoice's date; made on 2024-05-01)"
+    )
+    assert money.meta["credit-date"] == "invoice"
     assert dates["Loyalty on credit order CO-1"] == d("2024-05-01")
     wallet = loaded.book.wallets[("ann", "PKLP")]
     (given_back,) = (p for p in wallet.parcels if p.source == "CO-1")
