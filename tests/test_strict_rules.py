@@ -634,3 +634,31 @@ def test_loyalty_points_are_valued_by_price_entries(loaded):
         ("2024-06-01", "PKLP", "0.05 GBP"),
     ]
     assert [p.meta["lineno"] for p in prices] == [3, 7]
+
+
+@ledger(expect_errors=True)
+def test_a_refunded_credit_order_cannot_be_allocated_again(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 open Assets:Bank:Current
+    2024-01-01 custom "customer" "ann" "Ann"
+    2024-01-02 custom "order" "SO-1" "ann"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 2 50.00 GBP
+    2024-01-03 custom "invoice" "SO-1" "INV-1" "WIDGET" 1
+    2024-01-04 custom "payment" "INV-1" 50.00 GBP Assets:Bank:Current
+    2024-01-05 custom "credit-order" "CO-1" "INV-1"
+    2024-01-05 custom "credit-line" "CO-1" "WIDGET" "credit" 1 30.00 GBP
+    2024-01-06 custom "refund" "ann" 30.00 GBP Assets:Bank:Current
+      from: "receivable"
+      order: "SO-1"
+    2024-01-07 custom "invoice" "SO-1" "INV-2"
+    2024-01-08 custom "allocate" "CO-1" "INV-2" 30.00 GBP
+    """
+    assert loaded.messages == [
+        (
+            16,
+            'Allocation of "CO-1" to invoice "INV-2": 30.00 GBP exceeds the '
+            'unallocated 0.00 GBP of "CO-1"',
+        )
+    ]
+    assert loaded.book.invoices["INV-2"].open_amount == Decimal("50.00")

@@ -572,6 +572,7 @@ class Order:
     paid: Decimal = ZERO  # payments made against the order or its invoices
     credited: Decimal = ZERO  # credit orders, memos and redemptions on the order
     pending: tuple[str, ...] = ()  # settlements paid ahead
+    settlements: tuple[str, ...] = ()  # every settlement made on it, in order
     credit_orders: tuple[str, ...] = ()
     # Redemptions not yet set against an invoice's earning basis.
     redemptions_unapplied: tuple[PendingRedemption, ...] = ()

@@ -74,6 +74,7 @@ def settle(
     customer = e.book.customers[settlement.customer]
     customer.receivable[settlement.currency] -= settlement.amount
     if order is not None:
+        order.settlements = (*order.settlements, settlement.id)
         if settlement.kind.is_money:
             order.paid += settlement.amount
         else:
@@ -487,10 +488,10 @@ def _take_back(
     e: State, refund: Settlement, customer: Customer, order: Order | None
 ) -> None:
     """Take a refund out of the unallocated money it pays back, latest first: the
-    order's money paid ahead, or else the customer's."""
+    order's (payments, credit orders, memos and redemptions on it), or else the
+    customer's."""
     if order is not None:
-        ids = dict.fromkeys((*order.payments, *order.pending))
-        candidates = [e.book.settlements[each] for each in ids]
+        candidates = [e.book.settlements[each] for each in order.settlements]
     else:
         candidates = [
             each
