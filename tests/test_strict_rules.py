@@ -656,7 +656,7 @@ def test_a_refunded_credit_order_cannot_be_allocated_again(loaded):
     """
     assert loaded.messages == [
         (
-            16,
+            15,
             'Allocation of "CO-1" to invoice "INV-2": 30.00 GBP exceeds the '
             'unallocated 0.00 GBP of "CO-1"',
         )
