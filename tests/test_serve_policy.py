@@ -108,3 +108,9 @@ def test_a_policy_set_by_the_app_is_replaced() -> None:
     body = serve.with_security_policy(app)({}, start_response)
     assert list(body) == [b"ok"]
     assert seen == [[("Content-Type", "text/html"), ("Content-Security-Policy", POLICY)]]
+
+
+def test_the_docs_show_the_policy() -> None:
+    """docs/fava.md shows the header as sent, to copy into a reverse proxy."""
+    docs = Path(__file__).resolve().parent.parent / "docs" / "fava.md"
+    assert f"Content-Security-Policy: {POLICY}\n" in docs.read_text(encoding="utf-8")
