@@ -1,7 +1,11 @@
 """What the Shopify and Stripe importers share.
 
 - :class:`RowError`, the errors an importer collects instead of raising:
-  ``(filename, row, message)``, printed as ``FILE:ROW: message``.
+  ``(filename, row, message)``, printed as ``FILE:ROW: message``; and, with
+  ``kind`` :data:`WARNING`, the rows imported with a change worth knowing about,
+  printed as ``FILE:ROW: warning: message``.
+- :func:`strip_tags` and :func:`clean_text`: text from the web with its HTML tags
+  removed (Fava's journal shows payees and metadata as HTML), with a warning.
 - :func:`read_csv`: a CSV export read with its UTF-8 BOM removed and each record
   numbered by the line it starts on (quoted notes may span several lines).
 - :func:`order_id` and :func:`commodity_name`: Shopify order names and SKUs made
@@ -54,15 +58,22 @@ DUPLICATE = "__duplicate__"
 ZERO = Decimal(0)
 
 
+ERROR = "error"
+WARNING = "warning"
+
+
 class RowError(NamedTuple):
-    """A row of an export that was not imported, and why."""
+    """A row of an export that was not imported, and why; or, with ``kind``
+    :data:`WARNING`, a row that was imported with a change, and which."""
 
     filename: str
     row: int  # the line of the file the row starts on (the header is line 1)
     message: str
+    kind: str = ERROR
 
     def __str__(self) -> str:
-        return f"{self.filename}:{self.row}: {self.message}"
+        prefix = "warning: " if self.kind == WARNING else ""
+        return f"{self.filename}:{self.row}: {prefix}{self.message}"
 
 
 class Problem(Exception):
@@ -212,6 +223,54 @@ def commodity_name(text: str) -> str | None:
         digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:4].upper()
         name = name[: ITEM_MAX - 5].rstrip("'._-") + "-" + digest
     return name if ITEM_RE.match(name) else None
+
+
+# An HTML tag with the blanks around it: < then a letter, /, ! or ?, up to the
+# next > or the end of the text (a browser would close an unclosed tag with the
+# next > of the page it is put in).
+TAG_RE = re.compile(r"[ \t]*<[A-Za-z/!?][^>]*(?:>|$)[ \t]*")
+
+
+def strip_tags(text: str) -> tuple[str, list[str]]:
+    """``text`` without its HTML tags, and the tags removed, in order.
+
+    A tag goes with the blanks around it, which become one space when there
+    were any (``Evil <img src=x> Jones`` -> ``Evil Jones``); the result is then
+    stripped. Tags are removed until none is left, so that removing one cannot
+    make another (``<<b>img ...>``). Entities such as ``&amp;`` stay: they do no
+    harm as text.
+    """
+    removed: list[str] = []
+
+    def drop(match: re.Match[str]) -> str:
+        found = match.group()
+        removed.append(found.strip(" \t"))
+        return " " if found[:1] in " \t" or found[-1:] in " \t" else ""
+
+    cleaned = text
+    while True:
+        again = TAG_RE.sub(drop, cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
+    return (cleaned.strip() if removed else cleaned), removed
+
+
+def clean_text(text: str, what: str, row: int, warnings: list[tuple[int, str]]) -> str:
+    """``text`` (a column ``what`` of ``row``) without HTML tags; each change is a
+    ``(row, message)`` in ``warnings``, naming the column and what was removed."""
+    cleaned, removed = strip_tags(text)
+    if removed:
+        tags = " ".join(removed)
+        left = f'leaving "{cleaned}"' if cleaned else "leaving nothing"
+        warnings.append(
+            (
+                row,
+                f'{what} "{text}": removed HTML tag{"s" if len(removed) > 1 else ""} '
+                f"{tags}, {left}",
+            )
+        )
+    return cleaned
 
 
 def money_quantum(precision: int) -> Decimal:
@@ -418,8 +477,10 @@ class OrdersImporter(beangulp.Importer):  # type: ignore[misc]  # beangulp is un
     """Errors, deduplication and filing shared by the Shopify and Stripe importers.
 
     ``errors`` lists every row of the documents extracted so far that was not
-    imported, as :class:`RowError` ``(filename, row, message)``; extracting a
-    file again replaces that file's errors.
+    imported, as :class:`RowError` ``(filename, row, message)``; ``warnings``
+    every row imported with a change (HTML tags removed from a name), as
+    :class:`RowError` of kind :data:`WARNING`. Extracting a file again replaces
+    that file's errors and warnings.
     """
 
     #: The columns without which a file is not this importer's.
@@ -429,6 +490,7 @@ class OrdersImporter(beangulp.Importer):  # type: ignore[misc]  # beangulp is un
 
     def __init__(self) -> None:
         self.errors: list[RowError] = []
+        self.warnings: list[RowError] = []
         self.filing_account = "Assets:Receivable"
 
     def identify(self, filepath: str) -> bool:
@@ -446,10 +508,12 @@ class OrdersImporter(beangulp.Importer):  # type: ignore[misc]  # beangulp is un
         return self.document_name
 
     def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
-        """The new directives of the export; its bad rows go to :attr:`errors`.
+        """The new directives of the export; its bad rows go to :attr:`errors`,
+        the rows imported with a change to :attr:`warnings`.
 
         Never raises: a row that cannot be imported is reported and left out,
-        the others are imported.
+        the others are imported. :meth:`read` puts errors and warnings in one
+        list, told apart by their ``kind``.
         """
         errors: list[RowError] = []
         try:
@@ -469,7 +533,9 @@ class OrdersImporter(beangulp.Importer):  # type: ignore[misc]  # beangulp is un
             entries = []
         errors.sort(key=lambda error: error.row)
         self.errors = [error for error in self.errors if error.filename != filepath]
-        self.errors.extend(errors)
+        self.errors.extend(error for error in errors if error.kind != WARNING)
+        self.warnings = [found for found in self.warnings if found.filename != filepath]
+        self.warnings.extend(found for found in errors if found.kind == WARNING)
         return entries
 
     def read(
@@ -479,6 +545,9 @@ class OrdersImporter(beangulp.Importer):  # type: ignore[misc]  # beangulp is un
 
     def errors_for(self, filepath: str) -> list[RowError]:
         return [error for error in self.errors if error.filename == filepath]
+
+    def warnings_for(self, filepath: str) -> list[RowError]:
+        return [found for found in self.warnings if found.filename == filepath]
 
     def deduplicate(self, entries: data.Entries, existing: data.Entries) -> None:
         """Mark entries whose document is already known, or that are already there.
@@ -503,13 +572,15 @@ def report_errors(
     extracted: list[tuple[str, data.Entries, str, beangulp.Importer]],
     existing: data.Entries,
 ) -> list[tuple[str, data.Entries, str, beangulp.Importer]]:
-    """A beangulp hook: print the rows that were not imported, ``FILE:ROW: message``.
+    """A beangulp hook: print the rows that were not imported, ``FILE:ROW: message``,
+    and the rows imported with a change, ``FILE:ROW: warning: message``.
 
     ``beangulp.Ingest(default_importers(), hooks=[report_errors])`` makes a
-    beangulp import script show them on standard error.
+    beangulp import script show them on standard error, by row.
     """
     for filepath, _, _, importer in extracted:
-        for error in getattr(importer, "errors", ()):
+        found = [*getattr(importer, "errors", ()), *getattr(importer, "warnings", ())]
+        for error in sorted(found, key=lambda error: error.row):
             if error.filename == filepath:
                 print(error, file=sys.stderr)
     return extracted

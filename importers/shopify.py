@@ -14,7 +14,9 @@ else ``credit`` + ``refund``.
 
 Every amount is exact: the line prices are net of Shopify's discounts and each
 line's ``tax`` rate reproduces Shopify's tax to the cent, so the invoice is the
-order's Total. See docs/importers.md for every mapping decision.
+order's Total. Text from the export (names, descriptions, notes...) is written
+without HTML tags, with a warning for the row: Fava's journal shows payees and
+metadata as HTML. See docs/importers.md for every mapping decision.
 
 Configuration (all optional)::
 
@@ -51,6 +53,7 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 from beancount_orders.importers.common import ITEM_RE
+from beancount_orders.importers.common import WARNING
 from beancount_orders.importers.common import ZERO
 from beancount_orders.importers.common import Account
 from beancount_orders.importers.common import Ledger
@@ -59,6 +62,7 @@ from beancount_orders.importers.common import Problem
 from beancount_orders.importers.common import RowError
 from beancount_orders.importers.common import check_account
 from beancount_orders.importers.common import check_keys
+from beancount_orders.importers.common import clean_text
 from beancount_orders.importers.common import commodity_name
 from beancount_orders.importers.common import custom
 from beancount_orders.importers.common import latest_date
@@ -159,6 +163,10 @@ class Order:
     meta: dict[str, Any]
     lines: list[Line]
     posted: list[Posted] = dataclasses.field(default_factory=list)
+    # (row, message) for the HTML tags removed from the order's text, and from
+    # the customer's name (written only with the customer's first order).
+    warnings: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    name_warnings: list[tuple[int, str]] = dataclasses.field(default_factory=list)
 
 
 def _round(number: Decimal, quantum: Decimal) -> Decimal:
@@ -311,7 +319,7 @@ class Importer(OrdersImporter):
                 )
                 continue
             orders.append(order)
-        return self.emit(filepath, orders, ledger)
+        return self.emit(filepath, orders, ledger, errors)
 
     def item_of(
         self, sku: str, name: str, row: int, items: dict[str, tuple[str, int]]
@@ -357,6 +365,17 @@ class Importer(OrdersImporter):
             text = record.get(key, "").strip()
             return parse_date(text, key, first) if text else None
 
+        warnings: list[tuple[int, str]] = []
+
+        def text(
+            key: str,
+            row: int = first,
+            fields: dict[str, str] = record,
+            found: list[tuple[int, str]] = warnings,
+        ) -> str:
+            """A text column, without HTML tags (each removal a warning)."""
+            return clean_text(fields.get(key, "").strip(), key, row, found)
+
         currency = record["Currency"].strip().upper()
         if not re.match(r"^[A-Z]{3}$", currency):
             raise Problem(first, f'Currency "{record["Currency"]}" is not a currency code')
@@ -383,10 +402,11 @@ class Importer(OrdersImporter):
                 paid_amount = total - money("Outstanding Balance")
         if money("Duties"):
             raise Problem(first, "Duties are not imported: book this order by hand")
-        email = record["Email"].strip().lower()
+        email = text("Email").lower()
+        name_warnings: list[tuple[int, str]] = []
         customer_name = (
-            record.get("Billing Name", "").strip()
-            or record.get("Shipping Name", "").strip()
+            text("Billing Name", found=name_warnings)
+            or text("Shipping Name", found=name_warnings)
             or email
             or "Walk-in customer"
         )
@@ -404,10 +424,8 @@ class Importer(OrdersImporter):
                 raise Problem(row, f"Lineitem price {price} is negative")
             discount_text = fields.get("Lineitem discount", "").strip()
             discount = money("Lineitem discount", row, fields) if discount_text else None
-            sku, description = (
-                fields["Lineitem sku"].strip(),
-                fields["Lineitem name"].strip(),
-            )
+            sku = text("Lineitem sku", row, fields)
+            description = text("Lineitem name", row, fields)
             lines.append(
                 Line(
                     row=row,
@@ -425,11 +443,11 @@ class Importer(OrdersImporter):
             )
         meta: dict[str, Any] = {
             "source": "shopify",
-            "shopify-name": name,
-            "shopify-id": record["Id"].strip(),
-            "channel": record.get("Source", "").strip(),
-            "discount-code": record.get("Discount Code", "").strip(),
-            "note": record.get("Notes", "").strip(),
+            "shopify-name": clean_text(name, "Name", first, warnings),
+            "shopify-id": text("Id"),
+            "channel": text("Source"),
+            "discount-code": text("Discount Code"),
+            "note": text("Notes"),
         }
         order = Order(
             row=first,
@@ -447,9 +465,11 @@ class Importer(OrdersImporter):
             total=total,
             paid_amount=paid_amount,
             refunded=money("Refunded Amount"),
-            gateway=record.get("Payment Method", "").strip(),
+            gateway=text("Payment Method"),
             meta=meta,
             lines=lines,
+            warnings=warnings,
+            name_warnings=name_warnings,
         )
         if order.refunded > 0 and order.paid is None:
             raise Problem(
@@ -579,9 +599,13 @@ class Importer(OrdersImporter):
                 if source.sku:
                     meta["sku"] = source.sku
             else:
-                meta["description"] = (
-                    record.get("Shipping Method", "").strip() or "Shipping"
+                method = clean_text(
+                    record.get("Shipping Method", "").strip(),
+                    "Shipping Method",
+                    row,
+                    order.warnings,
                 )
+                meta["description"] = method or "Shipping"
             meta["tax"] = rate
             if discount:
                 meta["list-price"] = Amount(price, order.currency)
@@ -632,9 +656,18 @@ class Importer(OrdersImporter):
         return not any(name and name in gateway for name in self.skip_gateways)
 
     def emit(
-        self, filename: str, orders: list[Order], ledger: Ledger
+        self, filename: str, orders: list[Order], ledger: Ledger, errors: list[RowError]
     ) -> list[data.Directive]:
+        """The directives of the orders, as far as the ledger does not have them;
+        the warnings of the text they write go to ``errors``."""
         entries: list[data.Directive] = []
+
+        def warn(order: Order, found: list[tuple[int, str]]) -> None:
+            for row, message in found:
+                errors.append(
+                    RowError(filename, row, f"order {order.name}: {message}", WARNING)
+                )
+
         # A customer is declared on the date of their first order in the file.
         first_order: dict[str, Order] = {}
         for order in orders:
@@ -659,6 +692,7 @@ class Importer(OrdersImporter):
                 if order.customer not in declared:
                     declared.add(order.customer)
                     first = first_order[order.customer]
+                    warn(first, first.name_warnings)
                     add(
                         first.created,
                         "customer",
@@ -666,6 +700,7 @@ class Importer(OrdersImporter):
                         {"email": order.email},
                         first.row,
                     )
+                warn(order, order.warnings)
                 add(order.created, "order", [order.id, order.customer], order.meta)
                 for line in order.posted:
                     add(

@@ -15,7 +15,8 @@ Each row is one balance transaction (``id`` ``txn_...``). By ``Type``:
 The ``Fee`` of any row is a transaction from the Stripe account to the fees
 account, so the Stripe account moves by ``Net``. Any other type is reported,
 not guessed. A row whose balance transaction is already in the ledger adds
-nothing.
+nothing. The ``Source`` and ``Description`` it writes lose their HTML tags, with
+a warning for the row (Fava's journal shows narrations and metadata as HTML).
 
 Configuration (all optional)::
 
@@ -39,6 +40,7 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 from beancount_orders.importers.common import ID_RE
+from beancount_orders.importers.common import WARNING
 from beancount_orders.importers.common import ZERO
 from beancount_orders.importers.common import Account
 from beancount_orders.importers.common import Ledger
@@ -47,6 +49,7 @@ from beancount_orders.importers.common import Problem
 from beancount_orders.importers.common import RowError
 from beancount_orders.importers.common import check_account
 from beancount_orders.importers.common import check_keys
+from beancount_orders.importers.common import clean_text
 from beancount_orders.importers.common import custom
 from beancount_orders.importers.common import latest_date
 from beancount_orders.importers.common import order_id
@@ -137,7 +140,11 @@ class Importer(OrdersImporter):
                 seen.add(txn)
                 if txn in ledger.stripe or txn in ledger.documents:
                     continue
-                entries += self.row(filepath, row, record, txn, ledger, charges)
+                warnings: list[tuple[int, str]] = []
+                entries += self.row(filepath, row, record, txn, ledger, charges, warnings)
+                errors.extend(
+                    RowError(filepath, at, message, WARNING) for at, message in warnings
+                )
             except Problem as problem:
                 errors.append(RowError(filepath, problem.row, problem.message))
         return entries
@@ -154,13 +161,23 @@ class Importer(OrdersImporter):
         txn: str,
         ledger: Ledger,
         charges: dict[str, str],
+        warnings: list[tuple[int, str]],
     ) -> list[data.Directive]:
+        """The entries of one balance transaction; the HTML tags removed from the
+        text they write are ``(row, message)`` in ``warnings``."""
         kind = record["Type"].strip().lower()
         source = record["Source"].strip()
         description = record["Description"].strip()
 
         def fail(message: str) -> Problem:
             return Problem(row, f"{txn} ({kind or 'no type'}): {message}")
+
+        def text(key: str) -> str:
+            """A column written into an entry, without HTML tags."""
+            found: list[tuple[int, str]] = []
+            cleaned = clean_text(record[key].strip(), key, row, found)
+            warnings.extend((at, f"{txn} ({kind}): {message}") for at, message in found)
+            return cleaned
 
         try:
             amount = parse_decimal(record["Amount"], "Amount", row)
@@ -176,6 +193,8 @@ class Importer(OrdersImporter):
             raise fail(f"Net {net} is not Amount {amount} less Fee {fee}")
         meta = {"stripe-id": txn}
         entries: list[data.Directive] = []
+        if kind in (*CHARGES, *REFUNDS, *PAYOUTS):
+            source = text("Source")  # written into their metadata or narration
         if kind in CHARGES:
             if amount <= 0:
                 raise fail(f"a charge of {amount} {currency}: expected more than zero")
@@ -236,6 +255,7 @@ class Importer(OrdersImporter):
             links = [order]
             what = f"refund of charge {source} (order {order})"
         elif kind in PAYOUTS:
+            description = text("Description")
             postings = [(self.payouts, -amount, currency), (self.stripe, net, currency)]
             if fee:
                 postings.insert(1, (self.fees, fee, currency))
@@ -251,6 +271,7 @@ class Importer(OrdersImporter):
                 )
             ]
         elif kind in FEES:
+            description = text("Description")
             return [
                 transaction(
                     filename,

@@ -3,8 +3,10 @@
 Debian's Chromium (``/usr/bin/chromium``; installed with apt-get when missing,
 which needs root, as in CI) is driven by Playwright's Python package against
 ``fava`` started as a subprocess on a free loopback port with
-tests/data/fava/shop.beancount. Screenshots of every page go to
-``test-artifacts/`` at the top of the repository. Nothing here is skipped: a
+tests/data/fava/shop.beancount, and against ``bean-orders serve`` (with its
+Content-Security-Policy) and plain ``fava`` on tests/data/fava/hostile.beancount,
+whose customers' names are HTML with event handlers. Screenshots of every page go
+to ``test-artifacts/`` at the top of the repository. Nothing here is skipped: a
 browser that cannot be had is a failure.
 """
 
@@ -83,43 +85,30 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def fava_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``fava`` server on a free loopback port; its ledger's base URL."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("fava") / "fava.log"
+def _server(
+    command: list[str], base: str, log: Path, ready: str = "extension/Orders/"
+) -> Iterator[str]:
+    """Run a server command until the page ``ready`` below ``base`` answers; yield
+    ``base``."""
     with log.open("w") as output:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "fava.cli",
-                "--host",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                SHOP,
-            ],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
+            command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT
         )
-    base = f"http://127.0.0.1:{port}/shop/"
     try:
         deadline = time.monotonic() + 90
         while True:
             if process.poll() is not None:
-                pytest.fail(f"fava exited with {process.returncode}:\n{log.read_text()}")
+                pytest.fail(
+                    f"{command[0]} exited with {process.returncode}:\n{log.read_text()}"
+                )
             try:
-                with urllib.request.urlopen(
-                    f"{base}extension/Orders/", timeout=30
-                ) as reply:
+                with urllib.request.urlopen(f"{base}{ready}", timeout=30) as reply:
                     if reply.status == 200:
                         break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"fava did not answer on port {port}:\n{log.read_text()}")
+                pytest.fail(f"{base} did not answer:\n{log.read_text()}")
             time.sleep(0.25)
         yield base
     finally:
@@ -129,6 +118,18 @@ def fava_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def fava_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``fava`` server on a free loopback port; its ledger's base URL."""
+    port = _free_port()
+    command = [sys.executable, "-m", "fava.cli", "--host", "127.0.0.1", "-p", str(port)]
+    yield from _server(
+        [*command, str(SHOP)],
+        f"http://127.0.0.1:{port}/shop/",
+        tmp_path_factory.mktemp("fava") / "fava.log",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -148,18 +149,47 @@ def browser(chromium: Path) -> Iterator[Any]:
         launched.close()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh page that records dialogs (an alert would mean script injection)."""
+# Run in every page before its own scripts: keep the Content-Security-Policy
+# violations the browser reports, as [directive, blocked URI, sample].
+RECORD_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__violations.push([event.effectiveDirective, event.blockedURI, event.sample]);
+});
+"""
+
+
+def _open_page(browser: Any) -> tuple[Any, Any]:
+    """A new context and page that record dialogs, console messages and script
+    errors (``page.dialogs``, ``page.messages``, ``page.errors``)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(RECORD_VIOLATIONS)
     opened = context.new_page()
     opened.dialogs = []
+    opened.messages = []
+    opened.errors = []
 
     def dismiss(dialog: Any) -> None:
         opened.dialogs.append(dialog.message)
         dialog.dismiss()
 
+    def console(message: Any) -> None:
+        opened.messages.append(message)
+
+    def error(exception: Any) -> None:
+        opened.errors.append(str(exception))
+
+    # Playwright marks its handlers, so they must be Python functions.
     opened.on("dialog", dismiss)
+    opened.on("console", console)
+    opened.on("pageerror", error)
+    return context, opened
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page that records dialogs (an alert would mean script injection)."""
+    context, opened = _open_page(browser)
     yield opened
     assert opened.dialogs == []
     context.close()
@@ -229,3 +259,205 @@ def test_options_and_sidebar(page: Any, fava_url: str) -> None:
     page.get_by_role("button", name="Show").click()
     page.locator('tr[data-key="WIDGET"]').get_by_text("198.00").wait_for()
     _shot(page, "Margin-by-item")
+
+
+# -- hostile names under `bean-orders serve` ------------------------------------------
+#
+# Fava 1.30's journal renders payees as HTML. `bean-orders serve` sends a
+# Content-Security-Policy that forbids inline script and event handlers, so the
+# payloads below reach the journal's DOM but never run: no dialog opens and
+# window.__pwned stays undefined, and Chromium reports each blocked handler.
+
+HOSTILE = ROOT / "tests" / "data" / "fava" / "hostile.beancount"
+EVIL = "Evil <img src=x onerror=alert(2)>"
+PWN = "Pwn <img src=x onerror=window.__pwned=1>"
+SCRIPT_PWN = "<script>window.__pwned=1;alert(1)</script>"
+# The payloads' handlers, as the browser reports them when it blocks one.
+PAYLOAD_HANDLERS = ("alert(2)", "window.__pwned=1")
+BEAN_ORDERS = Path(sys.executable).parent / "bean-orders"
+BLOCKED_HANDLER = "inline event handler"
+
+
+@pytest.fixture(scope="module")
+def served_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``bean-orders serve`` on the hostile ledger, on a free loopback port."""
+    port = _free_port()
+    yield from _server(
+        [str(BEAN_ORDERS), "serve", str(HOSTILE), "--port", str(port)],
+        f"http://127.0.0.1:{port}/hostile/",
+        tmp_path_factory.mktemp("serve") / "serve.log",
+    )
+
+
+@pytest.fixture(scope="module")
+def unguarded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Plain ``fava`` (no Content-Security-Policy) on the hostile ledger."""
+    port = _free_port()
+    command = [sys.executable, "-m", "fava.cli", "--host", "127.0.0.1", "-p", str(port)]
+    yield from _server(
+        [*command, str(HOSTILE)],
+        f"http://127.0.0.1:{port}/hostile/",
+        tmp_path_factory.mktemp("unguarded") / "fava.log",
+        ready="journal/",  # the ledger does not declare the pages
+    )
+
+
+def _violations(page: Any) -> list[list[str]]:
+    """The Content-Security-Policy violations of the page: [directive, URI, sample]."""
+    found: list[list[str]] = page.evaluate("window.__violations || []")
+    return found
+
+
+def _unexpected_violations(page: Any) -> list[list[str]]:
+    """Violations other than the payloads' blocked event handlers."""
+    return [
+        violation
+        for violation in _violations(page)
+        if not (violation[0] == "script-src-attr" and violation[2] in PAYLOAD_HANDLERS)
+    ]
+
+
+def _wait_for_blocked(page: Any, handler: str) -> None:
+    """Wait until the browser has blocked the payload handler ``handler``."""
+    page.wait_for_function(
+        "(handler) => (window.__violations || []).some("
+        "(v) => v[0] === 'script-src-attr' && v[2] === handler)",
+        arg=handler,
+    )
+
+
+def test_serve_sends_the_policy(page: Any, served_url: str) -> None:
+    reply = page.goto(f"{served_url}extension/Orders/")
+    policy = reply.headers["content-security-policy"]
+    assert "script-src 'self' " in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert "'unsafe-eval'" not in policy
+
+
+@pytest.mark.parametrize("name", ["Orders", "Receivables"])
+def test_our_pages_show_hostile_names_as_text(
+    page: Any, served_url: str, name: str
+) -> None:
+    page.goto(f"{served_url}extension/{name}/")
+    page.locator("article h2").first.wait_for()
+    content = page.locator(".orders-page")
+    for text in (EVIL, PWN, SCRIPT_PWN):
+        assert content.get_by_text(text, exact=True).count() > 0, text
+    if name == "Orders":
+        assert content.get_by_text("<b>PO-77</b>", exact=True).count() == 1
+    # The markup is text: no element came of it, so nothing was blocked either.
+    assert content.locator("img, script, b").count() == 0
+    assert _violations(page) == []
+    assert page.evaluate("window.__pwned") is None
+    _shot(page, f"hostile-{name}")
+
+
+def test_hostile_payee_in_the_journal_is_blocked(page: Any, served_url: str) -> None:
+    """The order link leads to Fava's journal, which renders the payee as HTML:
+    the image's onerror handler is there, and the policy blocks it."""
+    page.goto(f"{served_url}extension/Orders/")
+    page.locator('tr[data-order="SO-1"] a[data-doc="SO-1"]').click()
+    page.wait_for_url("**/journal/?filter=%5ESO-1*")
+    journal = page.locator("article")
+    journal.get_by_text("Invoice INV-1 for order SO-1").first.wait_for()
+    # Fava made an element of the payee's markup...
+    assert journal.locator(".payee img[onerror]").count() >= 1
+    # ...whose handler the browser refused to run, and said so in the console.
+    _wait_for_blocked(page, "alert(2)")
+    assert page.dialogs == []
+    assert page.evaluate("window.__pwned") is None
+    blocked = [
+        message.text
+        for message in page.messages
+        if message.type == "error" and BLOCKED_HANDLER in message.text
+    ]
+    assert blocked, [message.text for message in page.messages]
+    assert all("Content Security Policy" in text for text in blocked)
+    assert _unexpected_violations(page) == []
+    assert page.errors == []
+    _shot(page, "hostile-journal-SO-1")
+
+
+def test_no_payload_runs_in_the_whole_journal(page: Any, served_url: str) -> None:
+    page.goto(f"{served_url}journal/")
+    journal = page.locator("article")
+    journal.get_by_text("Invoice INV-3 for order SO-3").first.wait_for()
+    _wait_for_blocked(page, "window.__pwned=1")
+    _wait_for_blocked(page, "alert(2)")
+    # A <script> inserted as HTML never runs, policy or not.
+    assert journal.locator(".payee script").count() >= 1
+    assert page.evaluate("window.__pwned") is None
+    assert page.dialogs == []
+    assert _unexpected_violations(page) == []
+    assert page.errors == []
+
+
+# Fava's pages and ours, each with text it shows once its scripts have run.
+SERVED_PAGES = [
+    *((f"extension/{name}/", title) for name, title, _ in PAGES),
+    ("income_statement/", "Net Profit"),
+    ("balance_sheet/", "Receivable"),
+    ("trial_balance/", "Widgetco"),
+    ("account/Assets:Receivable:Evil/", "Invoice INV-1 for order SO-1"),
+    ("query/?query_string=SELECT%20account%2C%20sum(position)", "sum(position)"),
+    ("statistics/", "Postings per Account"),
+    ("holdings/", "Holdings by Account"),
+    ("options/", "Fava options"),
+    ("errors/", "No errors."),
+    ("events/", "No events."),
+    ("import/", "No importers configured"),
+    ("help/", "Help pages"),
+]
+
+
+def test_pages_work_under_the_policy(page: Any, served_url: str) -> None:
+    """Every page renders with its scripts; the policy blocks nothing but payloads.
+
+    One browser page visits them all (Fava's scripts and fonts load once), and
+    every page's problems are reported together.
+    """
+    problems: dict[str, list[Any]] = {}
+    for path, text in SERVED_PAGES:
+        page.goto(f"{served_url}{path}")
+        page.locator("article").get_by_text(text).first.wait_for()
+        page.wait_for_load_state("networkidle")  # fonts, chunks and API calls too
+        found = [*_unexpected_violations(page), *page.errors]
+        if page.evaluate("window.__pwned") is not None:
+            found.append("window.__pwned is set")
+        if found:
+            problems[path] = found
+        page.errors.clear()
+    assert problems == {}
+
+
+def test_the_editor_works_under_the_policy(page: Any, served_url: str) -> None:
+    """The editor's syntax tree is WebAssembly, which 'wasm-unsafe-eval' allows:
+    without it the editor never appears."""
+    page.goto(f"{served_url}editor/")
+    content = page.locator(".cm-content")
+    content.get_by_text('custom "customer" "evil"').first.wait_for()
+    # Highlighted: tree-sitter parsed the ledger.
+    assert content.locator("span").count() > 10
+    page.wait_for_load_state("networkidle")
+    assert _violations(page) == []
+    assert page.errors == []
+    assert not [m.text for m in page.messages if "WebAssembly" in m.text]
+
+
+def test_fava_alone_runs_the_payload(browser: Any, unguarded_url: str) -> None:
+    """Why the policy: plain Fava 1.30 runs a payee's onerror handler in its journal.
+
+    If this fails, Fava escapes payees now: docs/fava.md should then say so.
+    """
+    context, opened = _open_page(browser)
+    try:
+        opened.goto(f"{unguarded_url}journal/?filter=%5ESO-2")
+        opened.wait_for_function("window.__pwned === 1")
+        opened.goto(f"{unguarded_url}journal/?filter=%5ESO-1")
+        deadline = time.monotonic() + 30
+        while not opened.dialogs and time.monotonic() < deadline:
+            opened.wait_for_timeout(100)
+        assert opened.dialogs[:1] == ["2"]
+        assert _violations(opened) == []
+    finally:
+        context.close()
