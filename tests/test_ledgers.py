@@ -296,9 +296,12 @@ def test_example_payments_and_allocation(example: Loaded) -> None:
     # Allocated to INV-2001 by the allocate directive.
     assert (on_account.allocated, on_account.unallocated) == (Decimal("100.00"), 0)
     overpaid = payments["BACS-0319"]
-    assert (overpaid.allocated, overpaid.unallocated) == (
+    # The 4.80 beyond the invoice was refunded with the credit order's 12.00: it
+    # is no longer there to allocate.
+    assert (overpaid.allocated, overpaid.refunded, overpaid.unallocated) == (
         Decimal("115.20"),
         Decimal("4.80"),
+        Decimal("0.00"),
     )
 
 

@@ -5,6 +5,12 @@ valuation"): a dispatch credits the inventory lots its account's booking method
 picks and debits COGS at those lots' cost; a return re-adds the very lots the
 dispatch took; ``valuation: "average"`` re-lots an item at each receipt.
 
+And from SPEC Revision 2: a dispatch line that runs short takes what is on hand
+at once and owes the rest to stock, costed from the next receipt (or transfer
+in) of the item at the location, on that receipt's date ("Short dispatches");
+COGS postings, a receipt's payable and a re-lot's residue are rounded half-up
+to the cent, lot costs keep their places.
+
 Line numbers in the ledgers count from the line after the opening quotes: the
 ``plugin`` line is line 2.
 """
@@ -22,6 +28,8 @@ from beancount.core.position import Cost
 from beancount_orders.book import Status
 from beancount_orders.book.model import StockPosition
 from beancount_orders.book.render import format_entries
+from beancount_orders.reports.stock import UncostedRow
+from beancount_orders.reports.stock import stock_report
 from tests.helpers import Loaded
 from tests.helpers import dedent
 from tests.helpers import ledger
@@ -299,7 +307,7 @@ def test_fifo_dispatch_with_batch_takes_only_that_batch(loaded):
 
 
 @ledger(expect_errors=True)
-def test_dispatch_from_a_batch_without_enough_is_uncosted(loaded):
+def test_dispatch_from_a_batch_without_enough_takes_it_and_owes_the_rest(loaded):
     """
     plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
@@ -317,17 +325,90 @@ def test_dispatch_from_a_batch_without_enough_is_uncosted(loaded):
         (
             11,
             'Dispatch for order "SO-1": not enough WIDGET at location Main '
-            '(Assets:Inventory:Main), batch "PO-2": 4 needed, 3 on hand; the dispatch '
-            "is recorded as uncosted",
+            '(Assets:Inventory:Main), batch "PO-2": 4 needed, 3 on hand; 1 are owed to '
+            "stock, costed from its next receipt there",
         )
     ]
-    assert "Dispatch" not in loaded.expand()
+    # The 3 of the batch leave at once (3 x 6.00); PO-1 is not the batch, untouched.
+    assert txns(loaded)[-1] == dedent("""
+        2024-01-05 * "Acme Ltd" "Dispatch for order SO-1" ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          Assets:Inventory:Main     -3 WIDGET {6.00 GBP, 2024-01-02, "PO-2"}
+          Expenses:COGS          18.00 GBP
+            item: "WIDGET"
+    """)
+    assert lots(loaded, "Assets:Inventory:Main", "WIDGET") == {lot("4.00", 1, "PO-1"): D(9)}
+    [(dispatch, line)] = loaded.book.uncosted
+    assert (dispatch.order, line.item, line.qty, line.owed, line.lots) == (
+        "SO-1",
+        "WIDGET",
+        D(4),
+        D(1),
+        [(lot("6.00", 2, "PO-2"), D(3))],
+    )
+    order_line = loaded.book.orders["SO-1"].lines[0]
+    assert (order_line.dispatched, order_line.uncosted, order_line.cost) == (
+        D(4),
+        D(1),
+        D("18.00"),
+    )
+
+
+@ledger(expect_errors=True)
+def test_units_owed_by_a_batch_dispatch_wait_for_the_next_receipt(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 open Assets:Inventory:Main "FIFO"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "stock-in" "PO-1" "WIDGET" 9 4.00 GBP
+      supplier: "Supplies Co"
+    2024-01-02 custom "stock-in" "PO-2" "WIDGET" 3 6.00 GBP
+      supplier: "Supplies Co"
+    2024-01-04 custom "order" "SO-1" "acme"
+    2024-01-04 custom "line" "SO-1" "WIDGET" 4 10.00 GBP
+    2024-01-05 custom "dispatch" "SO-1"
+      batch: "PO-2"
+    2024-01-08 custom "stock-in" "PO-3" "WIDGET" 2 5.00 GBP
+      supplier: "Supplies Co"
+    """
+    # The unit owed is costed from PO-3, the next receipt, not from PO-1 that was
+    # on hand (but not of the batch) when it left.
+    assert [message for _, message in loaded.messages] == [
+        'Dispatch for order "SO-1": not enough WIDGET at location Main '
+        '(Assets:Inventory:Main), batch "PO-2": 4 needed, 3 on hand; 1 are owed to '
+        "stock, costed from its next receipt there"
+    ]
+    assert txns(loaded)[-2:] == [
+        dedent("""
+            2024-01-08 * "Supplies Co" "Receipt PO-3: 2 WIDGET into Main" ^PO-3
+              po: "PO-3"
+              supplier: "Supplies Co"
+              item: "WIDGET"
+              Assets:Inventory:Main                 2 WIDGET {5.00 GBP, 2024-01-08, "PO-3"}
+              Liabilities:Payable:Supplies-Co  -10.00 GBP
+        """),
+        dedent("""
+            2024-01-08 * "Acme Ltd" "Cost of 1 WIDGET dispatched short on 2024-01-05 for order SO-1" ^SO-1
+              order: "SO-1"
+              customer: "acme"
+              Assets:Inventory:Main    -1 WIDGET {5.00 GBP, 2024-01-08, "PO-3"}
+              Expenses:COGS          5.00 GBP
+                item: "WIDGET"
+        """),  # noqa: E501
+    ]
     assert lots(loaded, "Assets:Inventory:Main", "WIDGET") == {
         lot("4.00", 1, "PO-1"): D(9),
-        lot("6.00", 2, "PO-2"): D(3),
+        lot("5.00", 8, "PO-3"): D(1),
     }
-    [(dispatch, line)] = loaded.book.uncosted
-    assert (dispatch.order, line.item, line.qty, line.lots) == ("SO-1", "WIDGET", D(4), [])
+    assert loaded.book.uncosted == []
+    [dispatch] = loaded.book.dispatches
+    assert (dispatch.lines[0].lots, dispatch.lines[0].owed) == (
+        [(lot("6.00", 2, "PO-2"), D(3)), (lot("5.00", 8, "PO-3"), D(1))],
+        D(0),
+    )
+    order_line = loaded.book.orders["SO-1"].lines[0]
+    assert (order_line.uncosted, order_line.cost) == (D(0), D("23.00"))
 
 
 # --------------------------------------------------------------------------
@@ -400,14 +481,26 @@ def test_strict_batch_too_small_for_the_order(loaded):
     2024-01-05 custom "dispatch" "SO-1"
       batch: "PO-2"
     """
+    # The batch names one lot: no ambiguity. Its 3 units leave; 1 is owed.
     assert loaded.messages == [
         (
             11,
             'Dispatch for order "SO-1": not enough WIDGET at location Main '
-            '(Assets:Inventory:Main), batch "PO-2": 4 needed, 3 on hand; the dispatch '
-            "is recorded as uncosted",
+            '(Assets:Inventory:Main), batch "PO-2": 4 needed, 3 on hand; 1 are owed to '
+            "stock, costed from its next receipt there",
         )
     ]
+    assert txns(loaded)[-1] == dedent("""
+        2024-01-05 * "Acme Ltd" "Dispatch for order SO-1" ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          Assets:Inventory:Main     -3 WIDGET {6.00 GBP, 2024-01-02, "PO-2"}
+          Expenses:COGS          18.00 GBP
+            item: "WIDGET"
+    """)
+    assert lots(loaded, "Assets:Inventory:Main", "WIDGET") == {lot("4.00", 1, "PO-1"): D(3)}
+    [(_, line)] = loaded.book.uncosted
+    assert (line.qty, line.owed) == (D(4), D(1))
 
 
 @ledger(expect_errors=True)
@@ -765,6 +858,122 @@ def test_average_cost_across_several_receipts(loaded):
     2024-01-01 open Assets:Inventory:Main
       valuation: "average"
     2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "stock-in" "PO-1" "WIDGET" 40000 1.00 GBP
+      supplier: "Supplies Co"
+    2024-01-02 custom "stock-in" "PO-2" "WIDGET" 20000 2.50 GBP
+      supplier: "Supplies Co"
+    2024-01-03 custom "order" "SO-1" "acme"
+    2024-01-03 custom "line" "SO-1" "WIDGET" 30007 10.00 GBP
+    2024-01-03 custom "dispatch" "SO-1" "WIDGET" 30000
+    2024-01-04 custom "stock-in" "PO-3" "WIDGET" 40000 2.00 GBP
+      supplier: "Supplies Co"
+    2024-01-05 custom "dispatch" "SO-1" "WIDGET" 7
+    """
+    # Receipt 1: one lot, nothing to average.
+    # Receipt 2: (40000.00 + 50000.00) / 60000 = 1.500000; no residue.
+    # Dispatch 30000 x 1.500000 = 45000.00.
+    # Receipt 3: (30000 x 1.500000 + 80000.00) / 70000 = 1.785714 (6 places);
+    # 70000 x 1.785714 = 124999.98, the residue 0.02 goes to COGS.
+    # Dispatch 7 x 1.785714 = 12.499998: COGS 12.50, rounded to the cent; the
+    # lot keeps its 6 places.
+    assert loaded.expand() == dedent("""
+        2024-01-01 * "Supplies Co" "Receipt PO-1: 40000 WIDGET into Main" ^PO-1
+          po: "PO-1"
+          supplier: "Supplies Co"
+          item: "WIDGET"
+          Assets:Inventory:Main                40000 WIDGET {1.00 GBP, 2024-01-01, "PO-1"}
+          Liabilities:Payable:Supplies-Co  -40000.00 GBP
+
+        2024-01-02 * "Supplies Co" "Receipt PO-2: 20000 WIDGET into Main" ^PO-2
+          po: "PO-2"
+          supplier: "Supplies Co"
+          item: "WIDGET"
+          Assets:Inventory:Main                20000 WIDGET {2.50 GBP, 2024-01-02, "PO-2"}
+          Liabilities:Payable:Supplies-Co  -50000.00 GBP
+
+        2024-01-02 * "Average cost of WIDGET at Main: 60000 at 1.500000 GBP" ^PO-2
+          item: "WIDGET"
+          location: "Main"
+          Assets:Inventory:Main  -40000 WIDGET {1.00 GBP, 2024-01-01, "PO-1"}
+          Assets:Inventory:Main  -20000 WIDGET {2.50 GBP, 2024-01-02, "PO-2"}
+          Assets:Inventory:Main   60000 WIDGET {1.500000 GBP, 2024-01-02}
+
+        2024-01-03 * "Acme Ltd" "Dispatch for order SO-1" ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          Assets:Inventory:Main    -30000 WIDGET {1.500000 GBP, 2024-01-02}
+          Expenses:COGS          45000.00 GBP
+            item: "WIDGET"
+
+        2024-01-04 * "Supplies Co" "Receipt PO-3: 40000 WIDGET into Main" ^PO-3
+          po: "PO-3"
+          supplier: "Supplies Co"
+          item: "WIDGET"
+          Assets:Inventory:Main                40000 WIDGET {2.00 GBP, 2024-01-04, "PO-3"}
+          Liabilities:Payable:Supplies-Co  -80000.00 GBP
+
+        2024-01-04 * "Average cost of WIDGET at Main: 70000 at 1.785714 GBP" ^PO-3
+          item: "WIDGET"
+          location: "Main"
+          Assets:Inventory:Main  -30000 WIDGET {1.500000 GBP, 2024-01-02}
+          Assets:Inventory:Main  -40000 WIDGET {2.00 GBP, 2024-01-04, "PO-3"}
+          Assets:Inventory:Main   70000 WIDGET {1.785714 GBP, 2024-01-04}
+          Expenses:COGS            0.02 GBP
+            item: "WIDGET"
+
+        2024-01-05 * "Acme Ltd" "Dispatch for order SO-1" ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          Assets:Inventory:Main     -7 WIDGET {1.785714 GBP, 2024-01-04}
+          Expenses:COGS          12.50 GBP
+            item: "WIDGET"
+    """)
+    balances = loaded.balances()
+    assert balances["Assets:Inventory:Main"] == "69993 WIDGET {1.785714 GBP, 2024-01-04}"
+    assert balances["Expenses:COGS"] == "45012.52 GBP"
+    assert balances["Liabilities:Payable:Supplies-Co"] == "-170000.00 GBP"
+    assert loaded.book.orders["SO-1"].lines[0].cost == D("45012.50")
+    # Value on hand (69993 x 1.785714 = 124987.480002) plus COGS is what the
+    # receipts cost, to within the rounding of the three COGS postings.
+    [position] = loaded.book.stock_positions()
+    assert position.value == D("124987.480002")
+    assert position.value + D("45012.52") - D("170000.00") == D("0.000002")
+
+
+@ledger()
+def test_average_cost_residue_can_be_negative(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 open Assets:Inventory:Main
+      valuation: "average"
+    2024-01-01 custom "stock-in" "PO-1" "WIDGET" 10000 1.00 GBP
+      supplier: "Supplies Co"
+    2024-01-03 custom "stock-in" "PO-2" "WIDGET" 20000 2.00 GBP
+      supplier: "Supplies Co"
+    """
+    # 50000.00 / 30000 = 1.666667 (rounded up); 30000 x 1.666667 = 50000.01:
+    # COGS -0.01.
+    assert txns(loaded)[-1] == dedent("""
+        2024-01-03 * "Average cost of WIDGET at Main: 30000 at 1.666667 GBP" ^PO-2
+          item: "WIDGET"
+          location: "Main"
+          Assets:Inventory:Main  -10000 WIDGET {1.00 GBP, 2024-01-01, "PO-1"}
+          Assets:Inventory:Main  -20000 WIDGET {2.00 GBP, 2024-01-03, "PO-2"}
+          Assets:Inventory:Main   30000 WIDGET {1.666667 GBP, 2024-01-03}
+          Expenses:COGS           -0.01 GBP
+            item: "WIDGET"
+    """)
+    [position] = loaded.book.stock_positions()
+    assert (position.on_hand, position.value) == (D(30000), D("50000.01"))
+
+
+@ledger()
+def test_average_relot_residue_below_half_a_cent_is_posted_as_zero_money(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 open Assets:Inventory:Main
+      valuation: "average"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-01 custom "stock-in" "PO-1" "WIDGET" 4 1.00 GBP
       supplier: "Supplies Co"
     2024-01-02 custom "stock-in" "PO-2" "WIDGET" 2 2.50 GBP
@@ -776,96 +985,105 @@ def test_average_cost_across_several_receipts(loaded):
       supplier: "Supplies Co"
     2024-01-05 custom "dispatch" "SO-1" "WIDGET" 7
     """
-    # Receipt 1: one lot, nothing to average.
-    # Receipt 2: (4.00 + 5.00) / 6 = 1.500000; 6 x 1.500000 = 9.00, no residue.
-    # Dispatch 3 x 1.500000 = 4.500000.
-    # Receipt 3: (3 x 1.500000 + 8.00) / 7 = 12.50 / 7 = 1.785714 (6 places);
-    # 7 x 1.785714 = 12.499998, the residue 0.000002 goes to COGS.
-    # Dispatch 7 x 1.785714 = 12.499998.
-    # COGS: 4.500000 + 0.000002 + 12.499998 = 17.00 = the receipts 4 + 5 + 8.
-    assert loaded.expand() == dedent("""
-        2024-01-01 * "Supplies Co" "Receipt PO-1: 4 WIDGET into Main" ^PO-1
-          po: "PO-1"
-          supplier: "Supplies Co"
-          item: "WIDGET"
-          Assets:Inventory:Main                4 WIDGET {1.00 GBP, 2024-01-01, "PO-1"}
-          Liabilities:Payable:Supplies-Co  -4.00 GBP
-
-        2024-01-02 * "Supplies Co" "Receipt PO-2: 2 WIDGET into Main" ^PO-2
-          po: "PO-2"
-          supplier: "Supplies Co"
-          item: "WIDGET"
-          Assets:Inventory:Main                2 WIDGET {2.50 GBP, 2024-01-02, "PO-2"}
-          Liabilities:Payable:Supplies-Co  -5.00 GBP
-
-        2024-01-02 * "Average cost of WIDGET at Main: 6 at 1.500000 GBP" ^PO-2
-          item: "WIDGET"
-          location: "Main"
-          Assets:Inventory:Main  -4 WIDGET {1.00 GBP, 2024-01-01, "PO-1"}
-          Assets:Inventory:Main  -2 WIDGET {2.50 GBP, 2024-01-02, "PO-2"}
-          Assets:Inventory:Main   6 WIDGET {1.500000 GBP, 2024-01-02}
-
-        2024-01-03 * "Acme Ltd" "Dispatch for order SO-1" ^SO-1
-          order: "SO-1"
-          customer: "acme"
-          Assets:Inventory:Main        -3 WIDGET {1.500000 GBP, 2024-01-02}
-          Expenses:COGS          4.500000 GBP
-            item: "WIDGET"
-
-        2024-01-04 * "Supplies Co" "Receipt PO-3: 4 WIDGET into Main" ^PO-3
-          po: "PO-3"
-          supplier: "Supplies Co"
-          item: "WIDGET"
-          Assets:Inventory:Main                4 WIDGET {2.00 GBP, 2024-01-04, "PO-3"}
-          Liabilities:Payable:Supplies-Co  -8.00 GBP
-
-        2024-01-04 * "Average cost of WIDGET at Main: 7 at 1.785714 GBP" ^PO-3
-          item: "WIDGET"
-          location: "Main"
-          Assets:Inventory:Main        -3 WIDGET {1.500000 GBP, 2024-01-02}
-          Assets:Inventory:Main        -4 WIDGET {2.00 GBP, 2024-01-04, "PO-3"}
-          Assets:Inventory:Main         7 WIDGET {1.785714 GBP, 2024-01-04}
-          Expenses:COGS          0.000002 GBP
-            item: "WIDGET"
-
-        2024-01-05 * "Acme Ltd" "Dispatch for order SO-1" ^SO-1
-          order: "SO-1"
-          customer: "acme"
-          Assets:Inventory:Main         -7 WIDGET {1.785714 GBP, 2024-01-04}
-          Expenses:COGS          12.499998 GBP
-            item: "WIDGET"
-    """)
-    balances = loaded.balances()
-    assert "Assets:Inventory:Main" not in balances
-    assert balances["Expenses:COGS"] == "17.000000 GBP"
-    assert balances["Liabilities:Payable:Supplies-Co"] == "-17.00 GBP"
-    assert loaded.book.orders["SO-1"].lines[0].cost == D("16.999998")
+    # (3 x 1.500000 + 8.00) / 7 = 1.785714; 7 x 1.785714 = 12.499998: the residue
+    # 0.000002 rounds to 0.00, which is posted all the same, so that Beancount
+    # infers the re-lot's tolerance (half a cent) from it and it balances.
+    assert txns(loaded)[-2:] == [
+        dedent("""
+            2024-01-04 * "Average cost of WIDGET at Main: 7 at 1.785714 GBP" ^PO-3
+              item: "WIDGET"
+              location: "Main"
+              Assets:Inventory:Main    -3 WIDGET {1.500000 GBP, 2024-01-02}
+              Assets:Inventory:Main    -4 WIDGET {2.00 GBP, 2024-01-04, "PO-3"}
+              Assets:Inventory:Main     7 WIDGET {1.785714 GBP, 2024-01-04}
+              Expenses:COGS          0.00 GBP
+                item: "WIDGET"
+        """),
+        dedent("""
+            2024-01-05 * "Acme Ltd" "Dispatch for order SO-1" ^SO-1
+              order: "SO-1"
+              customer: "acme"
+              Assets:Inventory:Main     -7 WIDGET {1.785714 GBP, 2024-01-04}
+              Expenses:COGS          12.50 GBP
+                item: "WIDGET"
+        """),
+    ]
+    # COGS 4.50 + 0.00 + 12.50: what the three receipts cost, 4.00 + 5.00 + 8.00.
+    assert loaded.balances()["Expenses:COGS"] == "17.00 GBP"
+    assert "Assets:Inventory:Main" not in loaded.balances()
+    assert loaded.book.orders["SO-1"].lines[0].cost == D("17.00")
 
 
 @ledger()
-def test_average_cost_residue_can_be_negative(loaded):
+def test_average_cost_dispatch_and_return_post_cogs_to_the_cent(loaded):
     """
     plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main
       valuation: "average"
-    2024-01-01 custom "stock-in" "PO-1" "WIDGET" 1 1.00 GBP
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "stock-in" "PO-1" "WIDGET" 4999 14.08 GBP
       supplier: "Supplies Co"
-    2024-01-03 custom "stock-in" "PO-2" "WIDGET" 2 2.00 GBP
+    2024-01-02 custom "stock-in" "PO-2" "WIDGET" 1 30.75 GBP
+      supplier: "Supplies Co"
+    2024-01-03 custom "order" "SO-1" "acme"
+    2024-01-03 custom "line" "SO-1" "WIDGET" 3 20.00 GBP
+    2024-01-04 custom "dispatch" "SO-1"
+    2024-01-05 custom "return" "R-1" "SO-1" "WIDGET" 1
+    """
+    # (70385.92 + 30.75) / 5000 = 14.083334 exactly: no residue. The lot keeps
+    # its 6 places; COGS is money: 3 x 14.083334 = 42.250002 posts 42.25, and
+    # the unit back 14.083334 posts -14.08.
+    assert txns(loaded)[-3:] == [
+        dedent("""
+            2024-01-02 * "Average cost of WIDGET at Main: 5000 at 14.083334 GBP" ^PO-2
+              item: "WIDGET"
+              location: "Main"
+              Assets:Inventory:Main  -4999 WIDGET {14.08 GBP, 2024-01-01, "PO-1"}
+              Assets:Inventory:Main     -1 WIDGET {30.75 GBP, 2024-01-02, "PO-2"}
+              Assets:Inventory:Main   5000 WIDGET {14.083334 GBP, 2024-01-02}
+        """),
+        dedent("""
+            2024-01-04 * "Acme Ltd" "Dispatch for order SO-1" ^SO-1
+              order: "SO-1"
+              customer: "acme"
+              Assets:Inventory:Main     -3 WIDGET {14.083334 GBP, 2024-01-02}
+              Expenses:COGS          42.25 GBP
+                item: "WIDGET"
+        """),
+        dedent("""
+            2024-01-05 * "Acme Ltd" "Return R-1 of 1 WIDGET for order SO-1 (resaleable)" ^R-1 ^SO-1
+              order: "SO-1"
+              customer: "acme"
+              return: "R-1"
+              Assets:Inventory:Main       1 WIDGET {14.083334 GBP, 2024-01-02}
+              Expenses:COGS          -14.08 GBP
+                item: "WIDGET"
+        """),  # noqa: E501
+    ]
+    line = loaded.book.orders["SO-1"].lines[0]
+    assert (line.cost, line.returned) == (D("28.17"), D(1))
+    assert loaded.balances()["Expenses:COGS"] == "28.17 GBP"
+    assert lots(loaded, "Assets:Inventory:Main", "WIDGET") == {
+        Cost(D("14.083334"), "GBP", jan(2), None): D(4998)
+    }
+
+
+@ledger()
+def test_stock_in_payable_is_rounded_to_the_cent(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 custom "stock-in" "PO-1" "WIDGET" 3 0.125 GBP
       supplier: "Supplies Co"
     """
-    # 5.00 / 3 = 1.666667 (rounded up); 3 x 1.666667 = 5.000001: COGS -0.000001.
-    assert txns(loaded)[-1] == dedent("""
-        2024-01-03 * "Average cost of WIDGET at Main: 3 at 1.666667 GBP" ^PO-2
+    # The lot keeps the cost as written; the payable is money: 0.375 -> 0.38.
+    assert loaded.expand() == dedent("""
+        2024-01-01 * "Supplies Co" "Receipt PO-1: 3 WIDGET into Main" ^PO-1
+          po: "PO-1"
+          supplier: "Supplies Co"
           item: "WIDGET"
-          location: "Main"
-          Assets:Inventory:Main         -1 WIDGET {1.00 GBP, 2024-01-01, "PO-1"}
-          Assets:Inventory:Main         -2 WIDGET {2.00 GBP, 2024-01-03, "PO-2"}
-          Assets:Inventory:Main          3 WIDGET {1.666667 GBP, 2024-01-03}
-          Expenses:COGS          -0.000001 GBP
-            item: "WIDGET"
+          Assets:Inventory:Main                3 WIDGET {0.125 GBP, 2024-01-01, "PO-1"}
+          Liabilities:Payable:Supplies-Co  -0.38 GBP
     """)
-    [position] = loaded.book.stock_positions()
-    assert (position.on_hand, position.value) == (D(3), D("5.000001"))
 
 
 @ledger(expect_errors=None)
@@ -947,8 +1165,9 @@ def test_transfer_keeps_lots_and_the_new_location_dispatches(loaded):
     # first, then PO-2: 4.00 + 6.00 = 10.00.
     assert txns(loaded)[2:] == [
         dedent("""
-            2024-01-03 * "Transfer of 4 WIDGET from Main to Shop"
+            2024-01-03 * "Transfer of 4 WIDGET from Main to Shop" ^TRANSFER-20240103-1
               item: "WIDGET"
+              transfer: "TRANSFER-20240103-1"
               Assets:Inventory:Main  -3 WIDGET {6.00 GBP, 2024-01-02, "PO-2"}
               Assets:Inventory:Main  -1 WIDGET {4.00 GBP, 2024-01-01, "PO-1"}
               Assets:Inventory:Shop   3 WIDGET {6.00 GBP, 2024-01-02, "PO-2"}
@@ -1018,8 +1237,9 @@ def test_transfer_errors(loaded):
     # Only the last transfer (a batch under STRICT) moves anything.
     assert txns(loaded)[2:] == [
         dedent("""
-            2024-01-04 * "Transfer of 2 WIDGET from Main to Shop"
+            2024-01-04 * "Transfer of 2 WIDGET from Main to Shop" ^TRANSFER-20240104-1
               item: "WIDGET"
+              transfer: "TRANSFER-20240104-1"
               Assets:Inventory:Main  -2 WIDGET {6.00 GBP, 2024-01-02, "PO-2"}
               Assets:Inventory:Shop   2 WIDGET {6.00 GBP, 2024-01-02, "PO-2"}
         """)
@@ -1232,11 +1452,18 @@ def test_damaged_return_is_recorded_without_restock(loaded):
 
 
 # --------------------------------------------------------------------------
-# Over-dispatch: an error, and the dispatch is kept as uncosted
+# Short dispatches: what is on hand leaves at once, the rest is owed to stock
+# and costed from the next receipt (or transfer in) of the item at the location
+
+SHORT_WIDGET = (
+    'Dispatch for order "SO-1": not enough WIDGET at location Main '
+    "(Assets:Inventory:Main): 7 needed, 5 on hand; 2 are owed to stock, costed from "
+    "its next receipt there"
+)
 
 
 @ledger(expect_errors=True)
-def test_over_dispatch_is_an_error_and_kept_as_uncosted(loaded):
+def test_short_dispatch_takes_what_is_on_hand_and_owes_the_rest(loaded):
     """
     plugin "beancount_orders.orders"
     2024-01-01 open Assets:Inventory:Main "FIFO"
@@ -1249,53 +1476,330 @@ def test_over_dispatch_is_an_error_and_kept_as_uncosted(loaded):
     2024-01-04 custom "line" "SO-1" "WIDGET" 7 10.00 GBP
     2024-01-04 custom "line" "SO-1" "GADGET" 1 5.00 GBP
     2024-01-06 custom "dispatch" "SO-1"
-    2024-01-08 custom "return" "R-1" "SO-1" "WIDGET" 1
-    2024-01-09 custom "return" "R-2" "SO-1" "WIDGET" 1
+    2024-01-08 custom "return" "R-1" "SO-1" "WIDGET" 6
+    2024-01-08 custom "return" "R-2" "SO-1" "WIDGET" 1
+    2024-01-09 custom "return" "R-3" "SO-1" "WIDGET" 5
       condition: "damaged"
     """
+    # The 5 WIDGET on hand leave at once (5 x 4.00); 2 are owed to stock. Only the
+    # units that took a lot can go back into stock: R-1 asks for 6 of them.
     assert loaded.messages == [
-        (
-            12,
-            'Dispatch for order "SO-1": not enough WIDGET at location Main '
-            "(Assets:Inventory:Main): 7 needed, 5 on hand; the dispatch is recorded as "
-            "uncosted",
-        ),
+        (12, SHORT_WIDGET),
         (
             13,
-            'Return "R-1" of order "SO-1": 1 WIDGET cannot come back: only 0 dispatched '
+            'Return "R-1" of order "SO-1": 6 WIDGET cannot come back: only 5 dispatched '
             "and not yet returned (units dispatched without stock cannot go back into "
             "stock)",
         ),
     ]
-    # The GADGET line is costed as usual; the WIDGET line posts nothing.
     assert txns(loaded)[2:] == [
         dedent("""
             2024-01-06 * "Acme Ltd" "Dispatch for order SO-1" ^SO-1
               order: "SO-1"
               customer: "acme"
-              Assets:Inventory:Main    -1 GADGET {1.50 GBP, 2024-01-01, "PO-2"}
-              Expenses:COGS          1.50 GBP
+              Assets:Inventory:Main     -5 WIDGET {4.00 GBP, 2024-01-01, "PO-1"}
+              Expenses:COGS          20.00 GBP
+                item: "WIDGET"
+              Assets:Inventory:Main     -1 GADGET {1.50 GBP, 2024-01-01, "PO-2"}
+              Expenses:COGS           1.50 GBP
                 item: "GADGET"
-        """)
+        """),
+        dedent("""
+            2024-01-08 * "Acme Ltd" "Return R-2 of 1 WIDGET for order SO-1 (resaleable)" ^R-2 ^SO-1
+              order: "SO-1"
+              customer: "acme"
+              return: "R-2"
+              Assets:Inventory:Main      1 WIDGET {4.00 GBP, 2024-01-01, "PO-1"}
+              Expenses:COGS          -4.00 GBP
+                item: "WIDGET"
+        """),  # noqa: E501
     ]
+    # R-3 (damaged) brings back the 4 units left of the lot, then 1 still owed,
+    # which is then no longer owed: 1 stays owed.
     book = loaded.book
-    [(dispatch, uncosted)] = book.uncosted
+    [(dispatch, sent)] = book.uncosted
     assert (dispatch.order, dispatch.date, dispatch.meta["lineno"]) == ("SO-1", jan(6), 12)
-    assert (uncosted.item, uncosted.qty, uncosted.uncosted, uncosted.lots) == (
+    assert (sent.item, sent.qty, sent.owed, sent.uncosted, sent.returned) == (
         "WIDGET",
         D(7),
+        D(1),
         True,
-        [],
+        D(6),
     )
+    assert sent.lots == [(lot("4.00", 1, "PO-1"), D(5))]
     order = book.orders["SO-1"]
     widget, gadget = order.lines
-    assert (widget.dispatched, widget.uncosted, widget.cost) == (D(7), D(7), D(0))
+    assert (widget.dispatched, widget.uncosted, widget.cost, widget.returned) == (
+        D(7),
+        D(1),
+        D("16.00"),
+        D(6),
+    )
     assert (gadget.dispatched, gadget.uncosted, gadget.cost) == (D(1), D(0), D("1.50"))
     assert order.dispatched_status is Status.FULL
-    # Nothing left the WIDGET lot; the damaged return of an uncosted unit is recorded.
-    assert lots(loaded, "Assets:Inventory:Main", "WIDGET") == {lot("4.00", 1, "PO-1"): 5}
-    assert book.returns["R-2"].lots == []
-    assert widget.returned == 1
+    assert lots(loaded, "Assets:Inventory:Main", "WIDGET") == {lot("4.00", 1, "PO-1"): 1}
+    assert book.returns["R-3"].lots == []
+
+
+@ledger(expect_errors=True)
+def test_short_dispatch_is_costed_by_the_next_stock_in(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 open Assets:Inventory:Main "FIFO"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "stock-in" "PO-1" "WIDGET" 5 4.00 GBP
+      supplier: "Supplies Co"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 7 10.00 GBP
+    2024-01-04 custom "dispatch" "SO-1"
+    2024-01-09 custom "stock-in" "PO-2" "WIDGET" 6 4.50 GBP
+      supplier: "Supplies Co"
+    """
+    # PO-2 pays the 2 owed first, at its own lot (2 x 4.50), on its own date,
+    # linked to the order; the other 4 are on hand.
+    assert loaded.messages == [(9, SHORT_WIDGET)]
+    assert loaded.expand() == dedent("""
+        2024-01-01 * "Supplies Co" "Receipt PO-1: 5 WIDGET into Main" ^PO-1
+          po: "PO-1"
+          supplier: "Supplies Co"
+          item: "WIDGET"
+          Assets:Inventory:Main                 5 WIDGET {4.00 GBP, 2024-01-01, "PO-1"}
+          Liabilities:Payable:Supplies-Co  -20.00 GBP
+
+        2024-01-04 * "Acme Ltd" "Dispatch for order SO-1" ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          Assets:Inventory:Main     -5 WIDGET {4.00 GBP, 2024-01-01, "PO-1"}
+          Expenses:COGS          20.00 GBP
+            item: "WIDGET"
+
+        2024-01-09 * "Supplies Co" "Receipt PO-2: 6 WIDGET into Main" ^PO-2
+          po: "PO-2"
+          supplier: "Supplies Co"
+          item: "WIDGET"
+          Assets:Inventory:Main                 6 WIDGET {4.50 GBP, 2024-01-09, "PO-2"}
+          Liabilities:Payable:Supplies-Co  -27.00 GBP
+
+        2024-01-09 * "Acme Ltd" "Cost of 2 WIDGET dispatched short on 2024-01-04 for order SO-1" ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          Assets:Inventory:Main    -2 WIDGET {4.50 GBP, 2024-01-09, "PO-2"}
+          Expenses:COGS          9.00 GBP
+            item: "WIDGET"
+    """)  # noqa: E501
+    assert loaded.book.uncosted == []
+    [dispatch] = loaded.book.dispatches
+    [sent] = dispatch.lines
+    assert (sent.qty, sent.owed, sent.uncosted) == (D(7), D(0), False)
+    assert sent.lots == [(lot("4.00", 1, "PO-1"), D(5)), (lot("4.50", 9, "PO-2"), D(2))]
+    line = loaded.book.orders["SO-1"].lines[0]
+    assert (line.dispatched, line.uncosted, line.cost) == (D(7), D(0), D("29.00"))
+    assert lots(loaded, "Assets:Inventory:Main", "WIDGET") == {lot("4.50", 9, "PO-2"): 4}
+    assert loaded.balances()["Expenses:COGS"] == "29.00 GBP"
+
+
+@ledger(expect_errors=True)
+def test_short_dispatch_is_costed_by_a_transfer_in_then_a_receipt(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 open Assets:Inventory:Main "FIFO"
+    2024-01-01 open Assets:Inventory:Shop "FIFO"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "stock-in" "PO-1" "WIDGET" 2 4.00 GBP
+      supplier: "Supplies Co"
+    2024-01-02 custom "stock-in" "PO-2" "WIDGET" 5 6.00 GBP
+      supplier: "Supplies Co"
+      location: "Shop"
+    2024-01-03 custom "order" "SO-1" "acme"
+    2024-01-03 custom "line" "SO-1" "WIDGET" 5 10.00 GBP
+    2024-01-04 custom "dispatch" "SO-1"
+    2024-01-06 custom "transfer" "WIDGET" 2 "Shop" "Main"
+    2024-01-08 custom "stock-in" "PO-3" "WIDGET" 3 5.00 GBP
+      supplier: "Supplies Co"
+    """
+    # 2 leave at once, 3 are owed. The transfer in pays 2 of them at the lot it
+    # brings (PO-2, its own cost, date and label); PO-3 pays the last one.
+    assert loaded.messages == [
+        (
+            13,
+            'Dispatch for order "SO-1": not enough WIDGET at location Main '
+            "(Assets:Inventory:Main): 5 needed, 2 on hand; 3 are owed to stock, costed "
+            "from its next receipt there",
+        )
+    ]
+    costing = [t for t in loaded.transactions if t.narration.startswith("Cost of")]
+    assert format_entries(costing) == dedent("""
+        2024-01-06 * "Acme Ltd" "Cost of 2 WIDGET dispatched short on 2024-01-04 for order SO-1" ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          Assets:Inventory:Main     -2 WIDGET {6.00 GBP, 2024-01-02, "PO-2"}
+          Expenses:COGS          12.00 GBP
+            item: "WIDGET"
+
+        2024-01-08 * "Acme Ltd" "Cost of 1 WIDGET dispatched short on 2024-01-04 for order SO-1" ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          Assets:Inventory:Main    -1 WIDGET {5.00 GBP, 2024-01-08, "PO-3"}
+          Expenses:COGS          5.00 GBP
+            item: "WIDGET"
+    """)  # noqa: E501
+    # Each is dated and sourced by what paid it: the transfer's line, PO-3's line.
+    assert [t.meta["lineno"] for t in costing] == [14, 15]
+    assert loaded.book.uncosted == []
+    line = loaded.book.orders["SO-1"].lines[0]
+    assert (line.uncosted, line.cost) == (D(0), D("25.00"))
+    assert lots(loaded, "Assets:Inventory:Main", "WIDGET") == {lot("5.00", 8, "PO-3"): 2}
+    assert lots(loaded, "Assets:Inventory:Shop", "WIDGET") == {lot("6.00", 2, "PO-2"): 3}
+
+
+@ledger(expect_errors=True)
+def test_short_dispatch_under_average_cost_is_costed_at_the_average_after_the_receipt(
+    loaded,
+):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 open Assets:Inventory:Main
+      valuation: "average"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "stock-in" "PO-1" "WIDGET" 3 4.00 GBP
+      supplier: "Supplies Co"
+    2024-01-01 custom "order" "SO-1" "acme"
+    2024-01-01 custom "line" "SO-1" "WIDGET" 4 10.00 GBP
+    2024-01-01 custom "order" "SO-2" "acme"
+    2024-01-01 custom "line" "SO-2" "WIDGET" 1 10.00 GBP
+    2024-01-02 custom "dispatch" "SO-2"
+    2024-01-03 custom "dispatch" "SO-1"
+    2024-01-04 custom "return" "R-1" "SO-2" "WIDGET" 1
+    2024-01-05 custom "stock-in" "PO-2" "WIDGET" 3 6.25 GBP
+      supplier: "Supplies Co"
+    """
+    # SO-1 takes the 2 left and owes 2. R-1 puts 1 back at 4.00 (a return does not
+    # pay what is owed). PO-2 then makes (4.00 + 18.75) / 4 = 5.687500, and the 2
+    # owed are costed at that average: 11.375, 11.38 in money.
+    assert loaded.messages == [
+        (
+            13,
+            'Dispatch for order "SO-1": not enough WIDGET at location Main '
+            "(Assets:Inventory:Main): 4 needed, 2 on hand; 2 are owed to stock, costed "
+            "from its next receipt there",
+        )
+    ]
+    assert txns(loaded)[-2:] == [
+        dedent("""
+            2024-01-05 * "Average cost of WIDGET at Main: 4 at 5.687500 GBP" ^PO-2
+              item: "WIDGET"
+              location: "Main"
+              Assets:Inventory:Main  -1 WIDGET {4.00 GBP, 2024-01-01, "PO-1"}
+              Assets:Inventory:Main  -3 WIDGET {6.25 GBP, 2024-01-05, "PO-2"}
+              Assets:Inventory:Main   4 WIDGET {5.687500 GBP, 2024-01-05}
+        """),
+        dedent("""
+            2024-01-05 * "Acme Ltd" "Cost of 2 WIDGET dispatched short on 2024-01-03 for order SO-1" ^SO-1
+              order: "SO-1"
+              customer: "acme"
+              Assets:Inventory:Main     -2 WIDGET {5.687500 GBP, 2024-01-05}
+              Expenses:COGS          11.38 GBP
+                item: "WIDGET"
+        """),  # noqa: E501
+    ]
+    assert loaded.book.uncosted == []
+    line = loaded.book.orders["SO-1"].lines[0]
+    assert (line.uncosted, line.cost) == (D(0), D("19.38"))
+    assert lots(loaded, "Assets:Inventory:Main", "WIDGET") == {
+        Cost(D("5.687500"), "GBP", jan(5), None): D(2)
+    }
+
+
+@ledger(expect_errors=True)
+def test_a_later_dispatch_does_not_take_the_stock_of_units_owed(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 open Assets:Inventory:Main "FIFO"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "stock-in" "PO-1" "WIDGET" 2 4.00 GBP
+      supplier: "Supplies Co"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 4 10.00 GBP
+    2024-01-02 custom "order" "SO-2" "acme"
+    2024-01-02 custom "line" "SO-2" "WIDGET" 3 10.00 GBP
+    2024-01-03 custom "dispatch" "SO-1"
+    2024-01-05 custom "stock-in" "PO-2" "WIDGET" 3 5.00 GBP
+      supplier: "Supplies Co"
+    2024-01-06 custom "dispatch" "SO-2"
+    """
+    # PO-2's 3 units: 2 go to SO-1's owed units on its own date, so SO-2 finds 1.
+    assert loaded.messages == [
+        (
+            11,
+            'Dispatch for order "SO-1": not enough WIDGET at location Main '
+            "(Assets:Inventory:Main): 4 needed, 2 on hand; 2 are owed to stock, costed "
+            "from its next receipt there",
+        ),
+        (
+            14,
+            'Dispatch for order "SO-2": not enough WIDGET at location Main '
+            "(Assets:Inventory:Main): 3 needed, 1 on hand; 2 are owed to stock, costed "
+            "from its next receipt there",
+        ),
+    ]
+    assert txns(loaded)[-2:] == [
+        dedent("""
+            2024-01-05 * "Acme Ltd" "Cost of 2 WIDGET dispatched short on 2024-01-03 for order SO-1" ^SO-1
+              order: "SO-1"
+              customer: "acme"
+              Assets:Inventory:Main     -2 WIDGET {5.00 GBP, 2024-01-05, "PO-2"}
+              Expenses:COGS          10.00 GBP
+                item: "WIDGET"
+        """),  # noqa: E501
+        dedent("""
+            2024-01-06 * "Acme Ltd" "Dispatch for order SO-2" ^SO-2
+              order: "SO-2"
+              customer: "acme"
+              Assets:Inventory:Main    -1 WIDGET {5.00 GBP, 2024-01-05, "PO-2"}
+              Expenses:COGS          5.00 GBP
+                item: "WIDGET"
+        """),
+    ]
+    [(dispatch, sent)] = loaded.book.uncosted
+    assert (dispatch.order, sent.qty, sent.owed) == ("SO-2", D(3), D(2))
+    so1, so2 = (loaded.book.orders[o].lines[0] for o in ("SO-1", "SO-2"))
+    assert (so1.uncosted, so1.cost) == (D(0), D("18.00"))
+    assert (so2.uncosted, so2.cost) == (D(2), D("5.00"))
+    assert lots(loaded, "Assets:Inventory:Main", "WIDGET") == {}
+
+
+@ledger(expect_errors=True)
+def test_a_line_never_costed_stays_listed_with_the_units_owed(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 open Assets:Inventory:Main "FIFO"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "stock-in" "PO-1" "WIDGET" 5 4.00 GBP
+      supplier: "Supplies Co"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 7 10.00 GBP
+    2024-01-04 custom "dispatch" "SO-1"
+    2024-01-09 custom "stock-in" "PO-2" "WIDGET" 6 4.50 GBP
+      supplier: "Supplies Co"
+      location: "Shop"
+    2024-01-09 custom "stock-in" "PO-3" "GADGET" 6 1.50 GBP
+      supplier: "Supplies Co"
+    """
+    # Receipts of the item elsewhere, or of another item here, pay nothing: the
+    # 2 WIDGET stay owed, and the line stays listed with them (not with its 7).
+    assert loaded.messages == [(9, SHORT_WIDGET)]
+    assert not any(t.narration.startswith("Cost of") for t in loaded.transactions)
+    [(dispatch, sent)] = loaded.book.uncosted
+    assert (dispatch.order, sent.item, sent.qty, sent.owed) == ("SO-1", "WIDGET", 7, 2)
+    assert loaded.book.orders["SO-1"].lines[0].uncosted == D(2)
+    report = stock_report(loaded.book)
+    assert report.uncosted == (
+        UncostedRow(
+            jan(4), "SO-1", "acme", "Acme Ltd", "WIDGET", D(2), "Main", "<string>", 9
+        ),
+    )
+    assert stock_report(loaded.book, "GADGET").uncosted == ()
+    assert lots(loaded, "Assets:Inventory:Shop", "WIDGET") == {lot("4.50", 9, "PO-2"): 6}
 
 
 # --------------------------------------------------------------------------
@@ -1473,9 +1977,14 @@ ROUND_TRIP = """
     2024-01-03 custom "stock-in" "PO-7" "WIDGET" 2 2.00 GBP
       supplier: "Supplies Co"
       location: "Depot"
+    2024-01-03 custom "stock-in" "PO-8" "GADGET" 4 2.25 GBP
+      supplier: "Supplies Co"
+      location: "Shop"
     2024-01-04 custom "transfer" "WIDGET" 2 "Shop" "Outlet"
     2024-01-05 custom "order" "SO-1" "acme"
     2024-01-05 custom "line" "SO-1" "WIDGET" 20 10.00 GBP
+    2024-01-05 custom "line" "SO-1" "GADGET" 3 10.00 GBP
+    2024-01-06 custom "dispatch" "SO-1" "GADGET" 3
     2024-01-06 custom "dispatch" "SO-1" "WIDGET" 4
     2024-01-06 custom "dispatch" "SO-1" "WIDGET" 3
       location: "Outlet"
@@ -1489,15 +1998,36 @@ ROUND_TRIP = """
       condition: "damaged"
     2024-01-07 custom "return" "R-3" "SO-1" "WIDGET" 1
       location: "Shop"
+    2024-01-08 custom "stock-in" "PO-9" "GADGET" 2 1.50 GBP
+      supplier: "Supplies Co"
+    2024-01-09 custom "transfer" "GADGET" 2 "Shop" "Main"
 """
 
 
 def test_expanded_ledger_reloads_without_the_plugin_with_the_same_balances():
     loaded = load(ROUND_TRIP)
-    assert loaded.messages == []
+    # The GADGET dispatch runs short: its 3 are costed by PO-9 (2) and the
+    # transfer in (1), each on its own date.
+    assert loaded.messages == [
+        (
+            41,
+            'Dispatch for order "SO-1": not enough GADGET at location Main '
+            "(Assets:Inventory:Main): 3 needed, 0 on hand; 3 are owed to stock, costed "
+            "from its next receipt there",
+        )
+    ]
+    assert loaded.book.uncosted == []
     # Every kind of stock transaction is in the round trip.
     text = loaded.expand()
-    for narration in ("Receipt", "Average cost", "Transfer", "Dispatch", "Return"):
+    for narration in (
+        "Receipt",
+        "Average cost",
+        "Transfer",
+        "Dispatch",
+        "Return",
+        "Cost of 2 GADGET",
+        "Cost of 1 GADGET",
+    ):
         assert f'"{narration}' in text
     plain = reload_without_plugin(loaded, ROUND_TRIP)
     assert plain.messages == []

@@ -662,3 +662,54 @@ def test_a_refunded_credit_order_cannot_be_allocated_again(loaded):
         )
     ]
     assert loaded.book.invoices["INV-2"].open_amount == Decimal("50.00")
+
+
+@ledger()
+def test_cogs_of_several_lines_add_up_to_their_total_rounded_once(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "stock-in" "PO-1" "WIDGET" 2 0.795 GBP
+      supplier: "maker"
+    2024-01-01 custom "stock-in" "PO-2" "GADGET" 2 0.925 GBP
+      supplier: "maker"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 1 5.00 GBP
+    2024-01-02 custom "line" "SO-1" "GADGET" 1 5.00 GBP
+    2024-01-03 custom "dispatch" "SO-1"
+    """
+    (txn,) = [t for t in loaded.transactions if t.narration.startswith("Dispatch")]
+    # 0.795 + 0.925 = 1.72: posted 0.80 and 0.92 (the running total rounded),
+    # not 0.80 and 0.93, which would not balance.
+    assert [str(p.units) for p in txn.postings if p.account == "Expenses:COGS"] == [
+        "0.80 GBP",
+        "0.92 GBP",
+    ]
+
+
+@ledger(expect_errors=True)
+def test_stock_that_arrives_pays_only_with_the_units_that_arrived(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "stock-in" "PO-1" "WIDGET" 4 4.00 GBP
+      supplier: "maker"
+      location: "Shop"
+    2024-01-02 custom "transfer" "WIDGET" 2 "Shop" "Main"
+    2024-01-03 custom "stock-in" "PO-2" "WIDGET" 1 5.00 GBP
+      supplier: "maker"
+    2024-01-04 custom "order" "SO-1" "acme"
+    2024-01-04 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
+    2024-01-04 custom "dispatch" "SO-1"
+      batch: "PO-2"
+    2024-01-05 custom "transfer" "WIDGET" 1 "Shop" "Main"
+    """
+    assert [m for _, m in loaded.messages] == [
+        'Dispatch for order "SO-1": not enough WIDGET at location Main '
+        '(Assets:Inventory:Main), batch "PO-2": 3 needed, 1 on hand; 2 are owed to '
+        "stock, costed from its next receipt there"
+    ]
+    costed = [t.narration for t in loaded.transactions if t.narration.startswith("Cost")]
+    assert costed == ["Cost of 1 WIDGET dispatched short on 2024-01-04 for order SO-1"]
+    (line,) = loaded.book.orders["SO-1"].dispatches[0].lines
+    assert line.owed == 1

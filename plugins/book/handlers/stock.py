@@ -154,10 +154,8 @@ def relot(
     txn.post(holding.account, units, holding.item, new_cost)
     residue = value - units * average
     if residue:  # rounded to money (0.00 too: it gives the transaction its tolerance)
-        residue = rules.round_money(residue, e.quantum)
-        txn.post(
-            rules.cogs_account(e.config, location), residue, currency, item=holding.item
-        )
+        cogs = rules.cogs_account(e.config, location)
+        txn.post_money(cogs, residue, currency, e.quantum, item=holding.item)
     e.emit(txn)
 
 
@@ -356,9 +354,8 @@ def _post_lots_out(
     for lot in lots:
         txn.post(account, -lot.units, item, lot.cost)
         cost += lot.units * lot.cost.number
-    money = rules.round_money(cost, e.quantum)  # a lot cost may have more places
-    txn.post(cogs, money, lots[0].cost.currency, item=item)
-    return money
+    # A lot cost may have more places than money.
+    return txn.post_money(cogs, cost, lots[0].cost.currency, e.quantum, item=item)
 
 
 def cost_owed(
@@ -379,12 +376,14 @@ def cost_owed(
     holding = e.holding(account, item)
     cogs = rules.cogs_account(e.config, e.location_of(account))
     for lot in arrived:
-        while waiting and holding.lots.get(lot.cost, ZERO) > 0:
+        left = lot.units  # only what came in pays: not stock already there
+        while waiting and left > 0 and holding.lots.get(lot.cost, ZERO) > 0:
             short = waiting[0]
             if short.sent.owed <= 0:  # came back before any stock did
                 waiting.pop(0)
                 continue
-            units = min(short.sent.owed, holding.lots[lot.cost])
+            units = min(short.sent.owed, holding.lots[lot.cost], left)
+            left -= units
             holding.remove(lot.cost, units)
             taken = [Lot(lot.cost, units)]
             customer = e.book.customers[short.order.customer]
@@ -408,9 +407,11 @@ def cost_owed(
 
 
 def _arrived(e: State, holding: Holding, lots: list[Lot]) -> list[Lot]:
-    """The lots that came in, or the average lot they were re-lotted into."""
+    """The lots that came in, or (as many units of) the average lot they were
+    re-lotted into."""
     if holding.account in e.average and len(holding.lots) == 1:
-        return [Lot(cost, units) for cost, units in holding.lots.items()]
+        units = sum((lot.units for lot in lots), ZERO)
+        return [Lot(cost, min(units, held)) for cost, held in holding.lots.items()]
     return lots
 
 
@@ -624,9 +625,8 @@ def apply_return(
         key = (cogs, cost.currency, order_line.number)
         cogs_total[key] = cogs_total.get(key, ZERO) + units * cost.number
     for (cogs, currency, number_), value in cogs_total.items():
-        money = rules.round_money(value, e.quantum)
-        lines_by_number[number_].cost -= money
-        txn.post(cogs, -money, currency, item=item)
+        money = txn.post_money(cogs, -value, currency, e.quantum, item=item)
+        lines_by_number[number_].cost += money
     return restocked
 
 
