@@ -39,16 +39,20 @@ from typing import Any
 from typing import TypeVar
 
 import click
-from beancount import loader
 from beancount.core import data
-from beancount.utils import encryption
 
 from beancount_orders.book import Book
 from beancount_orders.book import locks
 from beancount_orders.book.render import format_entries
+from beancount_orders.cli_ledger import LEDGER
+from beancount_orders.cli_ledger import Loaded
+from beancount_orders.cli_ledger import check_readable
+from beancount_orders.cli_ledger import echo_errors
+from beancount_orders.cli_ledger import format_error
+from beancount_orders.cli_ledger import plural
+from beancount_orders.cli_ledger import sorted_errors
 from beancount_orders.cliformat import FORMATS
 from beancount_orders.cliformat import Document
-from beancount_orders.cliformat import display_name
 from beancount_orders.cliformat import render
 from beancount_orders.clitables import SECTIONS
 from beancount_orders.clitables import ageing_document
@@ -60,9 +64,6 @@ from beancount_orders.clitables import stock_document
 from beancount_orders.demo import generate
 from beancount_orders.gitdiff import DiffError
 from beancount_orders.gitdiff import diff as compare
-from beancount_orders.loading import PLUGIN_NAME
-from beancount_orders.loading import book_from_loaded
-from beancount_orders.loading import uses_plugin
 from beancount_orders.reports.ageing import BASES
 from beancount_orders.reports.ageing import AgeingError
 from beancount_orders.reports.ageing import aged_receivables
@@ -77,120 +78,9 @@ from beancount_orders.reports.orders import parse_status
 from beancount_orders.reports.period import Period
 from beancount_orders.reports.stock import stock_report
 
-LEDGER = click.argument(
-    "ledger",
-    type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
-)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
 
 def _article(noun: str) -> str:
     return "an" if noun[:1] in ("a", "e", "i", "o", "u") else "a"
-
-
-def _check_readable(path: Path) -> None:
-    """Fail with a clear message when LEDGER cannot be read as UTF-8 text.
-
-    Beancount opens the file itself; an unreadable file would reach the user as
-    a traceback and a non-UTF-8 one as a confusing token error, so both are
-    caught here first.
-    """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise click.ClickException(f"Cannot read {path}: {reason}") from exc
-    if encryption.is_encrypted_file(str(path)):
-        return  # Beancount decrypts it with gpg.
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise click.ClickException(
-            f"{path} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at line {line}, "
-            f"column {column}); Beancount reads UTF-8 only: convert the file, "
-            f"e.g. iconv -f latin1 -t utf-8"
-        ) from exc
-
-
-class Loaded:
-    """A ledger loaded with its plugins, and its order book."""
-
-    def __init__(self, path: Path) -> None:
-        _check_readable(path)
-        # The pickle cache ignores changes to plugin code: always load afresh.
-        loader.initialize(use_cache=False)
-        try:
-            self.entries, self.errors, self.options = loader.load_file(str(path))
-        except (OSError, UnicodeDecodeError) as exc:  # e.g. an unreadable include
-            raise click.ClickException(
-                f"Cannot read {path} or a file it includes: {exc}"
-            ) from exc
-        self.path = path
-        self._book: Book | None = None
-
-    @property
-    def uses_plugin(self) -> bool:
-        """Whether the ledger loads the orders plugin at all."""
-        return uses_plugin(self.options)
-
-    @property
-    def book(self) -> Book:
-        """The order book: the one the plugin built while loading (handed over in
-        the options map), else built from the ledger's own entries."""
-        if self._book is None:
-            try:
-                self._book = book_from_loaded(self.entries, self.options)
-            except Exception as exc:  # an engine bug: say so, no traceback
-                raise click.ClickException(
-                    f"Internal error in beancount-orders (please report it): "
-                    f"{type(exc).__name__}: {exc}"
-                ) from exc
-        return self._book
-
-    @property
-    def generated(self) -> list[data.Directive]:
-        """The plugin's entries, in the order it made them within each day (the
-        order in which the expanded text books as the plugin did)."""
-        return self.book.expanded()
-
-    def warn_without_plugin(self) -> None:
-        if not self.uses_plugin:
-            click.echo(
-                f'Warning: {self.path} does not load the plugin "{PLUGIN_NAME}"; '
-                "its order directives are ignored",
-                err=True,
-            )
-
-
-def _error_location(error: Any) -> tuple[str, int]:
-    source = getattr(error, "source", None) or {}
-    filename = source.get("filename") or "<unknown>"
-    lineno = source.get("lineno") or 0
-    if not filename.startswith("<"):
-        filename = display_name(filename)
-    return filename, int(lineno)
-
-
-def format_error(error: Any) -> str:
-    """An error as ``file:line: message``, as compilers and editors expect."""
-    filename, lineno = _error_location(error)
-    message = str(getattr(error, "message", error)).strip()
-    return f"{filename}:{lineno}: {message}"
-
-
-def sorted_errors(errors: Iterable[Any]) -> list[Any]:
-    """Errors sorted by file and line; errors on one line keep their order."""
-    return sorted(errors, key=_error_location)
-
-
-def _echo_errors(errors: Iterable[Any], *, err: bool) -> None:
-    for error in sorted_errors(errors):
-        click.echo(format_error(error), err=err)
 
 
 @click.group(name="bean-orders", context_settings={"help_option_names": ["-h", "--help"]})
@@ -265,19 +155,19 @@ def check(ledger: Path) -> None:
     """
     loaded = Loaded(ledger)
     loaded.warn_without_plugin()
-    _echo_errors(loaded.errors, err=False)
+    echo_errors(loaded.errors, err=False)
     warnings = markup_warnings(loaded.entries)
     for warning in warnings:
         click.echo(format_error(warning), err=True)
-    summary = f"{ledger}: {_plural(len(loaded.errors), 'error')}"
+    summary = f"{ledger}: {plural(len(loaded.errors), 'error')}"
     if warnings:
-        summary += f", {_plural(len(warnings), 'warning')}"
+        summary += f", {plural(len(warnings), 'warning')}"
     if loaded.uses_plugin:
         book = loaded.book
         summary += (
-            f" ({_plural(len(book.orders), 'order')}, "
-            f"{_plural(len(book.invoices), 'invoice')}, "
-            f"{_plural(len(book.payments), 'payment')})"
+            f" ({plural(len(book.orders), 'order')}, "
+            f"{plural(len(book.invoices), 'invoice')}, "
+            f"{plural(len(book.payments), 'payment')})"
         )
     click.echo(summary, err=True)
     if loaded.errors:
@@ -335,8 +225,8 @@ def expand(ledger: Path, order_id: str | None, opens: bool) -> None:
         generated = [entry for entry in generated if not isinstance(entry, data.Open)]
     click.echo(format_entries(generated), nl=False)
     if loaded.errors:
-        _echo_errors(loaded.errors, err=True)
-        click.echo(f"{ledger}: {_plural(len(loaded.errors), 'error')}", err=True)
+        echo_errors(loaded.errors, err=True)
+        click.echo(f"{ledger}: {plural(len(loaded.errors), 'error')}", err=True)
         raise SystemExit(1)
 
 
@@ -454,8 +344,8 @@ def _emit(loaded: Loaded, document: Document, fmt: str, section: str | None) -> 
     """Print the report; the ledger's errors go to stderr, with exit status 1."""
     click.echo(render(document, fmt, section), nl=False)
     if loaded.errors:
-        _echo_errors(loaded.errors, err=True)
-        click.echo(f"{loaded.path}: {_plural(len(loaded.errors), 'error')}", err=True)
+        echo_errors(loaded.errors, err=True)
+        click.echo(f"{loaded.path}: {plural(len(loaded.errors), 'error')}", err=True)
         raise SystemExit(1)
 
 
@@ -730,7 +620,7 @@ def demo(out: Path, count: int, seed: int, force: bool) -> None:
         temporary.unlink(missing_ok=True)
         raise click.ClickException(f"Cannot write {out}: {exc.strerror or exc}") from exc
     click.echo(
-        f"Wrote {out}: {_plural(count, 'order')} in {_plural(len(chunks), 'line')} "
+        f"Wrote {out}: {plural(count, 'order')} in {plural(len(chunks), 'line')} "
         f"(seed {seed}); check it with: bean-orders check {out}",
         err=True,
     )
@@ -828,7 +718,7 @@ def serve(ledger: Path, host: str, port: int) -> None:
     """
     from beancount_orders.fava_ext.serve import serve as run
 
-    _check_readable(ledger)
+    check_readable(ledger)
     run(ledger, host, port)
 
 
@@ -848,9 +738,9 @@ def lock(ledger: Path, through: datetime.date) -> None:
     """
     loaded = Loaded(ledger)
     if loaded.errors:
-        _echo_errors(loaded.errors, err=True)
+        echo_errors(loaded.errors, err=True)
         raise click.ClickException(
-            f"{ledger} has {_plural(len(loaded.errors), 'error')}: fix them before locking"
+            f"{ledger} has {plural(len(loaded.errors), 'error')}: fix them before locking"
         )
     if through > datetime.date.today():
         raise click.ClickException(
@@ -868,7 +758,7 @@ def lock(ledger: Path, through: datetime.date) -> None:
         out.write(separator + text)
     first, last = min(month_digests), max(month_digests)
     click.echo(
-        f"{ledger}: locked {_plural(len(month_digests), 'month')} ({first} to {last}) "
+        f"{ledger}: locked {plural(len(month_digests), 'month')} ({first} to {last}) "
         f"through {through}"
     )
 
