@@ -17,8 +17,11 @@ The commands only load the ledger (with its plugins) and print what the order
 book engine (:mod:`beancount_orders.book`) and the report functions
 (:mod:`beancount_orders.reports`,
 the same ones the Fava pages call) computed; they hold no bookkeeping logic of
-their own. The layout of reports is in :mod:`beancount_orders.clitables`, the loading of
-git revisions in :mod:`beancount_orders.gitdiff`. Problems with the command line or the
+their own. ``check`` is in :mod:`beancount_orders.cli_check` and ``report`` in
+:mod:`beancount_orders.cli_report` (the layout of reports in
+:mod:`beancount_orders.clitables`); the loading of the ledger and the form of its
+errors are in :mod:`beancount_orders.cli_ledger`, the loading of git revisions in
+:mod:`beancount_orders.gitdiff`. Problems with the command line or the
 ledger file itself (missing, unreadable, not UTF-8, an unknown ``--order``) are
 reported as one-line ``Error:`` messages with a non-zero exit status, never as
 a traceback.
@@ -27,170 +30,44 @@ a traceback.
 from __future__ import annotations
 
 import datetime
-import difflib
-import json
 import os
-import re
 import sys
-from collections.abc import Callable
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-from typing import TypeVar
 
 import click
-from beancount import loader
 from beancount.core import data
-from beancount.utils import encryption
 
-from beancount_orders.book import Book
 from beancount_orders.book import locks
 from beancount_orders.book.render import format_entries
-from beancount_orders.cliformat import FORMATS
-from beancount_orders.cliformat import Document
-from beancount_orders.cliformat import display_name
-from beancount_orders.cliformat import render
-from beancount_orders.clitables import SECTIONS
-from beancount_orders.clitables import ageing_document
-from beancount_orders.clitables import credits_document
-from beancount_orders.clitables import loyalty_document
-from beancount_orders.clitables import margin_document
-from beancount_orders.clitables import orders_document
-from beancount_orders.clitables import stock_document
+from beancount_orders.cli_check import MarkupWarning
+from beancount_orders.cli_check import check
+from beancount_orders.cli_check import markup_warnings
+from beancount_orders.cli_ledger import LEDGER
+from beancount_orders.cli_ledger import Loaded
+from beancount_orders.cli_ledger import check_readable
+from beancount_orders.cli_ledger import echo_errors
+from beancount_orders.cli_ledger import format_error
+from beancount_orders.cli_ledger import plural
+from beancount_orders.cli_ledger import sorted_errors
+from beancount_orders.cli_report import DateType
+from beancount_orders.cli_report import report
 from beancount_orders.demo import generate
 from beancount_orders.gitdiff import DiffError
 from beancount_orders.gitdiff import diff as compare
-from beancount_orders.loading import PLUGIN_NAME
-from beancount_orders.loading import book_from_loaded
-from beancount_orders.loading import uses_plugin
-from beancount_orders.reports.ageing import BASES
-from beancount_orders.reports.ageing import AgeingError
-from beancount_orders.reports.ageing import aged_receivables
-from beancount_orders.reports.ageing import parse_buckets
-from beancount_orders.reports.credits import credits_report
-from beancount_orders.reports.loyalty import loyalty_report
-from beancount_orders.reports.margin import GROUPS
-from beancount_orders.reports.margin import margin_report
-from beancount_orders.reports.orders import ReportError
-from beancount_orders.reports.orders import orders_report
-from beancount_orders.reports.orders import parse_status
-from beancount_orders.reports.period import Period
-from beancount_orders.reports.stock import stock_report
 
-LEDGER = click.argument(
-    "ledger",
-    type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
-)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+# Names kept here for whoever imports them from this module.
+__all__ = [
+    "Loaded",
+    "MarkupWarning",
+    "format_error",
+    "main",
+    "markup_warnings",
+    "sorted_errors",
+]
 
 
 def _article(noun: str) -> str:
     return "an" if noun[:1] in ("a", "e", "i", "o", "u") else "a"
-
-
-def _check_readable(path: Path) -> None:
-    """Fail with a clear message when LEDGER cannot be read as UTF-8 text.
-
-    Beancount opens the file itself; an unreadable file would reach the user as
-    a traceback and a non-UTF-8 one as a confusing token error, so both are
-    caught here first.
-    """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise click.ClickException(f"Cannot read {path}: {reason}") from exc
-    if encryption.is_encrypted_file(str(path)):
-        return  # Beancount decrypts it with gpg.
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise click.ClickException(
-            f"{path} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at line {line}, "
-            f"column {column}); Beancount reads UTF-8 only: convert the file, "
-            f"e.g. iconv -f latin1 -t utf-8"
-        ) from exc
-
-
-class Loaded:
-    """A ledger loaded with its plugins, and its order book."""
-
-    def __init__(self, path: Path) -> None:
-        _check_readable(path)
-        # The pickle cache ignores changes to plugin code: always load afresh.
-        loader.initialize(use_cache=False)
-        try:
-            self.entries, self.errors, self.options = loader.load_file(str(path))
-        except (OSError, UnicodeDecodeError) as exc:  # e.g. an unreadable include
-            raise click.ClickException(
-                f"Cannot read {path} or a file it includes: {exc}"
-            ) from exc
-        self.path = path
-        self._book: Book | None = None
-
-    @property
-    def uses_plugin(self) -> bool:
-        """Whether the ledger loads the orders plugin at all."""
-        return uses_plugin(self.options)
-
-    @property
-    def book(self) -> Book:
-        """The order book: the one the plugin built while loading (handed over in
-        the options map), else built from the ledger's own entries."""
-        if self._book is None:
-            try:
-                self._book = book_from_loaded(self.entries, self.options)
-            except Exception as exc:  # an engine bug: say so, no traceback
-                raise click.ClickException(
-                    f"Internal error in beancount-orders (please report it): "
-                    f"{type(exc).__name__}: {exc}"
-                ) from exc
-        return self._book
-
-    @property
-    def generated(self) -> list[data.Directive]:
-        """The plugin's entries, in the order it made them within each day (the
-        order in which the expanded text books as the plugin did)."""
-        return self.book.expanded()
-
-    def warn_without_plugin(self) -> None:
-        if not self.uses_plugin:
-            click.echo(
-                f'Warning: {self.path} does not load the plugin "{PLUGIN_NAME}"; '
-                "its order directives are ignored",
-                err=True,
-            )
-
-
-def _error_location(error: Any) -> tuple[str, int]:
-    source = getattr(error, "source", None) or {}
-    filename = source.get("filename") or "<unknown>"
-    lineno = source.get("lineno") or 0
-    if not filename.startswith("<"):
-        filename = display_name(filename)
-    return filename, int(lineno)
-
-
-def format_error(error: Any) -> str:
-    """An error as ``file:line: message``, as compilers and editors expect."""
-    filename, lineno = _error_location(error)
-    message = str(getattr(error, "message", error)).strip()
-    return f"{filename}:{lineno}: {message}"
-
-
-def sorted_errors(errors: Iterable[Any]) -> list[Any]:
-    """Errors sorted by file and line; errors on one line keep their order."""
-    return sorted(errors, key=_error_location)
-
-
-def _echo_errors(errors: Iterable[Any], *, err: bool) -> None:
-    for error in sorted_errors(errors):
-        click.echo(format_error(error), err=err)
 
 
 @click.group(name="bean-orders", context_settings={"help_option_names": ["-h", "--help"]})
@@ -204,84 +81,8 @@ def main() -> None:
     """
 
 
-# Markup: an HTML tag (< then a letter, / or !) or an entity (&amp; &#38; &#x26;).
-MARKUP_RE = re.compile(
-    r"<[A-Za-z/!][^<>\s]*|&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);"
-)
-# The metadata of order directives that Fava shows as text, by directive.
-MARKUP_META = {
-    "line": ("description",),
-    "order": ("po", "rep"),
-    "credit-order": ("po", "rep"),
-}
-
-
-class MarkupWarning:
-    """Markup in a name or a description, located as an error is (``source``)."""
-
-    def __init__(self, source: data.Meta, what: str, text: str, found: str) -> None:
-        self.source = source
-        self.message = (
-            f"warning: {what} {json.dumps(text, ensure_ascii=False)} contains markup "
-            f"({found}), which Fava's journal shows as HTML"
-        )
-
-
-def markup_warnings(entries: Iterable[data.Directive]) -> list[MarkupWarning]:
-    """A warning for each customer name, line description and order or credit order
-    po and rep that holds markup, in the directives as written."""
-    warnings: list[MarkupWarning] = []
-    for entry in entries:
-        if not isinstance(entry, data.Custom):
-            continue
-        values = [value.value for value in entry.values or []]
-        first = values[0] if values else None
-        texts: list[tuple[str, Any]] = []
-        if entry.type == "customer" and len(values) > 1:
-            texts.append((f'customer "{first}": name', values[1]))
-        where = "line of order" if entry.type == "line" else entry.type
-        for key in MARKUP_META.get(entry.type, ()):
-            texts.append((f'{where} "{first}": {key}', entry.meta.get(key)))
-        for what, text in texts:
-            match = MARKUP_RE.search(text) if isinstance(text, str) else None
-            if match is not None:
-                warnings.append(MarkupWarning(entry.meta, what, text, match.group()))
-    return sorted_errors(warnings)
-
-
-@main.command()
-@LEDGER
-def check(ledger: Path) -> None:
-    """Load LEDGER with its plugins and list every error as file:line: message.
-
-    Beancount's own errors and the order plugin's are listed together, sorted
-    by file and line, followed by a one-line summary on stderr. Exits with
-    status 1 when there are errors, 0 when the books are clean.
-
-    Customer names, line descriptions and the po and rep of orders that hold
-    HTML markup (a tag such as <img or an entity such as &amp;) are listed on
-    stderr as file:line: warning: message. Fava's journal shows such text as
-    HTML; warnings alone leave the exit status 0.
-    """
-    loaded = Loaded(ledger)
-    loaded.warn_without_plugin()
-    _echo_errors(loaded.errors, err=False)
-    warnings = markup_warnings(loaded.entries)
-    for warning in warnings:
-        click.echo(format_error(warning), err=True)
-    summary = f"{ledger}: {_plural(len(loaded.errors), 'error')}"
-    if warnings:
-        summary += f", {_plural(len(warnings), 'warning')}"
-    if loaded.uses_plugin:
-        book = loaded.book
-        summary += (
-            f" ({_plural(len(book.orders), 'order')}, "
-            f"{_plural(len(book.invoices), 'invoice')}, "
-            f"{_plural(len(book.payments), 'payment')})"
-        )
-    click.echo(summary, err=True)
-    if loaded.errors:
-        raise SystemExit(1)
+main.add_command(check)
+main.add_command(report)
 
 
 @main.command()
@@ -335,333 +136,9 @@ def expand(ledger: Path, order_id: str | None, opens: bool) -> None:
         generated = [entry for entry in generated if not isinstance(entry, data.Open)]
     click.echo(format_entries(generated), nl=False)
     if loaded.errors:
-        _echo_errors(loaded.errors, err=True)
-        click.echo(f"{ledger}: {_plural(len(loaded.errors), 'error')}", err=True)
+        echo_errors(loaded.errors, err=True)
+        click.echo(f"{ledger}: {plural(len(loaded.errors), 'error')}", err=True)
         raise SystemExit(1)
-
-
-# -- report -----------------------------------------------------------------
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class DateType(click.ParamType):  # type: ignore[type-arg]  # generic in click 8.2+
-    """A date written YYYY-MM-DD."""
-
-    name = "date"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime.date:
-        if isinstance(value, datetime.date):
-            return value
-        try:
-            return datetime.datetime.strptime(str(value), "%Y-%m-%d").date()
-        except ValueError:
-            self.fail(
-                f"{value!r} is not a date: expected YYYY-MM-DD, such as 2024-03-31",
-                param,
-                ctx,
-            )
-
-
-class BucketsType(click.ParamType):  # type: ignore[type-arg]
-    """Ageing bucket bounds such as 0,30,60,90."""
-
-    name = "buckets"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> tuple[int, ...]:
-        if isinstance(value, tuple):
-            return value
-
-        try:
-            return parse_buckets(str(value))
-        except AgeingError as error:
-            self.fail(str(error), param, ctx)
-
-
-DATE = DateType()
-
-
-def _check_status(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
-
-    try:
-        parse_status(value)
-    except ReportError as error:
-        raise click.BadParameter(str(error), ctx, param) from error
-    return value
-
-
-def _format_options(report_name: str) -> Callable[[F], F]:
-    """--format, and --section for the reports with more than one table."""
-    sections = SECTIONS[report_name]
-
-    def decorate(function: F) -> F:
-        if len(sections) > 1:
-            function = click.option(
-                "--section",
-                type=click.Choice(sections),
-                help="Only this table of the report. CSV holds one table: the first "
-                f"({sections[0]}) unless this names another.",
-            )(function)
-        return click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(FORMATS),
-            default="table",
-            show_default=True,
-            help="table: aligned text; csv: one table with a header row; json: every "
-            "table, decimals as strings, dates as YYYY-MM-DD.",
-        )(function)
-
-    return decorate
-
-
-def _period_options(what: str) -> Callable[[F], F]:
-    def decorate(function: F) -> F:
-        function = click.option(
-            "--end",
-            type=DATE,
-            metavar="DATE",
-            help=f"The last day of the period (inclusive) for {what}.",
-        )(function)
-        return click.option(
-            "--start",
-            type=DATE,
-            metavar="DATE",
-            help=f"The first day of the period (inclusive) for {what}.",
-        )(function)
-
-    return decorate
-
-
-def _period(start: datetime.date | None, end: datetime.date | None) -> Period:
-    """The period of --start and --end, both included."""
-    if start and end and end < start:
-        raise click.UsageError(f"--end {end} is before --start {start}")
-    return Period.through(start, end)
-
-
-def _report_book(ledger: Path) -> tuple[Loaded, Book]:
-    loaded = Loaded(ledger)
-    loaded.warn_without_plugin()
-    return loaded, loaded.book
-
-
-def _emit(loaded: Loaded, document: Document, fmt: str, section: str | None) -> None:
-    """Print the report; the ledger's errors go to stderr, with exit status 1."""
-    click.echo(render(document, fmt, section), nl=False)
-    if loaded.errors:
-        _echo_errors(loaded.errors, err=True)
-        click.echo(f"{loaded.path}: {_plural(len(loaded.errors), 'error')}", err=True)
-        raise SystemExit(1)
-
-
-def _run_report(function: Callable[[], Any]) -> Any:
-    """Call a report function; a bad option it finds is a user error."""
-    try:
-        return function()
-    except ValueError as error:
-        raise click.ClickException(str(error)) from error
-
-
-@main.group(context_settings={"help_option_names": ["-h", "--help"]})
-def report() -> None:
-    """Print a report of the order books as a table, CSV or JSON.
-
-    The reports are the ones the Fava pages show, computed by the same report
-    functions. Dates are YYYY-MM-DD; --start and --end are both inclusive. When
-    the ledger has errors the report is still printed, the errors are listed on
-    stderr and the exit status is 1.
-    """
-
-
-@report.command("orders")
-@LEDGER
-@click.option("--customer", metavar="ID", help="Only the orders of the customer ID.")
-@click.option(
-    "--status",
-    metavar="STATUS",
-    callback=_check_status,
-    help="Only orders that are open, closed or cancelled, or whose status axis is "
-    "as given: AXIS:VALUE with AXIS committed, invoiced, dispatched or paid and "
-    "VALUE none, partial or full (e.g. paid:partial).",
-)
-@_period_options("the order dates")
-@_format_options("orders")
-def report_orders(
-    ledger: Path,
-    customer: str | None,
-    status: str | None,
-    start: datetime.date | None,
-    end: datetime.date | None,
-    fmt: str,
-) -> None:
-    """Every order with its status on four axes, totals and what is outstanding.
-
-    Open orders come first, then by date and id. Total is the net value of
-    what was ordered and not cancelled; outstanding is what was invoiced less
-    payments and credits. CSV and JSON add the customer's name, the amounts
-    invoiced, paid and credited, the cost of goods, the PO, the invoices and
-    the order's file and line.
-    """
-
-    period = _period(start, end)
-    loaded, book = _report_book(ledger)
-    if customer is not None and customer not in book.customers:
-        close = difflib.get_close_matches(customer, list(book.customers), n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise click.ClickException(f'Unknown customer "{customer}" in {ledger}{hint}')
-    rows = _run_report(lambda: orders_report(book, customer, status, period))
-    _emit(loaded, orders_document(rows, customer, status, period), fmt, None)
-
-
-@report.command("ageing")
-@LEDGER
-@click.option(
-    "--as-of",
-    type=DATE,
-    metavar="DATE",
-    help="The date of the ageing: anything dated after it is ignored.  [default: today]",
-)
-@click.option(
-    "--basis",
-    type=click.Choice(BASES),
-    default="invoice",
-    show_default=True,
-    help="Age each invoice from its invoice date or from its due date.",
-)
-@click.option(
-    "--buckets",
-    type=BucketsType(),
-    default="0,30,60,90",
-    show_default=True,
-    help="The buckets' upper bounds in days, increasing from 0: 0,30,60,90 gives "
-    "current, 1-30, 31-60, 61-90 and 90+.",
-)
-@_format_options("ageing")
-def report_ageing(
-    ledger: Path,
-    as_of: datetime.date | None,
-    basis: str,
-    buckets: tuple[int, ...],
-    fmt: str,
-    section: str | None,
-) -> None:
-    """Aged receivables: each customer's open invoices by age, as of a date.
-
-    Money allocated to an invoice ages with the invoice; money not allocated
-    (a payment on account, an unmatched credit) ages by its own date and is
-    shown apart as a negative amount. A customer's total equals their
-    receivable account's balance on the as-of date. Tables: customers,
-    totals (per currency) and items (every open invoice and unallocated
-    payment or credit).
-    """
-
-    date = as_of or datetime.date.today()
-    loaded, book = _report_book(ledger)
-    result = _run_report(lambda: aged_receivables(book, date, basis, buckets))
-    _emit(loaded, ageing_document(result), fmt, section)
-
-
-@report.command("loyalty")
-@LEDGER
-@_period_options("the monthly movement of points")
-@_format_options("loyalty")
-def report_loyalty(
-    ledger: Path,
-    start: datetime.date | None,
-    end: datetime.date | None,
-    fmt: str,
-    section: str | None,
-) -> None:
-    """Loyalty programs, each customer's points, and the points moved each month.
-
-    Programs and customers' points are as the books stand (with the next
-    expiry); --start and --end choose the months of the movement table
-    (earned, redeemed, expired, adjusted, clawed back, given back).
-    """
-
-    period = _period(start, end)
-    loaded, book = _report_book(ledger)
-    result = _run_report(lambda: loyalty_report(book, period))
-    _emit(loaded, loyalty_document(result), fmt, section)
-
-
-@report.command("margin")
-@LEDGER
-@click.option(
-    "--group",
-    type=click.Choice(GROUPS),
-    default="order",
-    show_default=True,
-    help="One row per order, item, customer or month.",
-)
-@_period_options("the revenue, credits and cost of goods")
-@_format_options("margin")
-def report_margin(
-    ledger: Path,
-    group: str,
-    start: datetime.date | None,
-    end: datetime.date | None,
-    fmt: str,
-    section: str | None,
-) -> None:
-    """Gross margin: revenue less credits less the cost of goods.
-
-    Each movement counts in its own period: revenue on the invoice's date,
-    credits on the credit's, cost of goods on the dispatch's or return's.
-    Credit memos and loyalty discounts are outside gross margin and shown
-    apart (table apart); the credits and returns of the period are listed with
-    the invoice, order and order line they go back to (table movements).
-    """
-
-    period = _period(start, end)
-    loaded, book = _report_book(ledger)
-    result = _run_report(lambda: margin_report(book, group, period))
-    _emit(loaded, margin_document(result), fmt, section)
-
-
-@report.command("stock")
-@LEDGER
-@click.option("--item", metavar="ITEM", help="Only the stock of ITEM (a commodity).")
-@_format_options("stock")
-def report_stock(ledger: Path, item: str | None, fmt: str, section: str | None) -> None:
-    """Stock on hand, committed and available, and its value, as the books stand.
-
-    One row per item and location, followed by a row per batch held there;
-    then the dispatches that found no stock to take their cost from (table
-    uncosted).
-    """
-
-    loaded, book = _report_book(ledger)
-    result = _run_report(lambda: stock_report(book, item))
-    _emit(loaded, stock_document(result, item), fmt, section)
-
-
-@report.command("credits")
-@LEDGER
-@_period_options("the credit orders, returns, memos and credits")
-@_format_options("credits")
-def report_credits(
-    ledger: Path,
-    start: datetime.date | None,
-    end: datetime.date | None,
-    fmt: str,
-    section: str | None,
-) -> None:
-    """Credit orders (OPEN, APPROVED, READY), returns, memos and customer credits.
-
-    --start and --end choose the documents by date; the customers' credit
-    balances (table balances) are as the books stand.
-    """
-
-    period = _period(start, end)
-    loaded, book = _report_book(ledger)
-    result = _run_report(lambda: credits_report(book, period))
-    _emit(loaded, credits_document(result), fmt, section)
 
 
 # -- demo ---------------------------------------------------------------------
@@ -730,7 +207,7 @@ def demo(out: Path, count: int, seed: int, force: bool) -> None:
         temporary.unlink(missing_ok=True)
         raise click.ClickException(f"Cannot write {out}: {exc.strerror or exc}") from exc
     click.echo(
-        f"Wrote {out}: {_plural(count, 'order')} in {_plural(len(chunks), 'line')} "
+        f"Wrote {out}: {plural(count, 'order')} in {plural(len(chunks), 'line')} "
         f"(seed {seed}); check it with: bean-orders check {out}",
         err=True,
     )
@@ -828,7 +305,7 @@ def serve(ledger: Path, host: str, port: int) -> None:
     """
     from beancount_orders.fava_ext.serve import serve as run
 
-    _check_readable(ledger)
+    check_readable(ledger)
     run(ledger, host, port)
 
 
@@ -848,9 +325,9 @@ def lock(ledger: Path, through: datetime.date) -> None:
     """
     loaded = Loaded(ledger)
     if loaded.errors:
-        _echo_errors(loaded.errors, err=True)
+        echo_errors(loaded.errors, err=True)
         raise click.ClickException(
-            f"{ledger} has {_plural(len(loaded.errors), 'error')}: fix them before locking"
+            f"{ledger} has {plural(len(loaded.errors), 'error')}: fix them before locking"
         )
     if through > datetime.date.today():
         raise click.ClickException(
@@ -868,7 +345,7 @@ def lock(ledger: Path, through: datetime.date) -> None:
         out.write(separator + text)
     first, last = min(month_digests), max(month_digests)
     click.echo(
-        f"{ledger}: locked {_plural(len(month_digests), 'month')} ({first} to {last}) "
+        f"{ledger}: locked {plural(len(month_digests), 'month')} ({first} to {last}) "
         f"through {through}"
     )
 

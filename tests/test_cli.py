@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from click.testing import Result
 
 from beancount_orders import cli
+from beancount_orders import cli_ledger
 from tests.helpers import dedent
 
 LEDGER = """\
@@ -382,7 +383,7 @@ def test_check_reports_an_engine_crash_without_traceback(
     def crash(*args: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "book_from_loaded", crash)
+    monkeypatch.setattr(cli_ledger, "book_from_loaded", crash)
     result = run("check", write(workdir, LEDGER))
     assert result.exit_code == 1
     assert result.stderr == (
