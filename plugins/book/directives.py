@@ -364,14 +364,20 @@ def near_key(key: str, known: frozenset[str]) -> str | None:
     return best[1] if best else None
 
 
+def _other_keys(meta: data.Meta, spec: Spec) -> list[str]:
+    """The metadata keys of an entry that are not the directive's own (nor the
+    keys every entry carries, nor hidden ones starting ``__``), in its order."""
+    other = meta.keys() - spec.known
+    if not other:
+        return []
+    return [key for key in meta if key in other and not key.startswith("__")]
+
+
 def misspelt_keys(meta: data.Meta, spec: Spec) -> list[str]:
     """A problem for each metadata key that is nearly one of the directive's."""
     problems = []
-    known = spec.keys
-    for key in meta:
-        if key in known or key in SYSTEM_KEYS or key.startswith("__"):
-            continue
-        near = near_key(key, known)
+    for key in _other_keys(meta, spec):
+        near = near_key(key, spec.keys)
         if near is not None:
             problems.append(
                 f'Unknown metadata key "{key}" on a "{spec.name}" directive: '
@@ -384,7 +390,8 @@ def meta_number_problems(meta: data.Meta) -> list[str]:
     """A problem for each metadata number or amount out of range."""
     problems = []
     for key, value in meta.items():
-        if key in SYSTEM_KEYS or key.startswith("__"):
+        kind = value.__class__
+        if kind is not Decimal and kind is not Amount:
             continue
         problem = number_problem(value)
         if problem:
@@ -394,19 +401,18 @@ def meta_number_problems(meta: data.Meta) -> list[str]:
 
 def free_meta(meta: data.Meta, spec: Spec) -> dict[str, Any]:
     """The directive's free-form metadata: every key that is none of its own."""
-    known = spec.keys
-    return {
-        key: value
-        for key, value in meta.items()
-        if key not in known and key not in SYSTEM_KEYS and not key.startswith("__")
-    }
+    return {key: meta[key] for key in _other_keys(meta, spec)}
 
 
 def number_problem(value: Any) -> str | None:
     """Why a number (or an amount's number) is out of range, or None."""
     number = value.number if isinstance(value, Amount | Money) else value
-    if not isinstance(number, Decimal) or isinstance(number, bool):
+    if number.__class__ is not Decimal:
         return None
+    if number.is_finite() and -NUMBER_LIMIT < number < NUMBER_LIMIT:
+        exponent = number.as_tuple().exponent
+        if isinstance(exponent, int) and exponent >= -MAX_PLACES:
+            return None  # the common case, at once
     if not number.is_finite():
         return f"{number} is not a number"
     if isinstance(value, Decimal):

@@ -56,6 +56,9 @@ class Spec:
     fixed: tuple[tuple[str, d.Kind], ...] = dataclasses.field(init=False)
     takes_pairs: bool = dataclasses.field(init=False)
     usage: str = dataclasses.field(init=False)
+    # Its metadata keys' names, and those with the keys every entry carries.
+    keys: frozenset[str] = dataclasses.field(init=False)
+    known: frozenset[str] = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
         fixed = tuple((name, kind) for name, kind in self.values if kind != "pairs")
@@ -63,16 +66,15 @@ class Spec:
         object.__setattr__(self, "takes_pairs", len(fixed) < len(self.values))
         usage = " ".join([f'"{self.name}"', *(name for name, _ in self.values)])
         object.__setattr__(self, "usage", usage)
+        keys = frozenset(key.name for key in self.meta)
+        object.__setattr__(self, "keys", keys)
+        object.__setattr__(self, "known", keys | d.SYSTEM_KEYS)
 
     @property
     def doc(self) -> str:
         """What the directive posts: the first paragraph of its handler's docstring."""
         text = self.handler.__doc__ if self.handler else None
         return (text or "").strip().split("\n\n")[0].replace("\n", " ")
-
-    @property
-    def keys(self) -> frozenset[str]:
-        return frozenset(key.name for key in self.meta)
 
 
 def _keys(*keys: tuple[str, MetaKind, str] | MetaKey) -> tuple[MetaKey, ...]:
