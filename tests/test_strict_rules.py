@@ -713,3 +713,23 @@ def test_stock_that_arrives_pays_only_with_the_units_that_arrived(loaded):
     assert costed == ["Cost of 1 WIDGET dispatched short on 2024-01-04 for order SO-1"]
     (line,) = loaded.book.orders["SO-1"].dispatches[0].lines
     assert line.owed == 1
+
+
+@ledger(expect_errors=True)
+def test_days_and_lot_labels_that_cannot_be_written_are_errors(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+      terms: 999999999999999
+    2024-01-01 custom "stock-in" "PO-1" "TEA" 1 2.00 GBP
+      supplier: "leaf"
+      batch: "a \\"quoted\\" label"
+    """
+    assert loaded.messages == [
+        (3, 'Customer "acme": terms of 999999999999999 days is more than 36600'),
+        (
+            5,
+            'Stock-in "PO-1": batch "a "quoted" label" cannot be a lot label: it may '
+            'not hold a double quote ("), a backslash or a line break',
+        ),
+    ]

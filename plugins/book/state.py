@@ -83,8 +83,12 @@ def check_product(quantity: Decimal, price: Decimal, what: str) -> None:
         )
 
 
+MAX_DAYS = 36600  # a hundred years
+
+
 def whole_days(value: Any, key: str, what: str) -> int | None:
-    """A metadata value that is a whole number of days (``terms``, ``expiry``)."""
+    """A metadata value that is a whole number of days (``terms``, ``expiry``), of
+    at most a hundred years (a date that far on is past any calendar's end)."""
     if value is None:
         return None
     if (
@@ -97,6 +101,8 @@ def whole_days(value: Any, key: str, what: str) -> int | None:
             f"{what}: {key} must be a whole number of days such as 30, "
             f"got {directives.show(value)}"
         )
+    if value > MAX_DAYS:
+        raise Invalid(f"{what}: {key} of {fmt(value)} days is more than {MAX_DAYS}")
     return int(value)
 
 

@@ -550,7 +550,6 @@ def _claw_back(
     First what is left of the invoice's own parcel; then, for points of it that
     were redeemed (not those that expired), other points the customer holds.
     """
-    invoice.points_clawed += claw
     wallet = wallet_of(e, customer.id, program.symbol)
     parcel = e.invoice_parcels[invoice.id]  # an invoice that earned points has one
     own = min(claw, parcel.remaining)
@@ -562,6 +561,9 @@ def _claw_back(
     if other > 0:
         wallet.take(other)
         parcel.clawed += other
+    # Only what was taken counts: a later credit (the one that completes the
+    # invoice) tries again for the rest.
+    invoice.points_clawed += own + other
     return own + other, claw - own - other
 
 

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from beancount.core import data
 from beancount.core.position import Cost
 
+from beancount_orders.book import directives
 from beancount_orders.book import rules
 from beancount_orders.book.directives import Directive
 from beancount_orders.book.directives import DispatchArgs
@@ -190,6 +191,11 @@ def on_stock_in(e: State, d: Directive[StockInArgs]) -> None:
             "it is never received into stock"
         )
     batch = e.meta_string(d.meta, "batch", what) or po
+    if '"' in batch or "\\" in batch or "\n" in batch:
+        raise Invalid(
+            f"{what}: batch {directives.show(batch)} cannot be a lot label: it may not "
+            'hold a double quote ("), a backslash or a line break'
+        )
     location = e.meta_string(d.meta, "location", what) or e.config.location
     account = e.inventory_account(location)
     payable = e.config.account("payable", supplier=account_component(supplier))
