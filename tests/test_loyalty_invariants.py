@@ -797,7 +797,8 @@ class Generator:
                 self.take(order.customer, program, other)
                 parcel.clawed += other
             short = claw - own - other
-            invoice.clawed += claw
+            # Only what was taken counts: the completing credit tries again.
+            invoice.clawed += own + other
             self.counts["clawed back"] += 1
             if short:
                 self.counts["already used"] += 1
@@ -1107,12 +1108,15 @@ def check_completely_credited(
     loaded: Loaded, invoice: Invoice, sums: dict[tuple[str, str], D]
 ) -> None:
     """An invoice credited in full (its credit orders add up to its gross) nets
-    to zero: all it earned is clawed back, all redeemed on it given back with
+    to zero: all it earned is clawed back (capped by what the customer held),
+    all redeemed on it given back with
     all its money; in the ledger, its give-backs take all the discount off; and
     where each line was credited at the invoice price alone (its last units
     taking its remainder), nothing is left in sales or tax."""
     engine = loaded.book.invoices[invoice.id]
-    assert engine.points_clawed == engine.points_earned, invoice.id
+    # All it earned is clawed back, but for what the customer no longer held
+    # when each credit tried (the cap): as the model took it.
+    assert engine.points_clawed == invoice.clawed <= engine.points_earned, invoice.id
     assert engine.points_given_back == engine.redeemed_points, invoice.id
     assert engine.value_given_back == engine.redeemed_value, invoice.id
     program = loaded.book.programs[engine.program]
