@@ -13,7 +13,7 @@ import pytest
 from beancount.core.position import Cost
 
 from beancount_orders.book import Status
-from beancount_orders.book.model import Costing
+from beancount_orders.book.credits import Costing
 from beancount_orders.reports.margin import margin_report
 from tests.helpers import dedent
 from tests.helpers import ledger

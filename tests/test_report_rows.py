@@ -17,6 +17,7 @@ import pytest
 from beancount import loader
 
 from beancount_orders.book import Book
+from beancount_orders.book import credits
 from beancount_orders.book import model
 from beancount_orders.loading import book_from_loaded
 from beancount_orders.reports.ageing import aged_receivables
@@ -103,11 +104,11 @@ def test_the_credits_report_gives_frozen_rows_of_its_own(book: Book) -> None:
     ]
     assert len(rows) > 10
     engine_types = (
-        model.CreditOrder,
-        model.CreditLine,
+        credits.CreditOrder,
+        credits.CreditLine,
         model.Return,
-        model.CreditMemo,
-        model.CustomerCredit,
+        credits.CreditMemo,
+        credits.CustomerCredit,
     )
     for row in rows:
         assert _frozen(row), row

@@ -12,12 +12,12 @@ import datetime
 from decimal import Decimal
 
 from beancount_orders.book import Book
+from beancount_orders.book.credits import Costing
+from beancount_orders.book.credits import CreditLine
+from beancount_orders.book.credits import CreditMemo
+from beancount_orders.book.credits import CreditOrder
+from beancount_orders.book.credits import CustomerCredit
 from beancount_orders.book.model import ZERO
-from beancount_orders.book.model import Costing
-from beancount_orders.book.model import CreditLine
-from beancount_orders.book.model import CreditMemo
-from beancount_orders.book.model import CreditOrder
-from beancount_orders.book.model import CustomerCredit
 from beancount_orders.book.model import Return
 from beancount_orders.reports.orders import customer_name
 from beancount_orders.reports.period import ALL

@@ -15,19 +15,19 @@ from beancount.core import data
 
 from beancount_orders.book import directives
 from beancount_orders.book import rules
+from beancount_orders.book.credits import Costing
+from beancount_orders.book.credits import CreditLine
+from beancount_orders.book.credits import CreditMemo
+from beancount_orders.book.credits import CreditOrder
 from beancount_orders.book.directives import CreditLineArgs
 from beancount_orders.book.directives import CreditMemoArgs
 from beancount_orders.book.directives import CreditOrderArgs
 from beancount_orders.book.directives import Directive
-from beancount_orders.book.handlers import loyalty
 from beancount_orders.book.handlers import payments
+from beancount_orders.book.handlers import points_back
 from beancount_orders.book.handlers import stock
 from beancount_orders.book.handlers.stock import ReturnPlan
 from beancount_orders.book.model import ZERO
-from beancount_orders.book.model import Costing
-from beancount_orders.book.model import CreditLine
-from beancount_orders.book.model import CreditMemo
-from beancount_orders.book.model import CreditOrder
 from beancount_orders.book.model import Customer
 from beancount_orders.book.model import Invoice
 from beancount_orders.book.model import InvoiceLine
@@ -503,7 +503,7 @@ def _post_credit_order(
         e.emit(stock_txn)
     for restocked, item in back:
         stock.relot_restocked(e, restocked, item, d.date, d.meta, credit_order.id, order.id)
-    loyalty.loyalty_on_credit(e, credit_order, invoice, order, customer, d)
+    points_back.loyalty_on_credit(e, credit_order, invoice, order, customer, d)
     payments.settle(
         e,
         Settlement(

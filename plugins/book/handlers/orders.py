@@ -28,6 +28,7 @@ from beancount_orders.book.directives import LineArgs
 from beancount_orders.book.directives import OrderArgs
 from beancount_orders.book.handlers import loyalty
 from beancount_orders.book.handlers import payments
+from beancount_orders.book.handlers import points_back
 from beancount_orders.book.handlers import stock
 from beancount_orders.book.model import ZERO
 from beancount_orders.book.model import Customer
@@ -309,7 +310,7 @@ def on_cancel(e: State, d: Directive[CancelArgs]) -> None:
 
     Posts nothing, unless it leaves less of the order than the discount of points
     redeemed on it: then the excess points and money come back
-    (:func:`~beancount_orders.book.handlers.loyalty.on_cancelled`).
+    (:func:`~beancount_orders.book.handlers.points_back.on_cancelled`).
     """
     order = e.order(d.args.order)
     chosen = select(
@@ -326,7 +327,7 @@ def on_cancel(e: State, d: Directive[CancelArgs]) -> None:
     for line, qty in chosen:
         line.cancelled += qty
         line.committed = min(line.committed, line.open_qty)
-    loyalty.on_cancelled(e, order, d)
+    points_back.on_cancelled(e, order, d)
 
 
 def on_invoice(e: State, d: Directive[InvoiceArgs]) -> None:

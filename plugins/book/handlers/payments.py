@@ -13,6 +13,8 @@ from beancount.core import account as account_lib
 from beancount.core import data
 
 from beancount_orders.book import directives
+from beancount_orders.book.credits import CustomerCredit
+from beancount_orders.book.credits import Refund
 from beancount_orders.book.directives import AllocateArgs
 from beancount_orders.book.directives import CreditArgs
 from beancount_orders.book.directives import Directive
@@ -23,11 +25,9 @@ from beancount_orders.book.directives import RefundArgs
 from beancount_orders.book.model import ZERO
 from beancount_orders.book.model import Allocation
 from beancount_orders.book.model import Customer
-from beancount_orders.book.model import CustomerCredit
 from beancount_orders.book.model import Invoice
 from beancount_orders.book.model import Order
 from beancount_orders.book.model import Payment
-from beancount_orders.book.model import Refund
 from beancount_orders.book.model import Settlement
 from beancount_orders.book.postings import TxnBuilder
 from beancount_orders.book.rules import SettlementKind
