@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from typing import Any
@@ -228,78 +229,111 @@ def _got(value: Any, dtype: Any) -> str:
     return f"got {_kind_name(value, dtype)} {show(value, dtype)}"
 
 
-def _check(name: str, kind: str, value: Any, dtype: Any) -> tuple[Any, str | None]:
-    """Check one value; return (converted value, problem or None)."""
-    is_string = value.__class__ is str and dtype != account_lib.TYPE
-    if kind in ("doc", "ref", "text"):
-        if not is_string:
-            return None, f"{name} must be a string, {_got(value, dtype)}"
-        if not value.strip():
-            return None, f"{name} must not be empty"
-        if kind == "doc" and not ID_RE.match(value):
-            return None, (
-                f'{name} "{value}" cannot be a Beancount link: use only letters, digits '
-                "and - _ / ."
-            )
-        return value, None
-    if kind == "item":
-        if not is_string:
-            return None, (
-                f'{name} must be a commodity name in quotes such as "WIDGET", '
-                f"{_got(value, dtype)}"
-            )
-        if not ITEM_RE.match(value) or len(value) > 24:
-            return None, (
-                f'{name} "{value}" is not a valid commodity name (capital letters, digits '
-                "and ' . _ -, starting with a letter)"
-            )
-        return value, None
-    if kind == "qty":
-        if not isinstance(value, Decimal) or isinstance(value, bool):
-            return None, f"{name} must be a number, {_got(value, dtype)}"
-        problem = number_problem(value)
-        if problem:
-            return None, f"{name} {problem}"
-        if value <= 0:
-            return None, f"{name} must be greater than zero, got {value}"
-        return value, None
-    if kind == "amount":
-        if not isinstance(value, Amount) or value.number is None:
-            return None, f"{name} must be an amount such as 10.00 GBP, {_got(value, dtype)}"
-        problem = number_problem(value)
-        if problem:
-            return None, f"{name} {problem}"
-        return Money(value.number, value.currency), None
-    if kind == "method":
-        if dtype == account_lib.TYPE:
-            return Method("account", value), None
-        if is_string and value.strip():
-            return Method("method", value), None
-        return (
-            None,
-            f"{name} must be a method name string or an account, {_got(value, dtype)}",
+Checked = tuple[Any, str | None]  # (converted value, problem or None)
+
+
+def _is_string(value: Any, dtype: Any) -> bool:
+    return value.__class__ is str and dtype != account_lib.TYPE
+
+
+def _text(name: str, value: Any, dtype: Any) -> Checked:
+    """``ref`` and ``text``: a non-empty string."""
+    if not _is_string(value, dtype):
+        return None, f"{name} must be a string, {_got(value, dtype)}"
+    if not value.strip():
+        return None, f"{name} must not be empty"
+    return value, None
+
+
+def _doc(name: str, value: Any, dtype: Any) -> Checked:
+    """A new document id: a string that can be a Beancount link."""
+    checked = _text(name, value, dtype)
+    if checked[1] is None and not ID_RE.match(value):
+        return None, (
+            f'{name} "{value}" cannot be a Beancount link: use only letters, digits '
+            "and - _ / ."
         )
-    raise AssertionError(kind)  # pragma: no cover - the usage table is static
+    return checked
+
+
+def _item(name: str, value: Any, dtype: Any) -> Checked:
+    """A commodity name written as a string."""
+    if not _is_string(value, dtype):
+        return None, (
+            f'{name} must be a commodity name in quotes such as "WIDGET", '
+            f"{_got(value, dtype)}"
+        )
+    if not ITEM_RE.match(value) or len(value) > 24:
+        return None, (
+            f'{name} "{value}" is not a valid commodity name (capital letters, digits '
+            "and ' . _ -, starting with a letter)"
+        )
+    return value, None
+
+
+def _qty(name: str, value: Any, dtype: Any) -> Checked:
+    """A positive number within the engine's range."""
+    if value.__class__ is not Decimal:
+        return None, f"{name} must be a number, {_got(value, dtype)}"
+    problem = number_problem(value)
+    if problem:
+        return None, f"{name} {problem}"
+    if value <= 0:
+        return None, f"{name} must be greater than zero, got {value}"
+    return value, None
+
+
+def _amount(name: str, value: Any, dtype: Any) -> Checked:
+    """A number with a currency, within the engine's range."""
+    if value.__class__ is not Amount or value.number is None:
+        return None, f"{name} must be an amount such as 10.00 GBP, {_got(value, dtype)}"
+    problem = number_problem(value)
+    if problem:
+        return None, f"{name} {problem}"
+    return Money(value.number, value.currency), None
+
+
+def _method(name: str, value: Any, dtype: Any) -> Checked:
+    """A payment method: a name, or an account written as one."""
+    if dtype == account_lib.TYPE:
+        return Method("account", value), None
+    if _is_string(value, dtype) and value.strip():
+        return Method("method", value), None
+    return None, f"{name} must be a method name string or an account, {_got(value, dtype)}"
+
+
+Check = Callable[[str, Any, Any], Checked]  # (position name, value, its type)
+
+# The check of each value kind.
+CHECKS: dict[str, Check] = {
+    "doc": _doc,
+    "ref": _text,
+    "text": _text,
+    "item": _item,
+    "qty": _qty,
+    "amount": _amount,
+    "method": _method,
+}
 
 
 def parse(entry: data.Custom, spec: Spec) -> tuple[Directive[Any] | None, str | None]:
     """Check a custom entry against its usage; return the directive or a problem."""
-    fixed, takes_pairs = spec.fixed, spec.takes_pairs
+    checks, takes_pairs = spec.checks, spec.takes_pairs
     values = entry.values or []
-    count = len(values)
-    if count < len(fixed) or (not takes_pairs and count > len(fixed)):
+    count, fixed = len(values), len(checks)
+    if count < fixed or (not takes_pairs and count > fixed):
         return None, (
-            f"Invalid {spec.usage}: expected {len(fixed)} "
-            f"value{'s' if len(fixed) != 1 else ''}, got {count}"
+            f"Invalid {spec.usage}: expected {fixed} "
+            f"value{'s' if fixed != 1 else ''}, got {count}"
         )
     args: list[Any] = []
-    for (name, kind), value_type in zip(fixed, values, strict=False):
-        value, problem = _check(name, kind, value_type.value, value_type.dtype)
+    for (name, check), value_type in zip(checks, values, strict=False):
+        value, problem = check(name, value_type.value, value_type.dtype)
         if problem:
             return None, f"Invalid {spec.usage}: {problem}"
         args.append(value)
     if takes_pairs:
-        rest = values[len(fixed) :]
+        rest = values[fixed:]
         if len(rest) % 2:
             return None, (
                 f"Invalid {spec.usage}: (ITEM QTY) values must come in pairs, "
@@ -308,9 +342,9 @@ def parse(entry: data.Custom, spec: Spec) -> tuple[Directive[Any] | None, str | 
         pairs: list[tuple[str, Decimal]] = []
         for position in range(0, len(rest), 2):
             item_value, qty_value = rest[position], rest[position + 1]
-            item, problem = _check("ITEM", "item", item_value.value, item_value.dtype)
+            item, problem = _item("ITEM", item_value.value, item_value.dtype)
             if problem is None:
-                qty, problem = _check("QTY", "qty", qty_value.value, qty_value.dtype)
+                qty, problem = _qty("QTY", qty_value.value, qty_value.dtype)
             if problem:
                 return None, f"Invalid {spec.usage}: {problem}"
             pairs.append((item, qty))
@@ -364,44 +398,40 @@ def near_key(key: str, known: frozenset[str]) -> str | None:
     return best[1] if best else None
 
 
-def _other_keys(meta: data.Meta, spec: Spec) -> list[str]:
-    """The metadata keys of an entry that are not the directive's own (nor the
-    keys every entry carries, nor hidden ones starting ``__``), in its order."""
-    other = meta.keys() - spec.known
-    if not other:
-        return []
-    return [key for key in meta if key in other and not key.startswith("__")]
+NO_META: dict[str, Any] = {}  # the free metadata of a directive that has none (read only)
 
 
-def misspelt_keys(meta: data.Meta, spec: Spec) -> list[str]:
-    """A problem for each metadata key that is nearly one of the directive's."""
+def check_meta(meta: data.Meta, spec: Spec) -> tuple[list[str], dict[str, Any]]:
+    """The problems of a directive's metadata, and its free-form keys.
+
+    A key that is not one of the directive's but nearly is, is a problem ("did
+    you mean"); so is a number or amount out of range. Every other key that is
+    not the directive's own (nor ``filename``, ``lineno`` or hidden ``__`` ones)
+    is free: kept, and copied onto the transactions the directive generates.
+    """
+    if len(meta) <= len(SYSTEM_KEYS):  # only where it was written: nothing to check
+        return [], NO_META
     problems = []
-    for key in _other_keys(meta, spec):
+    for key, value in meta.items():
+        kind = value.__class__
+        if kind is Decimal or kind is Amount:
+            problem = number_problem(value)
+            if problem:
+                problems.append(f"Metadata {key}: {problem}; the directive was not applied")
+    free: dict[str, Any] = {}
+    other = meta.keys() - spec.known
+    for key in meta:  # in the order written
+        if key not in other or key.startswith("__"):
+            continue
         near = near_key(key, spec.keys)
         if near is not None:
             problems.append(
                 f'Unknown metadata key "{key}" on a "{spec.name}" directive: '
                 f'did you mean "{near}"? It was not applied'
             )
-    return problems
-
-
-def meta_number_problems(meta: data.Meta) -> list[str]:
-    """A problem for each metadata number or amount out of range."""
-    problems = []
-    for key, value in meta.items():
-        kind = value.__class__
-        if kind is not Decimal and kind is not Amount:
-            continue
-        problem = number_problem(value)
-        if problem:
-            problems.append(f"Metadata {key}: {problem}; the directive was not applied")
-    return problems
-
-
-def free_meta(meta: data.Meta, spec: Spec) -> dict[str, Any]:
-    """The directive's free-form metadata: every key that is none of its own."""
-    return {key: meta[key] for key in _other_keys(meta, spec)}
+        else:
+            free[key] = meta[key]
+    return problems, free or NO_META
 
 
 def number_problem(value: Any) -> str | None:

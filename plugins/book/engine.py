@@ -136,8 +136,7 @@ class Engine(State):
         directive, problem = directives.parse(entry, spec)
         problems = [problem] if directive is None and problem else []
         if directive is not None:
-            problems = directives.misspelt_keys(entry.meta, spec)
-            problems += directives.meta_number_problems(entry.meta)
+            problems = directives.check_meta(entry.meta, spec)[0]
         if problems or directive is None:
             for each in problems or ["invalid directive"]:
                 self.error(entry, each)
@@ -179,15 +178,14 @@ class Engine(State):
         if directive is None:
             self.error(entry, problem or "invalid directive")
             return
-        problems = directives.misspelt_keys(entry.meta, spec)
-        problems += directives.meta_number_problems(entry.meta)
+        problems, free = directives.check_meta(entry.meta, spec)
         if problems:
             for problem in problems:
                 self.error(entry, problem)
             return
         if spec.handler is None:  # pragma: no cover - only credit lines, filed apart
             return
-        self.free_meta = directives.free_meta(entry.meta, spec)
+        self.free_meta = free
         try:
             spec.handler(self, directive)
         except Invalid as exc:
@@ -199,7 +197,7 @@ class Engine(State):
                 f"directive (please report it): {type(exc).__name__}: {exc}",
             )
         finally:
-            self.free_meta = {}
+            self.free_meta = directives.NO_META
 
 
 def build_book(

@@ -54,6 +54,7 @@ class Spec:
     # Derived from ``values``: the fixed values, whether (ITEM QTY) pairs follow,
     # and the usage line that error messages quote.
     fixed: tuple[tuple[str, d.Kind], ...] = dataclasses.field(init=False)
+    checks: tuple[tuple[str, d.Check], ...] = dataclasses.field(init=False)
     takes_pairs: bool = dataclasses.field(init=False)
     usage: str = dataclasses.field(init=False)
     # Its metadata keys' names, and those with the keys every entry carries.
@@ -63,6 +64,8 @@ class Spec:
     def __post_init__(self) -> None:
         fixed = tuple((name, kind) for name, kind in self.values if kind != "pairs")
         object.__setattr__(self, "fixed", fixed)
+        checks = tuple((name, d.CHECKS[kind]) for name, kind in fixed)
+        object.__setattr__(self, "checks", checks)
         object.__setattr__(self, "takes_pairs", len(fixed) < len(self.values))
         usage = " ".join([f'"{self.name}"', *(name for name, _ in self.values)])
         object.__setattr__(self, "usage", usage)

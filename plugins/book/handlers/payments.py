@@ -108,7 +108,7 @@ def check_method_name(e: State, value: str, what: str) -> None:
     """SPEC, Methods: a METHOD name is ``"credit"``, a name of the config's
     ``methods`` map (exactly) or, without a map, any other name; never an
     account written in quotes."""
-    if account_lib.is_valid(value):
+    if ":" in value and account_lib.is_valid(value):
         raise Invalid(
             f'{what}: METHOD "{value}" is an account name in quotes: write the '
             f"account without quotes ({value}) to pay into it"
