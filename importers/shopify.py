@@ -39,23 +39,17 @@ own commands.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import re
 from collections.abc import Mapping
-from decimal import ROUND_FLOOR
-from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from typing import Any
 
-from beancount.core import account as account_lib
 from beancount.core import data
 from beancount.core.amount import Amount
 
 from beancount_orders.importers.common import ITEM_RE
-from beancount_orders.importers.common import WARNING
 from beancount_orders.importers.common import ZERO
-from beancount_orders.importers.common import Account
 from beancount_orders.importers.common import Ledger
 from beancount_orders.importers.common import OrdersImporter
 from beancount_orders.importers.common import Problem
@@ -64,13 +58,21 @@ from beancount_orders.importers.common import check_account
 from beancount_orders.importers.common import check_keys
 from beancount_orders.importers.common import clean_text
 from beancount_orders.importers.common import commodity_name
-from beancount_orders.importers.common import custom
 from beancount_orders.importers.common import latest_date
 from beancount_orders.importers.common import money_quantum
 from beancount_orders.importers.common import order_id
 from beancount_orders.importers.common import parse_date
 from beancount_orders.importers.common import parse_decimal
 from beancount_orders.importers.common import read_export
+from beancount_orders.importers.shopify_model import Line
+from beancount_orders.importers.shopify_model import Order
+from beancount_orders.importers.shopify_model import Posted
+from beancount_orders.importers.shopify_model import allocate
+from beancount_orders.importers.shopify_model import fit_price
+from beancount_orders.importers.shopify_model import fit_rate
+from beancount_orders.importers.shopify_model import round_to
+from beancount_orders.importers.shopify_model import tax_of
+from beancount_orders.importers.shopify_writer import Writer
 
 REQUIRED = (
     "Name",
@@ -113,126 +115,6 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-@dataclasses.dataclass
-class Line:
-    """A line item row of the export."""
-
-    row: int
-    item: str
-    sku: str
-    description: str
-    qty: Decimal
-    price: Decimal  # the unit price as listed (before discounts)
-    discount: Decimal | None  # the "Lineitem discount" column, if given
-    taxable: bool
-    ships: bool  # requires shipping
-    fulfilled: bool
-
-
-@dataclasses.dataclass
-class Posted:
-    """A line of the order as it will be written: price and tax rate fitted."""
-
-    item: str
-    qty: Decimal
-    price: Decimal
-    rate: Decimal
-    meta: dict[str, Any]
-
-
-@dataclasses.dataclass
-class Order:
-    """The rows of one Shopify order, read and checked."""
-
-    row: int  # the line its first row starts on
-    name: str
-    id: str
-    customer: str
-    customer_name: str
-    email: str
-    currency: str
-    created: datetime.date
-    paid: datetime.date | None
-    fulfilled: datetime.date | None
-    cancelled: datetime.date | None
-    status: str
-    total: Decimal
-    paid_amount: Decimal
-    refunded: Decimal
-    gateway: str
-    meta: dict[str, Any]
-    lines: list[Line]
-    posted: list[Posted] = dataclasses.field(default_factory=list)
-    # (row, message) for the HTML tags removed from the order's text, and from
-    # the customer's name (written only with the customer's first order).
-    warnings: list[tuple[int, str]] = dataclasses.field(default_factory=list)
-    name_warnings: list[tuple[int, str]] = dataclasses.field(default_factory=list)
-
-
-def _round(number: Decimal, quantum: Decimal) -> Decimal:
-    return number.quantize(quantum, rounding=ROUND_HALF_UP)
-
-
-def allocate(total: Decimal, weights: list[Decimal], quantum: Decimal) -> list[Decimal]:
-    """Split ``total`` in proportion to ``weights``, to the cent, largest remainder."""
-    whole = sum(weights, ZERO)
-    if whole <= 0:
-        return [ZERO for _ in weights]
-    exact = [total * weight / whole for weight in weights]
-    shares = [share.quantize(quantum, rounding=ROUND_FLOOR) for share in exact]
-    left = int((total - sum(shares, ZERO)) / quantum)
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - shares[i]), i))
-    for index in order[:left]:
-        shares[index] += quantum
-    return shares
-
-
-def fit_price(qty: Decimal, target: Decimal, listed: Decimal, quantum: Decimal) -> Decimal:
-    """A unit price that the plugin turns into exactly ``target`` for ``qty``.
-
-    The listed price when it does; else the shortest decimal that does.
-    """
-    if _round(qty * listed, quantum) == target:
-        return listed
-    exact = target / qty
-    places = -quantum.as_tuple().exponent  # type: ignore[operator]
-    for digits in range(places, places + 12):
-        price = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-        if _round(qty * price, quantum) == target:
-            return price
-    raise ValueError(f"no unit price gives {target} for {qty}")  # pragma: no cover
-
-
-def tax_of(value: Decimal, rate: Decimal, inclusive: bool, quantum: Decimal) -> Decimal:
-    """The tax the plugin computes on a line worth ``value`` at ``rate``."""
-    if inclusive:
-        return value - _round(value / (1 + rate), quantum)
-    return _round(value * rate, quantum)
-
-
-def fit_rate(
-    value: Decimal,
-    tax: Decimal,
-    inclusive: bool,
-    nominal: Decimal | None,
-    quantum: Decimal,
-) -> Decimal | None:
-    """A tax rate that gives exactly ``tax`` on ``value``: the nominal one when it
-    does, else the shortest decimal that does; None if no rate from 0 to 1 does."""
-    if nominal is not None and tax_of(value, nominal, inclusive, quantum) == tax:
-        return nominal
-    if tax == 0:
-        return Decimal(0)
-    if value <= 0 or (inclusive and tax >= value):
-        return None
-    exact = value / (value - tax) - 1 if inclusive else tax / value
-    for digits in range(2, 16):
-        rate = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-        if 0 <= rate < 1 and tax_of(value, rate, inclusive, quantum) == tax:
-            return rate
-    return None
-
-
 def _flag(text: str, default: bool) -> bool:
     lowered = text.strip().lower()
     if lowered in ("true", "yes"):
@@ -242,7 +124,7 @@ def _flag(text: str, default: bool) -> bool:
     return default
 
 
-class Importer(OrdersImporter):
+class Importer(Writer, OrdersImporter):
     """Shopify "Export orders" CSV: customers, orders, lines, invoices, dispatches,
     payments, cancellations and refunds."""
 
@@ -355,7 +237,7 @@ class Importer(OrdersImporter):
 
         def money(key: str, row: int = first, fields: dict[str, str] = record) -> Decimal:
             number = parse_decimal(fields.get(key, ""), key, row, blank=ZERO)
-            if number != _round(number, self.quantum):
+            if number != round_to(number, self.quantum):
                 raise Problem(
                     row, f'{key} "{fields.get(key)}" has more decimals than money'
                 )
@@ -499,7 +381,7 @@ class Importer(OrdersImporter):
             return parse_decimal(record.get(key, ""), key, first, blank=ZERO)
 
         subtotal, shipping, taxes = money("Subtotal"), money("Shipping"), money("Taxes")
-        listed = [_round(line.qty * line.price, q) for line in order.lines]
+        listed = [round_to(line.qty * line.price, q) for line in order.lines]
         line_discount = sum(listed, ZERO) - subtotal
         if line_discount < 0:
             raise Problem(
@@ -633,194 +515,12 @@ class Importer(OrdersImporter):
         q = self.quantum
         gross = ZERO
         for line in posted:
-            value = _round(line.qty * line.price, q)
-            gross += value if self.inclusive else value + _round(value * line.rate, q)
+            value = round_to(line.qty * line.price, q)
+            gross += value if self.inclusive else value + round_to(value * line.rate, q)
         if gross != order.total:  # pragma: no cover - fit() guarantees it
             raise Problem(
                 order.row, f"the lines add up to {gross}, not the Total {order.total}"
             )
-
-    # -- writing -------------------------------------------------------------------------
-
-    def method(self, gateway: str) -> str:
-        """The payment method of a Shopify gateway: configured, else from its name."""
-        method = self.gateways.get(gateway.lower())
-        if method is None:
-            method = re.sub(r"[^a-z0-9]+", "-", gateway.lower()).strip("-") or "shopify"
-        if ":" in method and account_lib.is_valid(method):
-            return Account(method)
-        return method
-
-    def owns_payments(self, order: Order) -> bool:
-        gateway = order.gateway.lower()
-        return not any(name and name in gateway for name in self.skip_gateways)
-
-    def emit(
-        self, filename: str, orders: list[Order], ledger: Ledger, errors: list[RowError]
-    ) -> list[data.Directive]:
-        """The directives of the orders, as far as the ledger does not have them;
-        the warnings of the text they write go to ``errors``."""
-        entries: list[data.Directive] = []
-
-        def warn(order: Order, found: list[tuple[int, str]]) -> None:
-            for row, message in found:
-                errors.append(
-                    RowError(filename, row, f"order {order.name}: {message}", WARNING)
-                )
-
-        # A customer is declared on the date of their first order in the file.
-        first_order: dict[str, Order] = {}
-        for order in orders:
-            known = first_order.get(order.customer)
-            if known is None or order.created < known.created:
-                first_order[order.customer] = order
-        declared: set[str] = set(ledger.customers)
-        for order in orders:
-            row = order.row
-
-            def add(
-                date: datetime.date,
-                dtype: str,
-                values: list[Any],
-                meta: dict[str, Any] | None = None,
-                lineno: int = row,
-            ) -> None:
-                entries.append(custom(filename, lineno, date, dtype, values, meta))
-
-            new_order = order.id not in ledger.documents
-            if new_order:
-                if order.customer not in declared:
-                    declared.add(order.customer)
-                    first = first_order[order.customer]
-                    warn(first, first.name_warnings)
-                    add(
-                        first.created,
-                        "customer",
-                        [order.customer, first.customer_name],
-                        {"email": order.email},
-                        first.row,
-                    )
-                warn(order, order.warnings)
-                add(order.created, "order", [order.id, order.customer], order.meta)
-                for line in order.posted:
-                    add(
-                        order.created,
-                        "line",
-                        [order.id, line.item, line.qty, Amount(line.price, order.currency)],
-                        line.meta,
-                    )
-            invoice_id = f"{order.id}-INV"
-            shipped = [line for line in order.lines if line.fulfilled and line.ships]
-            invoice_dates = [
-                d for d in (order.paid, order.fulfilled if shipped else None) if d
-            ]
-            invoiced = invoice_id in ledger.documents
-            if invoice_dates and not invoiced:
-                add(min(invoice_dates), "invoice", [order.id, invoice_id])
-                invoiced = True
-            owned = self.owns_payments(order)
-            payment_id = f"{order.id}-PAY"
-            if (
-                owned
-                and order.paid is not None
-                and order.paid_amount > 0
-                and payment_id not in ledger.documents
-            ):
-                add(
-                    order.paid,
-                    "payment",
-                    [
-                        order.id,
-                        Amount(order.paid_amount, order.currency),
-                        self.method(order.gateway),
-                    ],
-                    {"id": payment_id, "gateway": order.gateway},
-                )
-            if (
-                shipped
-                and order.fulfilled is not None
-                and order.id not in ledger.dispatched_all
-            ):
-                pairs = self.pairs(order, shipped, ledger.dispatched)
-                if pairs:
-                    add(order.fulfilled, "dispatch", [order.id, *pairs])
-            if (
-                order.cancelled is not None
-                and not invoiced
-                and order.id not in ledger.cancelled_all
-            ):
-                open_lines = [line for line in order.lines if not line.fulfilled]
-                pairs = self.pairs(order, open_lines, ledger.cancelled, shipping=True)
-                if pairs:
-                    add(order.cancelled, "cancel", [order.id, *pairs])
-            if owned and order.refunded > 0:
-                entries.extend(self.refund(filename, order, ledger))
-        return entries
-
-    def pairs(
-        self,
-        order: Order,
-        lines: list[Line],
-        done: Mapping[tuple[str, str], Decimal],
-        *,
-        shipping: bool = False,
-    ) -> list[Any]:
-        """(ITEM QTY) pairs for ``lines``, less what the ledger already has."""
-        wanted: dict[str, Decimal] = {}
-        for line in lines:
-            wanted[line.item] = wanted.get(line.item, ZERO) + line.qty
-        if shipping and any(posted.item == self.shipping_item for posted in order.posted):
-            wanted[self.shipping_item] = wanted.get(self.shipping_item, ZERO) + 1
-        pairs: list[Any] = []
-        for item, qty in wanted.items():
-            left = qty - done.get((order.id, item), ZERO)
-            if left > 0:
-                pairs += [item, left]
-        return pairs
-
-    def refund(self, filename: str, order: Order, ledger: Ledger) -> list[data.Directive]:
-        """Money refunded that the ledger does not have yet.
-
-        A whole order refunded at once is a full credit order on its invoice
-        (revenue and sales tax back), paid out from the receivable; any other
-        refund, or the rest of one begun earlier, is a customer credit paid out.
-        """
-        if order.paid is None:  # pragma: no cover - parse_order refuses it
-            return []
-        prefix = f"{order.id}-R"
-        if f"{prefix}1" in ledger.credit_orders:
-            return []  # refunded whole by a credit order already
-        earlier = [
-            (credit, amount)
-            for credit, amount in ledger.credits.get(order.id, [])
-            if credit.startswith(prefix) and credit[len(prefix) :].isdigit()
-        ]
-        new = order.refunded - sum((amount for _, amount in earlier), ZERO)
-        if new <= 0:
-            return []
-        credit_id = f"{prefix}{len(earlier) + 1}"
-        dates = [d for d in (order.cancelled, order.fulfilled, order.paid) if d]
-        date = max(dates)
-        amount = Amount(new, order.currency)
-        if not earlier and new == order.total:
-            credit: tuple[str, list[Any], dict[str, Any]] = (
-                "credit-order",
-                [credit_id, f"{order.id}-INV"],
-                {"full": True, "reason": "Shopify refund"},
-            )
-            paid_back = {"from": "receivable", "order": order.id}
-        else:
-            credit = (
-                "credit",
-                [credit_id, order.customer, amount],
-                {"reason": "Shopify refund", "order": order.id},
-            )
-            paid_back = {"credit": credit_id}
-        refund: list[str | Amount] = [order.customer, amount, self.method(order.gateway)]
-        return [
-            custom(filename, order.row, date, *credit),
-            custom(filename, order.row, date, "refund", refund, paid_back),
-        ]
 
 
 if __name__ == "__main__":  # pragma: no cover

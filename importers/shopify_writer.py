@@ -1,0 +1,215 @@
+"""The Shopify importer's second half: the directives it writes for the orders it
+has read (customers, orders, lines, invoices, dispatches, payments, cancels and
+refunds), as far as the ledger does not have them yet."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from beancount.core import account as account_lib
+from beancount.core import data
+from beancount.core.amount import Amount
+
+from beancount_orders.importers.common import WARNING
+from beancount_orders.importers.common import ZERO
+from beancount_orders.importers.common import Account
+from beancount_orders.importers.common import Ledger
+from beancount_orders.importers.common import RowError
+from beancount_orders.importers.common import custom
+from beancount_orders.importers.shopify_model import Line
+from beancount_orders.importers.shopify_model import Order
+
+
+class Writer:
+    """Writing the directives of parsed orders; mixed into the ``Importer``,
+    whose configuration it reads."""
+
+    gateways: dict[str, str]
+    skip_gateways: list[str]
+    shipping_item: str
+
+    # -- writing -------------------------------------------------------------------------
+
+    def method(self, gateway: str) -> str:
+        """The payment method of a Shopify gateway: configured, else from its name."""
+        method = self.gateways.get(gateway.lower())
+        if method is None:
+            method = re.sub(r"[^a-z0-9]+", "-", gateway.lower()).strip("-") or "shopify"
+        if ":" in method and account_lib.is_valid(method):
+            return Account(method)
+        return method
+
+    def owns_payments(self, order: Order) -> bool:
+        gateway = order.gateway.lower()
+        return not any(name and name in gateway for name in self.skip_gateways)
+
+    def emit(
+        self, filename: str, orders: list[Order], ledger: Ledger, errors: list[RowError]
+    ) -> list[data.Directive]:
+        """The directives of the orders, as far as the ledger does not have them;
+        the warnings of the text they write go to ``errors``."""
+        entries: list[data.Directive] = []
+
+        def warn(order: Order, found: list[tuple[int, str]]) -> None:
+            for row, message in found:
+                errors.append(
+                    RowError(filename, row, f"order {order.name}: {message}", WARNING)
+                )
+
+        # A customer is declared on the date of their first order in the file.
+        first_order: dict[str, Order] = {}
+        for order in orders:
+            known = first_order.get(order.customer)
+            if known is None or order.created < known.created:
+                first_order[order.customer] = order
+        declared: set[str] = set(ledger.customers)
+        for order in orders:
+            row = order.row
+
+            def add(
+                date: datetime.date,
+                dtype: str,
+                values: list[Any],
+                meta: dict[str, Any] | None = None,
+                lineno: int = row,
+            ) -> None:
+                entries.append(custom(filename, lineno, date, dtype, values, meta))
+
+            new_order = order.id not in ledger.documents
+            if new_order:
+                if order.customer not in declared:
+                    declared.add(order.customer)
+                    first = first_order[order.customer]
+                    warn(first, first.name_warnings)
+                    add(
+                        first.created,
+                        "customer",
+                        [order.customer, first.customer_name],
+                        {"email": order.email},
+                        first.row,
+                    )
+                warn(order, order.warnings)
+                add(order.created, "order", [order.id, order.customer], order.meta)
+                for line in order.posted:
+                    add(
+                        order.created,
+                        "line",
+                        [order.id, line.item, line.qty, Amount(line.price, order.currency)],
+                        line.meta,
+                    )
+            invoice_id = f"{order.id}-INV"
+            shipped = [line for line in order.lines if line.fulfilled and line.ships]
+            invoice_dates = [
+                d for d in (order.paid, order.fulfilled if shipped else None) if d
+            ]
+            invoiced = invoice_id in ledger.documents
+            if invoice_dates and not invoiced:
+                add(min(invoice_dates), "invoice", [order.id, invoice_id])
+                invoiced = True
+            owned = self.owns_payments(order)
+            payment_id = f"{order.id}-PAY"
+            if (
+                owned
+                and order.paid is not None
+                and order.paid_amount > 0
+                and payment_id not in ledger.documents
+            ):
+                add(
+                    order.paid,
+                    "payment",
+                    [
+                        order.id,
+                        Amount(order.paid_amount, order.currency),
+                        self.method(order.gateway),
+                    ],
+                    {"id": payment_id, "gateway": order.gateway},
+                )
+            if (
+                shipped
+                and order.fulfilled is not None
+                and order.id not in ledger.dispatched_all
+            ):
+                pairs = self.pairs(order, shipped, ledger.dispatched)
+                if pairs:
+                    add(order.fulfilled, "dispatch", [order.id, *pairs])
+            if (
+                order.cancelled is not None
+                and not invoiced
+                and order.id not in ledger.cancelled_all
+            ):
+                open_lines = [line for line in order.lines if not line.fulfilled]
+                pairs = self.pairs(order, open_lines, ledger.cancelled, shipping=True)
+                if pairs:
+                    add(order.cancelled, "cancel", [order.id, *pairs])
+            if owned and order.refunded > 0:
+                entries.extend(self.refund(filename, order, ledger))
+        return entries
+
+    def pairs(
+        self,
+        order: Order,
+        lines: list[Line],
+        done: Mapping[tuple[str, str], Decimal],
+        *,
+        shipping: bool = False,
+    ) -> list[Any]:
+        """(ITEM QTY) pairs for ``lines``, less what the ledger already has."""
+        wanted: dict[str, Decimal] = {}
+        for line in lines:
+            wanted[line.item] = wanted.get(line.item, ZERO) + line.qty
+        if shipping and any(posted.item == self.shipping_item for posted in order.posted):
+            wanted[self.shipping_item] = wanted.get(self.shipping_item, ZERO) + 1
+        pairs: list[Any] = []
+        for item, qty in wanted.items():
+            left = qty - done.get((order.id, item), ZERO)
+            if left > 0:
+                pairs += [item, left]
+        return pairs
+
+    def refund(self, filename: str, order: Order, ledger: Ledger) -> list[data.Directive]:
+        """Money refunded that the ledger does not have yet.
+
+        A whole order refunded at once is a full credit order on its invoice
+        (revenue and sales tax back), paid out from the receivable; any other
+        refund, or the rest of one begun earlier, is a customer credit paid out.
+        """
+        if order.paid is None:  # pragma: no cover - parse_order refuses it
+            return []
+        prefix = f"{order.id}-R"
+        if f"{prefix}1" in ledger.credit_orders:
+            return []  # refunded whole by a credit order already
+        earlier = [
+            (credit, amount)
+            for credit, amount in ledger.credits.get(order.id, [])
+            if credit.startswith(prefix) and credit[len(prefix) :].isdigit()
+        ]
+        new = order.refunded - sum((amount for _, amount in earlier), ZERO)
+        if new <= 0:
+            return []
+        credit_id = f"{prefix}{len(earlier) + 1}"
+        dates = [d for d in (order.cancelled, order.fulfilled, order.paid) if d]
+        date = max(dates)
+        amount = Amount(new, order.currency)
+        if not earlier and new == order.total:
+            credit: tuple[str, list[Any], dict[str, Any]] = (
+                "credit-order",
+                [credit_id, f"{order.id}-INV"],
+                {"full": True, "reason": "Shopify refund"},
+            )
+            paid_back = {"from": "receivable", "order": order.id}
+        else:
+            credit = (
+                "credit",
+                [credit_id, order.customer, amount],
+                {"reason": "Shopify refund", "order": order.id},
+            )
+            paid_back = {"credit": credit_id}
+        refund: list[str | Amount] = [order.customer, amount, self.method(order.gateway)]
+        return [
+            custom(filename, order.row, date, *credit),
+            custom(filename, order.row, date, "refund", refund, paid_back),
+        ]
