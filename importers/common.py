@@ -94,31 +94,70 @@ class Account(str):
 # -- reading exports -----------------------------------------------------------
 
 
+class BrokenRow(NamedTuple):
+    """A record with another number of fields than the header: never imported."""
+
+    row: int
+    fields: dict[str, str]  # the fields it has, by column name
+    message: str
+
+
+class Export(NamedTuple):
+    """A CSV export as read: its column names, its records (each with the line
+    it starts on) and the records that are broken."""
+
+    header: list[str]
+    records: list[tuple[int, dict[str, str]]]
+    broken: list[BrokenRow]
+
+
 def read_header(filepath: str) -> list[str] | None:
     """The column names of a CSV file, or None if it cannot be read as one."""
     try:
         with open(filepath, encoding="utf-8-sig", newline="") as file:
-            return next(csv.reader(file), None)
+            header = next(csv.reader(file), None)
     except (OSError, UnicodeDecodeError, csv.Error):
         return None
+    return None if header is None else [name.strip() for name in header]
 
 
-def read_csv(filepath: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def not_utf8(filepath: str, exc: UnicodeDecodeError) -> str:
+    """What is wrong with a file that is not UTF-8, and the ``iconv`` fix."""
+    try:
+        raw = Path(filepath).read_bytes()
+    except OSError:  # pragma: no cover - it was just read
+        raw = b""
+    start = exc.start
+    if raw.startswith(b"\xef\xbb\xbf") and len(raw) != len(exc.object):
+        start += 3
+    line = raw.count(b"\n", 0, start) + 1
+    byte = raw[start] if start < len(raw) else 0
+    name = Path(filepath).name
+    return (
+        f"the file is not UTF-8 text (byte 0x{byte:02x} at line {line}): "
+        f"export it again as UTF-8, or convert it, e.g. "
+        f"iconv -f latin1 -t utf-8 {name} > utf8-{name}"
+    )
+
+
+def read_csv(filepath: str) -> Export:
     """The header and the records of a CSV export, each with its first line.
 
     A UTF-8 byte order mark is dropped; line ends inside quoted fields become
-    ``\\n``. Raises :class:`Problem` (row 1) when the file cannot be read.
+    ``\\n``. A record with fewer fields than the header (a row cut short) or
+    more is in ``broken``, never padded. Raises :class:`Problem` (row 1) when
+    the file cannot be read.
     """
     try:
         with open(filepath, encoding="utf-8-sig", newline="") as file:
             return _read_records(file)
     except UnicodeDecodeError as exc:
-        raise Problem(1, f"the file is not UTF-8 text ({exc.reason})") from None
+        raise Problem(1, not_utf8(filepath, exc)) from None
     except OSError as exc:
         raise Problem(1, f"cannot read the file: {exc.strerror}") from None
 
 
-def _read_records(file: TextIO) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def _read_records(file: TextIO) -> Export:
     reader = csv.reader(file)
     try:
         header = next(reader, None)
@@ -128,6 +167,7 @@ def _read_records(file: TextIO) -> tuple[list[str], list[tuple[int, dict[str, st
         raise Problem(1, "the file is empty")
     header = [name.strip() for name in header]
     records: list[tuple[int, dict[str, str]]] = []
+    broken: list[BrokenRow] = []
     start = reader.line_num + 1
     while True:
         try:
@@ -137,21 +177,73 @@ def _read_records(file: TextIO) -> tuple[list[str], list[tuple[int, dict[str, st
         except csv.Error as exc:
             raise Problem(start, f"this row is not valid CSV: {exc}") from None
         if any(field.strip() for field in fields):
-            if len(fields) > len(header):
-                raise Problem(
-                    start,
-                    f"this row has {len(fields)} fields, the header {len(header)}",
-                )
             values = [field.replace("\r\n", "\n").replace("\r", "\n") for field in fields]
-            values += [""] * (len(header) - len(values))
-            records.append((start, dict(zip(header, values, strict=True))))
+            named = dict(zip(header, values, strict=False))
+            if len(fields) != len(header):
+                cut = len(fields) < len(header)
+                last = header[len(fields) - 1] if cut and fields else ""
+                message = (
+                    f"this row has {len(fields)} fields, the header {len(header)}"
+                    + (
+                        f": it is cut short after {last} (a damaged or edited file?)"
+                        if cut and last
+                        else ""
+                    )
+                    + "; the row is not imported"
+                )
+                broken.append(BrokenRow(start, named, message))
+            else:
+                records.append((start, named))
         start = reader.line_num + 1
-    return header, records
+    return Export(header, records, broken)
 
 
 def missing_columns(header: Sequence[str] | None, required: Iterable[str]) -> list[str]:
     present = set(header or ())
     return [name for name in required if name not in present]
+
+
+def decline_reason(
+    filepath: str, required: Sequence[str], what: str, signature: Sequence[str] = ()
+) -> str | None:
+    """Why a file is not ``what`` (an export with the ``required`` columns), or
+    None when it is. ``signature``: columns that together mark the file as
+    ``what`` even without all of ``required`` (then the reason names what is
+    missing)."""
+    if not filepath.lower().endswith(".csv"):
+        return "not a .csv file"
+    try:
+        with open(filepath, "rb") as file:
+            head = file.read(1 << 16)
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror}"
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the 64 KiB mark
+            return not_utf8(filepath, exc)
+        text = head[: exc.start].decode("utf-8-sig", errors="ignore")
+    header = read_header(filepath)
+    if not header or not any(name for name in header):
+        return "the file is empty" if not text.strip() else "no header row"
+    missing = missing_columns(header, required)
+    if not missing:
+        return None
+    first_line = text.splitlines()[0] if text else ""
+    for separator, label in ((";", "semicolons"), ("\t", "tabs")):
+        if len(header) == 1 and first_line.count(separator) >= 2:
+            return (
+                f"the columns are separated by {label}, not commas: export the file "
+                "again with commas (or set your spreadsheet's list separator to ,)"
+            )
+    plural = "s" if len(missing) > 1 else ""
+    found = [name for name in signature if name in header]
+    shown = ", ".join(missing[:8])
+    if len(missing) > 8:
+        shown += f" and {len(missing) - 8} more"
+    if signature and len(found) == len(signature):
+        return f"looks like a {what} but lacks the column{plural} {shown}"
+    return f"not a {what}: no column{plural} {shown}"
 
 
 def parse_decimal(
@@ -493,13 +585,17 @@ class OrdersImporter(beangulp.Importer):  # type: ignore[misc]  # beangulp is un
         self.warnings: list[RowError] = []
         self.filing_account = "Assets:Receivable"
 
+    #: What the file is called in messages ("Shopify orders export").
+    what = "export"
+    #: Columns that mark a file as this importer's even when others are missing.
+    signature: tuple[str, ...] = ()
+
     def identify(self, filepath: str) -> bool:
-        if not filepath.lower().endswith(".csv"):
-            return False
-        header = read_header(filepath)
-        return header is not None and not missing_columns(
-            [name.strip() for name in header], self.required
-        )
+        return self.decline(filepath) is None
+
+    def decline(self, filepath: str) -> str | None:
+        """Why this importer does not read the file, or None when it does."""
+        return decline_reason(filepath, self.required, self.what, self.signature)
 
     def account(self, filepath: str) -> data.Account:
         return self.filing_account
@@ -610,7 +706,7 @@ def basename(filepath: str) -> str:
 def latest_date(filepath: str, column: str, label: str) -> datetime.date | None:
     """The latest date in a column of a CSV export (None when there is none)."""
     try:
-        _, records = read_csv(filepath)
+        records = read_csv(filepath).records
     except Problem:
         return None
     dates = []
@@ -622,16 +718,14 @@ def latest_date(filepath: str, column: str, label: str) -> datetime.date | None:
     return max(dates, default=None)
 
 
-def read_export(
-    filepath: str, required: Iterable[str], what: str
-) -> list[tuple[int, dict[str, str]]]:
-    """A CSV export's rows (line, record); a Problem at line 1 when columns are missing."""
-    header, records = read_csv(filepath)
-    missing = missing_columns(header, required)
+def read_export(filepath: str, required: Iterable[str], what: str) -> Export:
+    """A CSV export; a Problem at line 1 when columns are missing."""
+    export = read_csv(filepath)
+    missing = missing_columns(export.header, required)
     if missing:
         raise Problem(
             1,
             f"not a {what}: missing column"
             f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
         )
-    return records
+    return export

@@ -50,6 +50,7 @@ from beancount.core.amount import Amount
 
 from beancount_orders.importers.common import ITEM_RE
 from beancount_orders.importers.common import ZERO
+from beancount_orders.importers.common import BrokenRow
 from beancount_orders.importers.common import Ledger
 from beancount_orders.importers.common import OrdersImporter
 from beancount_orders.importers.common import Problem
@@ -129,6 +130,8 @@ class Importer(Writer, OrdersImporter):
     payments, cancellations and refunds."""
 
     required = REQUIRED
+    what = "Shopify orders export"
+    signature = ("Name", "Financial Status", "Lineitem quantity")
     document_name = "shopify-orders.csv"
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
@@ -181,9 +184,16 @@ class Importer(Writer, OrdersImporter):
     def read(
         self, filepath: str, ledger: Ledger, errors: list[RowError]
     ) -> list[data.Directive]:
-        records = read_export(filepath, REQUIRED, "Shopify orders export")
+        export = read_export(filepath, REQUIRED, "Shopify orders export")
+        # A broken row (cut short, or with extra fields) keeps its whole order out.
+        broken: dict[str, list[BrokenRow]] = {}
+        for bad in export.broken:
+            name = bad.fields.get("Name", "").strip()
+            if not name:
+                errors.append(RowError(filepath, bad.row, bad.message))
+            broken.setdefault(name, []).append(bad)
         groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
-        for row, record in records:
+        for row, record in export.records:
             name = record["Name"].strip()
             if not name:
                 errors.append(RowError(filepath, row, "the row has no order Name"))
@@ -191,6 +201,17 @@ class Importer(Writer, OrdersImporter):
             groups.setdefault(name, []).append((row, record))
         orders: list[Order] = []
         items: dict[str, tuple[str, int]] = {}  # commodity -> (SKU, row), to catch clashes
+        for name, bad_rows in broken.items():
+            if name:
+                for bad in bad_rows:
+                    errors.append(
+                        RowError(
+                            filepath,
+                            bad.row,
+                            f"order {name}: {bad.message}, nor any row of the order",
+                        )
+                    )
+                groups.pop(name, None)
         for name, rows in groups.items():
             try:
                 order = self.parse_order(name, rows, items)

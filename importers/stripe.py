@@ -91,6 +91,8 @@ class Importer(OrdersImporter):
     """Stripe balance history CSV: charges, refunds, fees and payouts."""
 
     required = REQUIRED
+    what = "Stripe balance history export"
+    signature = ("id", "Type", "Net")
     document_name = "stripe-balance-history.csv"
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
@@ -119,7 +121,11 @@ class Importer(OrdersImporter):
     def read(
         self, filepath: str, ledger: Ledger, errors: list[RowError]
     ) -> list[data.Directive]:
-        records = read_export(filepath, REQUIRED, "Stripe balance history export")
+        export = read_export(filepath, REQUIRED, "Stripe balance history export")
+        records = export.records
+        errors.extend(
+            RowError(filepath, broken.row, broken.message) for broken in export.broken
+        )
         # Charge id -> order id: the ledger's, then this file's (a refund row
         # usually comes before its charge: Stripe lists the newest first).
         charges = dict(ledger.charges)
