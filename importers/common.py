@@ -448,6 +448,10 @@ class Ledger:
         self.credits: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
         self.credit_orders: set[str] = set()
         self.charges: dict[str, str] = {}  # Stripe charge id -> order id
+        # Order id -> the suspense account its Shopify payment went to, for the
+        # orders paid through several gateways at once (payment meta `split`):
+        # a gateway importer moves its share out of that account.
+        self.split_payments: dict[str, str] = {}
         self.stripe: set[str] = set()  # Stripe balance transaction ids
         for entry in entries:
             meta = entry.meta or {}
@@ -485,6 +489,9 @@ class Ledger:
             ref = value(entry, 0)
             if isinstance(charge, str) and isinstance(ref, str):
                 self.charges[charge] = ref
+            method = value(entry, 2)
+            if meta.get("split") is True and isinstance(ref, str) and isinstance(method, str):
+                self.split_payments[ref] = method
         if dtype == "credit-order":
             credit_order = value(entry, 0)
             if isinstance(credit_order, str):
