@@ -296,6 +296,11 @@ def order_id(name: str, prefix: str) -> str | None:
     return prefix + core
 
 
+def strip_accents(text: str) -> str:
+    """``text`` in ASCII: accents dropped, other characters left out."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 def commodity_name(text: str) -> str | None:
     """A Beancount commodity name for a SKU (or a product name).
 
@@ -304,7 +309,7 @@ def commodity_name(text: str) -> str | None:
     than 24 characters is cut and ends with 4 characters of a hash of the whole
     text, so two long SKUs stay apart. None if nothing is left.
     """
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    plain = strip_accents(text)
     name = re.sub(r"[^A-Z0-9'._-]+", "-", plain.strip().upper())
     name = re.sub(r"-{2,}", "-", name).strip("'._-")
     if not name:
@@ -433,6 +438,13 @@ def value(entry: data.Custom, position: int) -> Any:
 DOC_POSITIONS = DOCUMENT_POSITIONS
 
 
+class KnownOrder(NamedTuple):
+    """An order of the books: where it came from."""
+
+    source: str | None  # its `source` metadata ("shopify")
+    shopify_id: str | None  # its `shopify-id` metadata
+
+
 class Ledger:
     """What the existing ledger holds, for adding only what is new."""
 
@@ -440,6 +452,9 @@ class Ledger:
         self.documents: set[str] = set()  # every document id, payment ids included
         self.customers: set[str] = set()
         self.order_customer: dict[str, str] = {}
+        self.orders: dict[str, KnownOrder] = {}
+        # Commodity -> whether it is stock (its `stock` metadata; TRUE if none).
+        self.commodities: dict[str, bool] = {}
         self.order_currency: dict[str, str] = {}
         self.dispatched: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         self.cancelled: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -460,6 +475,8 @@ class Ledger:
                 self.stripe.add(stripe_id)
             if isinstance(entry, data.Custom):
                 self.add(entry)
+            elif isinstance(entry, data.Commodity):
+                self.commodities[entry.currency] = meta.get("stock", True) is not False
 
     def add(self, entry: data.Custom) -> None:
         dtype, meta = entry.type, entry.meta or {}
@@ -476,6 +493,12 @@ class Ledger:
             order, customer = value(entry, 0), value(entry, 1)
             if isinstance(order, str) and isinstance(customer, str):
                 self.order_customer[order] = customer
+            if isinstance(order, str):
+                source, shopify_id = meta.get("source"), meta.get("shopify-id")
+                self.orders[order] = KnownOrder(
+                    source if isinstance(source, str) else None,
+                    shopify_id if isinstance(shopify_id, str) else None,
+                )
         elif dtype == "line":
             order, price = value(entry, 0), value(entry, 3)
             if isinstance(order, str) and isinstance(price, Amount):
@@ -490,7 +513,8 @@ class Ledger:
             if isinstance(charge, str) and isinstance(ref, str):
                 self.charges[charge] = ref
             method = value(entry, 2)
-            if meta.get("split") is True and isinstance(ref, str) and isinstance(method, str):
+            split = meta.get("split") is True
+            if split and isinstance(ref, str) and isinstance(method, str):
                 self.split_payments[ref] = method
         if dtype == "credit-order":
             credit_order = value(entry, 0)
@@ -535,6 +559,8 @@ def identities(entry: data.Directive) -> list[str]:
     stripe_id = meta.get("stripe-id")
     if isinstance(stripe_id, str):
         keys.append("stripe:" + stripe_id)
+    if isinstance(entry, data.Commodity):
+        keys.append("commodity:" + entry.currency)
     if isinstance(entry, data.Custom):
         position = DOC_POSITIONS.get(entry.type)
         if position is not None:
@@ -664,7 +690,7 @@ class OrdersImporter(beangulp.Importer):  # type: ignore[misc]  # beangulp is un
         texts = {
             entry_text(entry)
             for entry in existing
-            if isinstance(entry, (data.Custom, data.Transaction))
+            if isinstance(entry, (data.Custom, data.Transaction, data.Commodity))
         }
         for entry in entries:
             if any(key in known for key in identities(entry)) or entry_text(entry) in texts:

@@ -49,6 +49,7 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 from beancount_orders.importers.common import ITEM_RE
+from beancount_orders.importers.common import WARNING
 from beancount_orders.importers.common import ZERO
 from beancount_orders.importers.common import BrokenRow
 from beancount_orders.importers.common import Ledger
@@ -65,7 +66,9 @@ from beancount_orders.importers.common import order_id
 from beancount_orders.importers.common import parse_date
 from beancount_orders.importers.common import parse_decimal
 from beancount_orders.importers.common import read_export
+from beancount_orders.importers.common import strip_accents
 from beancount_orders.importers.shopify_model import Line
+from beancount_orders.importers.shopify_model import NonStock
 from beancount_orders.importers.shopify_model import Order
 from beancount_orders.importers.shopify_model import Posted
 from beancount_orders.importers.shopify_model import allocate
@@ -75,33 +78,49 @@ from beancount_orders.importers.shopify_model import round_to
 from beancount_orders.importers.shopify_model import tax_of
 from beancount_orders.importers.shopify_writer import Writer
 
+# The columns without which the export cannot be read.
 REQUIRED = (
     "Name",
-    "Email",
     "Financial Status",
-    "Paid at",
-    "Fulfillment Status",
-    "Fulfilled at",
     "Currency",
     "Subtotal",
     "Shipping",
     "Taxes",
     "Total",
-    "Discount Amount",
     "Created at",
     "Lineitem quantity",
     "Lineitem name",
     "Lineitem price",
-    "Lineitem sku",
-    "Cancelled at",
-    "Refunded Amount",
-    "Id",
 )
+
+# The other columns the output depends on, and what is assumed without them (a
+# warning for the file, at its header).
+ASSUMED = {
+    "Email": "customers are told apart by Billing Name and phone (walk-in customers)",
+    "Paid at": "paid orders are paid on their Created at date",
+    "Fulfilled at": "no dispatches are written",
+    "Lineitem fulfillment status": "no dispatches are written",
+    "Cancelled at": "no cancellations are written",
+    "Refunded Amount": "no refunds are written (a refunded order is an error)",
+    "Payment Method": 'payments go to the method "shopify"',
+    "Id": "an order already in the books under the same Name is taken to be this one",
+    "Lineitem sku": "items are named after the Lineitem name",
+    "Lineitem requires shipping": "every line item is goods that ship",
+    "Lineitem taxable": "every line item is taxable",
+    "Outstanding Balance": "a partially paid order is taken as paid in full",
+    "Tax 1 Name": "tax rates are fitted to the Taxes, without jurisdiction names",
+    "Duties": "no duties are booked (an order whose Total holds them is a tip)",
+}
 
 PAID = ("paid", "partially_paid", "partially_refunded", "refunded")
 UNPAID = ("pending", "authorized", "unpaid", "voided", "expired")
 PERCENT_RE = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 TAX_COLUMNS = tuple((f"Tax {n} Name", f"Tax {n} Value") for n in range(1, 6))
+
+# The items of the money in an order that is not its line items (all non-stock).
+TIP_ITEM = "TIP"
+DUTIES_ITEM = "DUTIES"
+GIFT_CARD_ITEM = "GIFT-CARD"
 
 DEFAULTS: dict[str, Any] = {
     "order_prefix": "SHOP-",
@@ -113,6 +132,11 @@ DEFAULTS: dict[str, Any] = {
     "skip_gateways": ["stripe"],
     "walk_in_customer": "walk-in",
     "account": "Assets:Receivable",
+    "gift_card_account": "Liabilities:GiftCards",
+    "gift_card_items": r"\bgift[ -]?(?:card|voucher|certificate|token)s?\b",
+    "split_payment_account": "Assets:Suspense:Split-payments",
+    "tips_account": "Income:Tips",
+    "duties_account": "Liabilities:Duties",
 }
 
 
@@ -172,6 +196,21 @@ class Importer(Writer, OrdersImporter):
         self.skip_gateways = [str(name).lower() for name in settings["skip_gateways"]]
         self.walk_in = str(settings["walk_in_customer"])
         self.filing_account = check_account(settings["account"], "account")
+        self.gift_card_account = check_account(
+            settings["gift_card_account"], "gift_card_account"
+        )
+        self.split_account = check_account(
+            settings["split_payment_account"], "split_payment_account"
+        )
+        self.tips_account = check_account(settings["tips_account"], "tips_account")
+        self.duties_account = check_account(settings["duties_account"], "duties_account")
+        pattern = settings["gift_card_items"]
+        try:
+            self.gift_cards = re.compile(pattern, re.IGNORECASE) if pattern else None
+        except (re.error, TypeError) as exc:
+            raise ValueError(
+                f"'gift_card_items' is not a regular expression: {exc}"
+            ) from None
 
     # -- beangulp --------------------------------------------------------------
 
@@ -185,6 +224,17 @@ class Importer(Writer, OrdersImporter):
         self, filepath: str, ledger: Ledger, errors: list[RowError]
     ) -> list[data.Directive]:
         export = read_export(filepath, REQUIRED, "Shopify orders export")
+        self.columns = set(export.header)
+        for column, assumed in ASSUMED.items():
+            if column not in self.columns:
+                errors.append(
+                    RowError(
+                        filepath,
+                        1,
+                        f'the export has no column "{column}": {assumed}',
+                        WARNING,
+                    )
+                )
         # A broken row (cut short, or with extra fields) keeps its whole order out.
         broken: dict[str, list[BrokenRow]] = {}
         for bad in export.broken:
@@ -199,8 +249,6 @@ class Importer(Writer, OrdersImporter):
                 errors.append(RowError(filepath, row, "the row has no order Name"))
                 continue
             groups.setdefault(name, []).append((row, record))
-        orders: list[Order] = []
-        items: dict[str, tuple[str, int]] = {}  # commodity -> (SKU, row), to catch clashes
         for name, bad_rows in broken.items():
             if name:
                 for bad in bad_rows:
@@ -212,17 +260,83 @@ class Importer(Writer, OrdersImporter):
                         )
                     )
                 groups.pop(name, None)
+        orders: list[Order] = []
+        # commodity -> (SKU, row), to catch clashes; the money that is not line
+        # items has its own items.
+        items: dict[str, tuple[str, int]] = {
+            name: (f"({name.lower()})", 0)
+            for name in (self.shipping_item, TIP_ITEM, DUTIES_ITEM)
+        }
         for name, rows in groups.items():
             try:
                 order = self.parse_order(name, rows, items)
                 self.fit(order, rows[0][1])
+                self.check_shop(order, ledger)
             except Problem as problem:
                 errors.append(
                     RowError(filepath, problem.row, f"order {name}: {problem.message}")
                 )
                 continue
             orders.append(order)
+        self.nonstock = self.non_stock_items(orders, ledger)
         return self.emit(filepath, orders, ledger, errors)
+
+    def check_shop(self, order: Order, ledger: Ledger) -> None:
+        """An order id already in the books belongs to this very Shopify order."""
+        known = ledger.orders.get(order.id)
+        if known is None:
+            return
+        ours = order.meta.get("shopify-id") or ""
+        if known.source != "shopify":
+            raise Problem(
+                order.row,
+                f"{order.id} is already in the books and was not imported from Shopify: "
+                "give this shop its own order_prefix",
+            )
+        if ours and known.shopify_id and known.shopify_id != ours:
+            raise Problem(
+                order.row,
+                f"{order.id} is already in the books as Shopify order {known.shopify_id}, "
+                f"this one is {ours}: an export of another shop? give each shop its "
+                "own order_prefix",
+            )
+
+    def non_stock_items(self, orders: list[Order], ledger: Ledger) -> dict[str, NonStock]:
+        """The items this import declares non-stock, by item: shipping, tips,
+        duties, gift cards, and line items none of whose rows requires shipping
+        (unless the books already declare the commodity: they decide)."""
+        found: dict[str, NonStock] = {}
+        ships: set[str] = set()
+        specials = {
+            self.shipping_item: ("Shipping", None),
+            TIP_ITEM: ("Tip", self.tips_account),
+            DUTIES_ITEM: ("Duties", self.duties_account),
+        }
+        for order in sorted(orders, key=lambda order: (order.created, order.row)):
+            for line in order.lines:
+                if line.gift_card:
+                    income: str | None = self.gift_card_account
+                elif line.ships:
+                    ships.add(line.item)
+                    continue
+                else:
+                    income = None
+                found.setdefault(
+                    line.item,
+                    NonStock(line.item, order.created, line.row, line.description, income),
+                )
+            for posted in order.posted:
+                if posted.item in specials:
+                    name, account = specials[posted.item]
+                    found.setdefault(
+                        posted.item,
+                        NonStock(posted.item, order.created, order.row, name, account),
+                    )
+        return {
+            item: nonstock
+            for item, nonstock in found.items()
+            if item not in ships or nonstock.income is not None
+        }
 
     def item_of(
         self, sku: str, name: str, row: int, items: dict[str, tuple[str, int]]
@@ -294,7 +408,15 @@ class Importer(Writer, OrdersImporter):
             )
         paid = date("Paid at")
         if status in PAID and paid is None:
-            raise Problem(first, f'Financial Status is "{status}" but Paid at is empty')
+            paid = created
+            if "Paid at" in self.columns:
+                warnings.append(
+                    (
+                        first,
+                        f'Financial Status is "{status}" but Paid at is empty: '
+                        f"the payment is dated Created at, {created}",
+                    )
+                )
         if status not in PAID:
             paid = None
         total = money("Total")
@@ -303,16 +425,27 @@ class Importer(Writer, OrdersImporter):
             paid_amount = total
             if status == "partially_paid":
                 paid_amount = total - money("Outstanding Balance")
-        if money("Duties"):
-            raise Problem(first, "Duties are not imported: book this order by hand")
+        refunded = money("Refunded Amount")
+        if status in ("refunded", "partially_refunded") and refunded <= 0:
+            raise Problem(
+                first,
+                f'Financial Status is "{status}" but '
+                + (
+                    "the export has no Refunded Amount column"
+                    if "Refunded Amount" not in self.columns
+                    else f'Refunded Amount is "{record.get("Refunded Amount", "")}"'
+                )
+                + ": how much was refunded is not known",
+            )
         email = text("Email").lower()
         name_warnings: list[tuple[int, str]] = []
-        customer_name = (
-            text("Billing Name", found=name_warnings)
-            or text("Shipping Name", found=name_warnings)
-            or email
-            or "Walk-in customer"
+        customer_name = text("Billing Name", found=name_warnings) or text(
+            "Shipping Name", found=name_warnings
         )
+        customer = email or self.walk_in_id(
+            customer_name, record.get("Billing Phone", "") or record.get("Phone", "")
+        )
+        customer_name = customer_name or email or "Walk-in customer"
         lines = []
         for row, fields in rows:
             qty = parse_decimal(fields["Lineitem quantity"], "Lineitem quantity", row)
@@ -329,6 +462,9 @@ class Importer(Writer, OrdersImporter):
             discount = money("Lineitem discount", row, fields) if discount_text else None
             sku = text("Lineitem sku", row, fields)
             description = text("Lineitem name", row, fields)
+            gift_card = self.gift_cards is not None and bool(
+                self.gift_cards.search(description) or self.gift_cards.search(sku)
+            )
             lines.append(
                 Line(
                     row=row,
@@ -338,10 +474,12 @@ class Importer(Writer, OrdersImporter):
                     qty=qty,
                     price=price,
                     discount=discount,
-                    taxable=_flag(fields.get("Lineitem taxable", ""), True),
+                    taxable=not gift_card
+                    and _flag(fields.get("Lineitem taxable", ""), True),
                     ships=_flag(fields.get("Lineitem requires shipping", ""), True),
                     fulfilled=fields.get("Lineitem fulfillment status", "").strip().lower()
                     == "fulfilled",
+                    gift_card=gift_card,
                 )
             )
         meta: dict[str, Any] = {
@@ -356,7 +494,7 @@ class Importer(Writer, OrdersImporter):
             row=first,
             name=name,
             id=doc_id,
-            customer=email or self.walk_in,
+            customer=customer,
             customer_name=customer_name,
             email=email,
             currency=currency,
@@ -367,9 +505,14 @@ class Importer(Writer, OrdersImporter):
             status=status,
             total=total,
             paid_amount=paid_amount,
-            refunded=money("Refunded Amount"),
+            refunded=refunded,
             gateway=text("Payment Method"),
             meta=meta,
+            tax_names=[
+                text(name_key)
+                for name_key, value_key in TAX_COLUMNS
+                if parse_decimal(record.get(value_key, ""), value_key, first, blank=ZERO)
+            ],
             lines=lines,
             warnings=warnings,
             name_warnings=name_warnings,
@@ -384,6 +527,16 @@ class Importer(Writer, OrdersImporter):
                 f"Refunded Amount {order.refunded} is more than the Total {order.total}",
             )
         return order
+
+    def walk_in_id(self, name: str, phone: str) -> str:
+        """The customer id of an order without an email: the walk-in customer
+        id, then the buyer's name and the digits of their phone, when the export
+        has them (``walk-in-jo-bloggs-5550101``), else the walk-in id alone."""
+        parts = [self.walk_in]
+        slug = re.sub(r"[^a-z0-9]+", "-", strip_accents(name).lower()).strip("-")
+        digits = re.sub(r"\D", "", phone)
+        parts += [part for part in (slug[:40].strip("-"), digits[-10:]) if part]
+        return "-".join(parts)
 
     # -- the money -----------------------------------------------------------------
 
@@ -428,30 +581,45 @@ class Importer(Writer, OrdersImporter):
                     f"Lineitem discount {discount} is more than the line's "
                     f"{line.qty} x {line.price}",
                 )
-        if not self.inclusive and taxes and order.total == subtotal + shipping:
+        duties = money("Duties")
+        if duties < 0:
+            raise Problem(first, f"Duties {duties} are negative")
+        if not self.inclusive and taxes and order.total == subtotal + shipping + duties:
             raise Problem(
                 first,
                 f"Total {order.total} is Subtotal {subtotal} + Shipping {shipping}: the "
                 f"shop's prices include the Taxes {taxes}; import it with "
                 "prices_include_tax True (and set the plugin's option alike)",
             )
-        charged = order.total - subtotal - (ZERO if self.inclusive else taxes)
+        # What the Total leaves for shipping: less than Shipping when a discount
+        # made it cheaper (or free); more is a tip.
+        charged = order.total - subtotal - duties - (ZERO if self.inclusive else taxes)
         if charged < 0:
             raise Problem(
                 first,
                 f"Total {order.total} is less than Subtotal {subtotal}"
-                + ("" if self.inclusive else f" plus Taxes {taxes}"),
+                + ("" if self.inclusive else f" plus Taxes {taxes}")
+                + (f" plus Duties {duties}" if duties else ""),
             )
-        if charged > shipping:
-            if self.inclusive:
-                parts = f"Subtotal {subtotal} + Shipping {shipping}"
-                hint = "or do the shop's prices exclude tax? then prices_include_tax False"
-            else:
-                parts = f"Subtotal {subtotal} + Shipping {shipping} + Taxes {taxes}"
-                hint = "book the difference by hand"
+        tip = max(charged - shipping, ZERO)
+        charged -= tip
+        if tip and self.inclusive and tip == taxes:
             raise Problem(
                 first,
-                f"Total {order.total} is more than {parts}: tips are not imported ({hint})",
+                f"Total {order.total} is Subtotal {subtotal} + Shipping {shipping} + "
+                f"Taxes {taxes}: the shop's prices exclude tax; import it with "
+                "prices_include_tax False (and set the plugin's option alike)",
+            )
+        if tip:
+            order.warnings.append(
+                (
+                    first,
+                    f"Total {order.total} is {tip} more than Subtotal {subtotal} + "
+                    f"Shipping {shipping}"
+                    + ("" if self.inclusive else f" + Taxes {taxes}")
+                    + (f" + Duties {duties}" if duties else "")
+                    + f": booked as a tip ({TIP_ITEM}, to {self.tips_account})",
+                )
             )
         discounts.append(shipping - charged)
         # Taxable values: the lines, then shipping.
@@ -483,12 +651,22 @@ class Importer(Writer, OrdersImporter):
                 ):
                     taxes_of[i] = tax
         posted: list[Posted] = []
-        entries: list[tuple[str, Decimal, Decimal, int, Line | None]] = [
-            (line.item, line.qty, line.price, line.row, line) for line in order.lines
+        # (index in all_values, item, qty, listed price, row, line item)
+        entries: list[tuple[int, str, Decimal, Decimal, int, Line | None]] = [
+            (i, line.item, line.qty, line.price, line.row, line)
+            for i, line in enumerate(order.lines)
         ]
-        if charged > 0:
-            entries.append((self.shipping_item, Decimal(1), shipping, first, None))
-        for index, (item, qty, price, row, source) in enumerate(entries):
+        if shipping > 0 or charged > 0:  # a shipping line even when made free
+            entries.append(
+                (len(values), self.shipping_item, Decimal(1), shipping, first, None)
+            )
+        for extra, item in ((tip, TIP_ITEM), (duties, DUTIES_ITEM)):
+            if extra:
+                entries.append((len(all_values), item, Decimal(1), extra, first, None))
+                all_values.append(extra)
+                discounts.append(ZERO)
+                taxes_of.append(ZERO)
+        for index, item, qty, price, row, source in entries:
             # The value the plugin invoices: net, or gross with prices_include_tax.
             value, tax, discount = all_values[index], taxes_of[index], discounts[index]
             rate = fit_rate(value, tax, self.inclusive, nominal, q)
@@ -501,7 +679,7 @@ class Importer(Writer, OrdersImporter):
                 meta["description"] = source.description
                 if source.sku:
                     meta["sku"] = source.sku
-            else:
+            elif item == self.shipping_item:
                 method = clean_text(
                     record.get("Shipping Method", "").strip(),
                     "Shipping Method",
@@ -509,6 +687,8 @@ class Importer(Writer, OrdersImporter):
                     order.warnings,
                 )
                 meta["description"] = method or "Shipping"
+            else:
+                meta["description"] = "Tip" if item == TIP_ITEM else "Duties"
             meta["tax"] = rate
             if discount:
                 meta["list-price"] = Amount(price, order.currency)

@@ -26,8 +26,21 @@ class Line:
     price: Decimal  # the unit price as listed (before discounts)
     discount: Decimal | None  # the "Lineitem discount" column, if given
     taxable: bool
-    ships: bool  # requires shipping
+    ships: bool  # "Lineitem requires shipping" (blank or missing: true)
     fulfilled: bool
+    gift_card: bool = False  # a gift card sold: a liability, not sales
+
+
+@dataclasses.dataclass
+class NonStock:
+    """An item the import declares non-stock (``commodity`` with ``stock: FALSE``):
+    shipping, tips, duties, gift cards and line items that need no shipping."""
+
+    item: str
+    date: datetime.date  # of the first order in the file that has it
+    row: int
+    name: str
+    income: str | None = None  # the account its sales go to, when not sales
 
 
 @dataclasses.dataclass
@@ -62,7 +75,9 @@ class Order:
     refunded: Decimal
     gateway: str
     meta: dict[str, Any]
-    lines: list[Line]
+    # The export's tax names (Tax 1 Name ... Tax 5 Name) with a value, in order.
+    tax_names: list[str] = dataclasses.field(default_factory=list)
+    lines: list[Line] = dataclasses.field(default_factory=list)
     posted: list[Posted] = dataclasses.field(default_factory=list)
     # (row, message) for the HTML tags removed from the order's text, and from
     # the customer's name (written only with the customer's first order).

@@ -21,7 +21,16 @@ from beancount_orders.importers.common import Ledger
 from beancount_orders.importers.common import RowError
 from beancount_orders.importers.common import custom
 from beancount_orders.importers.shopify_model import Line
+from beancount_orders.importers.shopify_model import NonStock
 from beancount_orders.importers.shopify_model import Order
+
+# A gateway that is gift cards alone, as Shopify writes it.
+GIFT_CARD_RE = re.compile(r"gift[ _-]?cards?", re.IGNORECASE)
+
+
+def is_split(gateway: str) -> bool:
+    """Whether a Payment Method names several gateways (``A + B``)."""
+    return "+" in gateway
 
 
 class Writer:
@@ -31,21 +40,70 @@ class Writer:
     gateways: dict[str, str]
     skip_gateways: list[str]
     shipping_item: str
+    gift_card_account: str
+    split_account: str
+    nonstock: dict[str, NonStock]
 
     # -- writing -------------------------------------------------------------------------
 
     def method(self, gateway: str) -> str:
-        """The payment method of a Shopify gateway: configured, else from its name."""
-        method = self.gateways.get(gateway.lower())
+        """The payment method of a Shopify gateway: configured; else the gift-card
+        liability for gift cards, the split-payment suspense account for several
+        gateways at once (``Gift Card + Shopify Payments``); else a method named
+        after the gateway."""
+        method = self.gateways.get(gateway.strip().lower())
         if method is None:
+            if is_split(gateway):
+                return Account(self.split_account)
+            if GIFT_CARD_RE.fullmatch(gateway.strip()):
+                return Account(self.gift_card_account)
             method = re.sub(r"[^a-z0-9]+", "-", gateway.lower()).strip("-") or "shopify"
         if ":" in method and account_lib.is_valid(method):
             return Account(method)
         return method
 
     def owns_payments(self, order: Order) -> bool:
+        """Whether this import books the order's payments: not when its one
+        gateway is left to a gateway importer (Stripe's); always for several
+        gateways at once (the gateway importer then moves its share out of the
+        split-payment account)."""
+        if is_split(order.gateway) and order.gateway.strip().lower() not in self.gateways:
+            return True
         gateway = order.gateway.lower()
         return not any(name and name in gateway for name in self.skip_gateways)
+
+    def ships(self, item: str, ledger: Ledger) -> bool:
+        """Whether ``item`` is stock: as the books declare it, else as this import
+        does."""
+        known = ledger.commodities.get(item)
+        return known if known is not None else item not in self.nonstock
+
+    def declarations(
+        self, filename: str, ledger: Ledger, errors: list[RowError]
+    ) -> list[data.Directive]:
+        """A ``commodity`` with ``stock: FALSE`` for each non-stock item the books
+        do not declare yet; a warning for one they declare as stock."""
+        entries: list[data.Directive] = []
+        for item, found in sorted(self.nonstock.items()):
+            known = ledger.commodities.get(item)
+            if known is None:
+                meta = data.new_metadata(filename, found.row)
+                meta["name"] = found.name
+                meta["stock"] = False
+                if found.income is not None:
+                    meta["income"] = found.income
+                entries.append(data.Commodity(meta, found.date, item))
+            elif known:
+                errors.append(
+                    RowError(
+                        filename,
+                        found.row,
+                        f"{item} ({found.name}) needs no shipping in the export but the "
+                        "books declare it stock: it is dispatched as stock",
+                        WARNING,
+                    )
+                )
+        return entries
 
     def emit(
         self, filename: str, orders: list[Order], ledger: Ledger, errors: list[RowError]
@@ -67,6 +125,7 @@ class Writer:
             if known is None or order.created < known.created:
                 first_order[order.customer] = order
         declared: set[str] = set(ledger.customers)
+        entries.extend(self.declarations(filename, ledger, errors))
         for order in orders:
             row = order.row
 
@@ -102,7 +161,11 @@ class Writer:
                         line.meta,
                     )
             invoice_id = f"{order.id}-INV"
-            shipped = [line for line in order.lines if line.fulfilled and line.ships]
+            shipped = [
+                line
+                for line in order.lines
+                if line.fulfilled and self.ships(line.item, ledger)
+            ]
             invoice_dates = [
                 d for d in (order.paid, order.fulfilled if shipped else None) if d
             ]
@@ -118,15 +181,28 @@ class Writer:
                 and order.paid_amount > 0
                 and payment_id not in ledger.documents
             ):
+                method = self.method(order.gateway)
+                split = method == self.split_account
+                if split:
+                    warn(
+                        order,
+                        [
+                            (
+                                row,
+                                f'Payment Method "{order.gateway}" is several gateways '
+                                "and the export does not say how much each took: "
+                                f"{order.paid_amount} {order.currency} is booked to "
+                                f"{self.split_account}; move each gateway's share to "
+                                "its account with a transaction (the Stripe importer "
+                                "moves Stripe's share itself)",
+                            )
+                        ],
+                    )
                 add(
                     order.paid,
                     "payment",
-                    [
-                        order.id,
-                        Amount(order.paid_amount, order.currency),
-                        self.method(order.gateway),
-                    ],
-                    {"id": payment_id, "gateway": order.gateway},
+                    [order.id, Amount(order.paid_amount, order.currency), method],
+                    {"id": payment_id, "gateway": order.gateway, "split": split or None},
                 )
             if (
                 shipped
@@ -141,7 +217,11 @@ class Writer:
                 and not invoiced
                 and order.id not in ledger.cancelled_all
             ):
-                open_lines = [line for line in order.lines if not line.fulfilled]
+                open_lines = [
+                    line
+                    for line in order.lines
+                    if not (line.fulfilled and self.ships(line.item, ledger))
+                ]
                 pairs = self.pairs(order, open_lines, ledger.cancelled, shipping=True)
                 if pairs:
                     add(order.cancelled, "cancel", [order.id, *pairs])

@@ -24,6 +24,7 @@ from typing import Any
 
 import beangulp
 import pytest
+from beancount.core import data
 from beancount.parser import printer
 from beangulp import testing
 from click.testing import CliRunner
@@ -143,7 +144,11 @@ def test_warnings_name_the_row_and_what_was_removed() -> None:
     assert str(importer.warnings[4]).startswith(f"{path}:6: warning: order #4001: ")
     assert [warning.row for warning in importer.warnings] == [2, 3, 3, 4, 6, 6, 6]
     # Every order is imported, whatever its warnings.
-    orders = [entry.values[0].value for entry in entries if entry.type == "order"]
+    orders = [
+        entry.values[0].value
+        for entry in entries
+        if isinstance(entry, data.Custom) and entry.type == "order"
+    ]
     assert orders == ["SHOP-4001", "SHOP-4002", "SHOP-4003", "SHOP-4004"]
 
 
