@@ -629,19 +629,13 @@ class Importer(Writer, OrdersImporter):
         ]
         nominal = self.nominal_rate(record, first)
         taxes_of = [ZERO] * len(all_values)
+        # Lines whose tax is not the rate's on their value, by rounding only.
+        kept: set[int] = set()
         if taxes:
             bases = [taxable, [*taxable, len(values)]] if charged > 0 else [taxable]
-            fitted = False
-            if nominal is not None:
-                for base in bases:
-                    trial = [
-                        tax_of(all_values[i], nominal, self.inclusive, q) for i in base
-                    ]
-                    if sum(trial, ZERO) == taxes:
-                        for i, tax in zip(base, trial, strict=True):
-                            taxes_of[i] = tax
-                        fitted = True
-                        break
+            fitted = nominal is not None and self.stated_rate(
+                all_values, bases, nominal, taxes, taxes_of, kept
+            )
             if not fitted:
                 base = taxable or ([len(values)] if charged > 0 else [])
                 if not base:
@@ -650,6 +644,16 @@ class Importer(Writer, OrdersImporter):
                     base, allocate(taxes, [all_values[i] for i in base], q), strict=True
                 ):
                     taxes_of[i] = tax
+                if nominal is not None:
+                    order.warnings.append(
+                        (
+                            first,
+                            f"the tax names' rate {nominal * 100:f}% does not give the "
+                            f"Taxes {taxes} on the taxable lines: the lines have the "
+                            "rates that give Shopify's Taxes",
+                        )
+                    )
+        jurisdiction = ", ".join(order.tax_names) or None
         posted: list[Posted] = []
         # (index in all_values, item, qty, listed price, row, line item)
         entries: list[tuple[int, str, Decimal, Decimal, int, Line | None]] = [
@@ -669,7 +673,11 @@ class Importer(Writer, OrdersImporter):
         for index, item, qty, price, row, source in entries:
             # The value the plugin invoices: net, or gross with prices_include_tax.
             value, tax, discount = all_values[index], taxes_of[index], discounts[index]
-            rate = fit_rate(value, tax, self.inclusive, nominal, q)
+            rate = (
+                nominal
+                if index in kept
+                else fit_rate(value, tax, self.inclusive, nominal, q)
+            )
             if rate is None:
                 raise Problem(
                     row, f"no tax rate gives tax {tax} on {value} {order.currency}"
@@ -690,12 +698,65 @@ class Importer(Writer, OrdersImporter):
             else:
                 meta["description"] = "Tip" if item == TIP_ITEM else "Duties"
             meta["tax"] = rate
+            if tax and jurisdiction:
+                meta["jurisdiction"] = jurisdiction
+            if index in kept:
+                meta["tax-amount"] = Amount(tax, order.currency)
             if discount:
                 meta["list-price"] = Amount(price, order.currency)
                 meta["discount"] = Amount(discount, order.currency)
-            posted.append(Posted(item, qty, fit_price(qty, value, price, q), rate, meta))
+            posted.append(
+                Posted(
+                    item,
+                    qty,
+                    fit_price(qty, value, price, q),
+                    rate,
+                    meta,
+                    tax if index in kept else None,
+                )
+            )
         self.check_total(order, posted)
         order.posted = posted
+
+    def stated_rate(
+        self,
+        values: list[Decimal],
+        bases: list[list[int]],
+        rate: Decimal,
+        taxes: Decimal,
+        taxes_of: list[Decimal],
+        kept: set[int],
+    ) -> bool:
+        """Put the order's Taxes on the lines of one of ``bases`` at the ``rate``
+        its tax names state, if that can be done: each line's tax is the rate's
+        on its value, or one cent (quantum) more or less where Shopify rounded
+        each tax of the line on its own (those lines keep Shopify's tax as
+        ``tax-amount``: their index goes into ``kept``)."""
+        q = self.quantum
+        for base in bases:
+            if not base:
+                continue
+            trial = [tax_of(values[i], rate, self.inclusive, q) for i in base]
+            left = int((taxes - sum(trial, ZERO)) / q)
+            if abs(left) > len(base):
+                continue
+            # The lines whose exact tax is nearest the next cent take the cents.
+            exact = [
+                values[i] * rate / (1 + rate) if self.inclusive else values[i] * rate
+                for i in base
+            ]
+            sign = 1 if left > 0 else -1
+            order = sorted(
+                range(len(base)), key=lambda k: (sign * (trial[k] - exact[k]), k)
+            )
+            step = q if left > 0 else -q
+            for k in order[: abs(left)]:
+                trial[k] += step
+                kept.add(base[k])
+            for i, tax in zip(base, trial, strict=True):
+                taxes_of[i] = tax
+            return True
+        return False
 
     def nominal_rate(self, record: dict[str, str], row: int) -> Decimal | None:
         """The sum of the percentages in the names of the order's taxes, if all have one."""
@@ -717,7 +778,12 @@ class Importer(Writer, OrdersImporter):
         gross = ZERO
         for line in posted:
             value = round_to(line.qty * line.price, q)
-            gross += value if self.inclusive else value + round_to(value * line.rate, q)
+            tax = (
+                line.tax_amount
+                if line.tax_amount is not None
+                else round_to(value * line.rate, q)
+            )
+            gross += value if self.inclusive else value + tax
         if gross != order.total:  # pragma: no cover - fit() guarantees it
             raise Problem(
                 order.row, f"the lines add up to {gross}, not the Total {order.total}"

@@ -52,6 +52,8 @@ class Posted:
     price: Decimal
     rate: Decimal
     meta: dict[str, Any]
+    # Shopify's tax of the whole line where it is not the rate's by rounding.
+    tax_amount: Decimal | None = None
 
 
 @dataclasses.dataclass
