@@ -107,6 +107,7 @@ ASSUMED = {
     "Lineitem sku": "items are named after the Lineitem name",
     "Lineitem requires shipping": "every line item is goods that ship",
     "Lineitem taxable": "every line item is taxable",
+    "Lineitem discount": "an order's line discounts are spread over its lines by value",
     "Outstanding Balance": "a partially paid order is taken as paid in full",
     "Tax 1 Name": "tax rates are fitted to the Taxes, without jurisdiction names",
     "Duties": "no duties are booked (an order whose Total holds them is a tip)",

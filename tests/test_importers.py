@@ -97,6 +97,16 @@ CASES = [
         {},
         (USD, "shopify_orders_broken.csv.beancount"),
     ),
+    # The layouts and the shapes of real shops' exports (made-up people).
+    Case("shopify_real_usd.csv", "shopify", {}, ("header_usd_real.beancount",)),
+    Case(
+        "shopify_real_zar_vat.csv",
+        "shopify",
+        {"prices_include_tax": True},
+        ("header_zar.beancount",),
+    ),
+    Case("shopify_older_layout.csv", "shopify", {}, ("header_gbp.beancount",)),
+    Case("shopify_own_columns.csv", "shopify", {}, ("header_plain.beancount",)),
 ]
 BY_NAME = {case.document: case for case in CASES}
 
