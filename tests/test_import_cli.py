@@ -41,8 +41,8 @@ NOT_STRIPE = (
 )
 NO_TOTAL = f"looks like a Shopify orders export but lacks the column Total; {NOT_STRIPE}"
 NOT_SHOPIFY = (
-    "not a Shopify orders export: no columns Name, Email, Financial Status, Paid at, "
-    "Fulfillment Status, Fulfilled at, Subtotal, Shipping and 11 more"
+    "not a Shopify orders export: no columns Name, Financial Status, Subtotal, "
+    "Shipping, Taxes, Total, Created at, Lineitem quantity and 2 more"
 )
 TRUNCATED = (
     f"{DIR}/orders_truncated.csv:3: order #2002: this row has 17 fields, the header "
