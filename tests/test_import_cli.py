@@ -211,6 +211,27 @@ def test_an_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     )
 
 
+def test_an_unreadable_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a folder without read permission: named, never a traceback."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    shutil.copy(f"{DIR}/orders_export.csv", locked / "orders_export.csv")
+    real_scandir = os.scandir
+
+    def refusing_scandir(path: Any = ".") -> Any:
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing_scandir)
+    result = run("identify", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr == lines(
+        f"{locked}: not imported: cannot read the directory: Permission denied",
+        "Error: 1 file not read by any importer",
+    )
+
+
 def test_binary_files(tmp_path: Path) -> None:
     noise = tmp_path / "noise.csv"
     noise.write_bytes(bytes(range(256)) * 8)
