@@ -6,6 +6,12 @@
 Each module has a class ``Importer`` (a ``beangulp.Importer``). After
 ``extract``, ``importer.errors`` lists the rows that were not imported as
 ``RowError(filename, row, message)``; ``str(error)`` is ``FILE:ROW: message``.
+
+:func:`main` runs one importer as a command, as ``beangulp.testing.main`` does,
+but saying why each file it does not read is declined, printing the rows not
+imported and exiting 1 when there are any (``python -m
+beancount_orders.importers.shopify extract FILE``); ``bean-orders import`` does
+the same for both importers (:mod:`beancount_orders.cli_import`).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import beangulp
 from beancount_orders.importers.common import RowError
 from beancount_orders.importers.common import report_errors
 
-__all__ = ["RowError", "default_importers", "report_errors"]
+__all__ = ["RowError", "default_importers", "main", "report_errors"]
 
 SECTIONS = ("order_prefix", "shopify", "stripe")
 
@@ -50,3 +56,16 @@ def default_importers(config: Mapping[str, Any] | None = None) -> list[beangulp.
             raise ValueError(f"importer configuration {name!r} must be a dict of options")
         sections[name] = {**shared, **section}
     return [shopify.Importer(sections["shopify"]), stripe.Importer(sections["stripe"])]
+
+
+def main(importer: beangulp.Importer) -> None:
+    """Run ``importer``'s command line: beangulp's ``identify``, ``extract``,
+    ``archive``, ``test`` and ``generate``, with the hook :func:`report_errors`.
+
+    A file it does not read is reported as ``FILE: not imported: REASON``;
+    the exit status is 1 when a file or a row was not imported (see
+    :mod:`beancount_orders.cli_import`).
+    """
+    from beancount_orders.cli_import import importer_main
+
+    importer_main(importer)

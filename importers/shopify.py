@@ -791,7 +791,7 @@ class Importer(Writer, OrdersImporter):
             )
 
 
-if __name__ == "__main__":  # pragma: no cover
-    from beangulp.testing import main
+if __name__ == "__main__":  # pragma: no cover - tests/test_import_cli.py runs it
+    from beancount_orders.importers import main
 
     main(Importer())

@@ -310,7 +310,7 @@ class Importer(OrdersImporter):
         return entries
 
 
-if __name__ == "__main__":  # pragma: no cover
-    from beangulp.testing import main
+if __name__ == "__main__":  # pragma: no cover - tests/test_import_cli.py runs it
+    from beancount_orders.importers import main
 
     main(Importer())

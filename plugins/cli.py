@@ -369,7 +369,12 @@ def import_(ctx: click.Context, config_text: str | None) -> None:
     The subcommands are beangulp's: `identify` names the importer of each
     downloaded file, `extract` writes the directives (use -e LEDGER so that
     nothing already in the books is imported twice), `archive` files the
-    documents away. Rows that cannot be imported are reported as FILE:ROW: message.
+    documents away (see `bean-orders import COMMAND --help`).
+
+    On standard error: each file no importer reads, as `FILE: not imported:
+    REASON` (every importer's reason); each row not imported, as `FILE:ROW:
+    message`, and each row imported with a change, as `FILE:ROW: warning:
+    message`. The exit status is 1 when a file or a row was not imported.
     """
     import ast
 
@@ -396,9 +401,9 @@ def import_(ctx: click.Context, config_text: str | None) -> None:
 
 
 def _add_beangulp_commands() -> None:
-    import beangulp
+    from beancount_orders.cli_import import commands
 
-    for command in beangulp.Ingest([]).cli.commands.values():
+    for command in commands():
         import_.add_command(command)
 
 
