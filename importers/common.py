@@ -122,14 +122,20 @@ def read_header(filepath: str) -> list[str] | None:
 
 
 def not_utf8(filepath: str, exc: UnicodeDecodeError) -> str:
-    """What is wrong with a file that is not UTF-8, and the ``iconv`` fix."""
+    """What is wrong with a file that is not UTF-8, and the ``iconv`` fix.
+
+    The position comes from decoding the file's bytes again (a text reader's
+    error counts from the start of the chunk it was decoding).
+    """
     try:
         raw = Path(filepath).read_bytes()
+        raw.decode("utf-8")
+    except UnicodeDecodeError as whole:
+        start = whole.start
     except OSError:  # pragma: no cover - it was just read
-        raw = b""
-    start = exc.start
-    if raw.startswith(b"\xef\xbb\xbf") and len(raw) != len(exc.object):
-        start += 3
+        raw, start = b"", 0
+    else:  # pragma: no cover - the reader found what decoding the bytes does not
+        start = exc.start
     line = raw.count(b"\n", 0, start) + 1
     byte = raw[start] if start < len(raw) else 0
     name = Path(filepath).name

@@ -51,6 +51,11 @@ from beancount_orders.importers import report_errors
 #: The commands of beangulp that are wrapped.
 WRAPPED = ("identify", "extract", "archive")
 
+# beangulp skips files over 8 MiB; a real shop's year of orders is more.
+beangulp.identify.FILE_TOO_LARGE_THRESHOLD = max(
+    beangulp.identify.FILE_TOO_LARGE_THRESHOLD, 1 << 30
+)
+
 SOURCES = click.Argument(["src"], nargs=-1, type=click.Path())
 
 
@@ -161,6 +166,10 @@ def wrap(command: click.Command) -> click.Command:
         ingest: beangulp.Ingest = ctx.obj
         importers = ingest.importers
         files, unread = sort_files(importers, src, options.get("quiet") or 0)
+        if command.name == "archive" and options.get("destination") is None:
+            # beangulp's default is the directory of the running script, which
+            # for bean-orders is inside its virtual environment.
+            options["destination"] = os.getcwd()
         status: Any = 0
         try:
             ctx.invoke(command, src=tuple(files), **options)

@@ -277,12 +277,6 @@ def test_not_utf8_after_the_first_64_kib(tmp_path: Path) -> None:
     assert messages[2:] == ["Error: 1 row not imported"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="common.not_utf8 takes UnicodeDecodeError.start as an offset in the file, "
-    "but read_csv's text reader decodes in chunks: after the first chunk it names "
-    "another byte and line",
-)
 def test_not_utf8_names_the_byte_after_the_first_chunk(tmp_path: Path) -> None:
     path = far_latin1(tmp_path)
     result = run("extract", str(path))
@@ -292,14 +286,18 @@ def test_not_utf8_names_the_byte_after_the_first_chunk(tmp_path: Path) -> None:
 
 
 def test_a_file_too_large_for_beangulp(tmp_path: Path) -> None:
+    """Real shops' exports pass beangulp's 8 MiB limit: ours is 1 GiB."""
+    import beangulp.identify
+
+    assert beangulp.identify.FILE_TOO_LARGE_THRESHOLD == 1 << 30
     path = tmp_path / "orders_export.csv"
     shutil.copy(f"{DIR}/orders_export.csv", path)
-    os.truncate(path, 9 << 20)
+    os.truncate(path, (1 << 30) + 1)  # sparse: takes no room
     result = run("identify", str(path))
     assert result.exit_code == 1
     assert result.stderr == lines(
-        f"{path}: not imported: the file is larger than 8 MiB, which beangulp does not "
-        "read",
+        f"{path}: not imported: the file is larger than 1024 MiB, which beangulp does "
+        "not read",
         "Error: 1 file not read by any importer",
     )
 
@@ -365,3 +363,15 @@ def test_module_good_file() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == lines(f"* {DIR}/balance_history.csv ... OK")
     assert 'custom "payment" "SHOP-2001" 30.92 USD Assets:Stripe' in result.stdout
+
+
+def test_archive_files_under_the_current_directory_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """beangulp's default is the running script's directory (inside the venv)."""
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "orders_export.csv"
+    shutil.copy(ROOT / DIR / "orders_export.csv", source)
+    result = run("archive", "-n", str(source))
+    assert result.exit_code == 0, result.stderr
+    assert f"  {tmp_path}/Assets/Receivable/2024-04-03.shopify-orders.csv" in result.stderr
