@@ -450,6 +450,15 @@ class Importer(Writer, OrdersImporter):
         lines = []
         for row, fields in rows:
             qty = parse_decimal(fields["Lineitem quantity"], "Lineitem quantity", row)
+            if qty == 0 and len(rows) > 1:
+                warnings.append(
+                    (
+                        row,
+                        f'Lineitem quantity 0 of "{fields.get("Lineitem name", "")}": '
+                        "a line removed from the order, not written",
+                    )
+                )
+                continue
             if qty <= 0 or qty != qty.to_integral_value():
                 raise Problem(
                     row,
@@ -483,6 +492,8 @@ class Importer(Writer, OrdersImporter):
                     gift_card=gift_card,
                 )
             )
+        if not lines:
+            raise Problem(first, "no line item has a quantity above zero")
         meta: dict[str, Any] = {
             "source": "shopify",
             "shopify-name": clean_text(name, "Name", first, warnings),

@@ -325,13 +325,16 @@ def test_a_second_shop_under_the_same_prefix_is_an_error(tmp_path: Path) -> None
     importer = shopify.Importer()
     entries = importer.extract(str(other), ledger.entries)
     assert entries == []
-    assert RowError(
-        str(other),
-        19,
-        "order #5001: SHOP-5001 is already in the books as Shopify order 7770005001, "
-        "this one is 4440005001: an export of another shop? give each shop its own "
-        "order_prefix",
-    ) in importer.errors
+    assert (
+        RowError(
+            str(other),
+            19,
+            "order #5001: SHOP-5001 is already in the books as Shopify order 7770005001, "
+            "this one is 4440005001: an export of another shop? give each shop its own "
+            "order_prefix",
+        )
+        in importer.errors
+    )
     # With its own prefix, the other shop imports beside the first.
     apart = shopify.Importer({"order_prefix": "OTHER-"})
     assert apart.extract(str(other), ledger.entries)
@@ -371,3 +374,21 @@ def test_another_layout_is_declined_with_the_reason(tmp_path: Path) -> None:
         "looks like a Shopify orders export but lacks the column Total"
     )
     assert importer.identify(str(DATA / "shopify_own_columns.csv"))
+
+
+def test_a_line_removed_from_an_order_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    """An edited order keeps its removed line at quantity 0: nothing to write."""
+    text = (DATA / "shopify_real_usd.csv").read_text(encoding="utf-8-sig")
+    lines = text.splitlines(keepends=True)
+    second = next(line for line in lines if line.startswith("#5001,ana.pike@example.com,,"))
+    removed = second.replace(",1,Linen Tea Towel,", ",0,Linen Tea Towel,")
+    path = tmp_path / "edited.csv"
+    path.write_text(text + removed, encoding="utf-8")
+    importer = shopify.Importer()
+    importer.extract(str(path), [])
+    assert (
+        21,
+        'order #5001: Lineitem quantity 0 of "Linen Tea Towel": a line removed '
+        "from the order, not written",
+    ) in [(w.row, w.message) for w in importer.warnings]
+    assert not [e for e in importer.errors if "#5001" in e.message]
