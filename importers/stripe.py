@@ -1,44 +1,71 @@
-"""Stripe's balance history CSV as payments, refunds, fees and payouts.
+"""Stripe's balance history as payments, refunds, fees, payouts and the rest.
 
-Each row is one balance transaction (``id`` ``txn_...``). By ``Type``:
+Reads the Dashboard's balance history export (``id``, ``Type``, ``Source``,
+``Amount``, ``Fee``, ``Net``, ``Currency``, ``Created (UTC)``, ... and any
+metadata columns) and the *Itemised balance change from activity* report
+(``balance_transaction_id``, ``created_utc``, ``gross``, ``fee``, ``net``,
+``reporting_category``, ``source_id``, ``customer_id``, ...). Column names are
+matched without regard to case, blanks or brackets (``Customer ID`` is
+``customer_id``); the columns a user left out are assumed as documented in
+``docs/real-exports.md``, with a warning at row 1. Amounts are major units, kept
+exactly as written (``1500`` JPY, ``12.345`` KWD).
 
-- ``charge``, ``payment``: a ``payment`` on the order named in the Description
-  (``Order #1060`` -> ``SHOP-1060``), into the Stripe account, with ``id:`` the
-  balance transaction and ``charge:`` the charge (``Source``);
-- ``refund``, ``payment_refund``: a ``credit`` (id: the balance transaction) to the
-  order's customer, paid out with a ``refund`` from the Stripe account; the order
-  is the one its charge paid (``Source``), else the one in the Description;
-- ``payout``, ``transfer``: a transaction from the Stripe account to the payout
-  account;
-- ``stripe_fee``, ``network_cost``: a transaction to the fees account.
+Each row is one balance transaction. By its ``Type`` (else its reporting
+category):
 
-The ``Fee`` of any row is a transaction from the Stripe account to the fees
-account, so the Stripe account moves by ``Net``. Any other type is reported,
-not guessed. A row whose balance transaction is already in the ledger adds
-nothing. The ``Source`` and ``Description`` it writes lose their HTML tags, with
-a warning for the row (Fava's journal shows narrations and metadata as HTML).
+- a charge (``charge``, ``payment``): a ``payment`` on the order named in the
+  Description (``Order #1060`` -> ``SHOP-1060``); else a ``payment`` on account of
+  the customer the row names (declared with a ``customer`` directive when the
+  ledger lacks it); else a transaction to ``unmatched_account``;
+- a refund (``refund``, ``payment_refund``, ``partial_capture_reversal``): a
+  ``credit`` and a ``refund`` to the customer of the charge's order, or of the
+  charge's customer; else a transaction back from ``unmatched_account``;
+- payouts, failed and cancelled payouts, transfers and their reversals, top-ups:
+  a transaction between the Stripe account and ``payout_account``;
+- Stripe's fees, card network costs, tax on fees: ``fees_account``;
+- disputes and won disputes (``adjustment`` rows of a dispute ``du_``/``dp_``):
+  ``disputes_account``; reserve holds and releases: ``reserve_account``; other
+  adjustments and Climate contributions: ``adjustments_account``;
+- anything else (failed payments and refunds, Connect, Issuing, unknown types):
+  ``suspense_account``, with a warning saying how to settle it.
+
+The ``Fee`` of any row goes to the fees account, so the Stripe account moves by
+``Net``, exactly, for every imported row. A row whose balance transaction is
+already in the ledger adds nothing; an account the ledger has not opened is
+opened on the date of its first use. Text written into entries loses its HTML
+tags, with a warning for the row (Fava's journal shows it as HTML).
 
 Configuration (all optional)::
 
     Importer({
-        "account": "Assets:Stripe",                 # the Stripe balance
+        "account": "Assets:Stripe",                      # the Stripe balance
         "fees_account": "Expenses:Stripe:Fees",
-        "payout_account": "Assets:Bank:Current",    # where payouts go
-        "order_prefix": "SHOP-",                    # as the Shopify importer's
-        "order_pattern": r"#([A-Za-z0-9_./-]+)",    # the order name in Description
+        "payout_account": "Assets:Bank:Current",         # payouts, top-ups
+        "unmatched_account": "Income:Stripe:Unmatched",  # charges of nobody known
+        "disputes_account": "Expenses:Stripe:Disputes",
+        "reserve_account": "Assets:Stripe:Reserve",
+        "adjustments_account": "Expenses:Stripe:Adjustments",
+        "suspense_account": "Equity:Stripe:Suspense",   # to be settled by hand
+        "order_prefix": "SHOP-",                         # as the Shopify importer's
+        "order_pattern": r"#([A-Za-z0-9_./-]+)",         # the order in Description
     })
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
+from collections.abc import Iterable
 from collections.abc import Mapping
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from beancount.core import data
 from beancount.core.amount import Amount
 
+from beancount_orders.importers.common import DUPLICATE
 from beancount_orders.importers.common import ID_RE
 from beancount_orders.importers.common import WARNING
 from beancount_orders.importers.common import ZERO
@@ -51,35 +78,229 @@ from beancount_orders.importers.common import check_account
 from beancount_orders.importers.common import check_keys
 from beancount_orders.importers.common import clean_text
 from beancount_orders.importers.common import custom
-from beancount_orders.importers.common import latest_date
+from beancount_orders.importers.common import decline_reason
 from beancount_orders.importers.common import order_id
 from beancount_orders.importers.common import parse_date
 from beancount_orders.importers.common import parse_decimal
-from beancount_orders.importers.common import read_export
+from beancount_orders.importers.common import read_csv
+from beancount_orders.importers.common import read_header
 from beancount_orders.importers.common import transaction
 
-REQUIRED = (
-    "id",
-    "Type",
-    "Source",
-    "Amount",
-    "Fee",
-    "Net",
-    "Currency",
-    "Created (UTC)",
-    "Description",
+# -- columns ------------------------------------------------------------------------
+
+
+def column_key(name: str) -> str:
+    """A column name without case, blanks or brackets: ``Created (UTC)`` ->
+    ``created_utc``, ``payment_metadata[email]`` -> ``payment_metadata_email``."""
+    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+
+
+# Field -> the keys of the columns that hold it, the best first: the Dashboard's
+# name, the itemised report's, and metadata columns (``email (metadata)``,
+# ``payment_metadata[email]``).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "balance_transaction_id"),
+    "type": ("type",),
+    "category": ("reporting_category",),
+    "amount": ("amount", "gross"),
+    "fee": ("fee",),
+    "net": ("net",),
+    "currency": ("currency",),
+    "created": ("created_utc", "created"),
+    "source": ("source", "source_id"),
+    "charge": ("charge_id",),
+    "description": ("description",),
+    "customer_id": (
+        "customer_id",
+        "customer_id_metadata",
+        "customer_metadata",
+        "payment_metadata_customer_id",
+    ),
+    "customer_email": (
+        "customer_email",
+        "customer_email_metadata",
+        "email_metadata",
+        "payment_metadata_customer_email",
+        "payment_metadata_email",
+    ),
+    "customer_name": (
+        "customer_name",
+        "customer_description",
+        "customer_name_metadata",
+        "name_metadata",
+        "payment_metadata_customer_name",
+        "payment_metadata_name",
+    ),
+    "invoice": ("invoice_id", "invoice_metadata"),
+}
+CUSTOMER_FIELDS = ("customer_id", "customer_email", "customer_name")
+
+# What a file cannot be read without: (fields, one of which is needed, as shown).
+REQUIRED_FIELDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("id",), "id (or balance_transaction_id)"),
+    (("type", "category"), "Type (or reporting_category)"),
+    (("amount",), "Amount (or gross)"),
+    (("net", "fee"), "Net (or Fee)"),
+    (("currency",), "Currency"),
+    (("created",), "Created (UTC) (or created_utc)"),
+)
+# The Dashboard export's own names of what is truly required (for beangulp's
+# ``required``; :meth:`Importer.decline` also takes the itemised report's names).
+REQUIRED = ("id", "Type", "Amount", "Net", "Currency", "Created (UTC)")
+
+
+class Columns:
+    """Which column of a file holds each field."""
+
+    def __init__(self, header: Sequence[str]) -> None:
+        by_key: dict[str, str] = {}
+        for name in header:
+            by_key.setdefault(column_key(name), name)
+        self.names: dict[str, str] = {}
+        for field, keys in COLUMNS.items():
+            for key in keys:
+                if key in by_key:
+                    self.names[field] = by_key[key]
+                    break
+
+    def has(self, field: str) -> bool:
+        return field in self.names
+
+    def get(self, record: Mapping[str, str], field: str) -> str:
+        name = self.names.get(field)
+        return record.get(name, "").strip() if name else ""
+
+    def missing(self) -> list[str]:
+        return [
+            shown
+            for fields, shown in REQUIRED_FIELDS
+            if not any(self.has(field) for field in fields)
+        ]
+
+
+# -- what each type becomes ---------------------------------------------------------
+
+CHARGE, REFUND = "charge", "refund"
+PAYOUT, FEE, DISPUTE, RESERVE, ADJUSTMENT, SUSPENSE = (
+    "payout",
+    "fee",
+    "dispute",
+    "reserve",
+    "adjustment",
+    "suspense",
 )
 
-CHARGES = ("charge", "payment")
-REFUNDS = ("refund", "payment_refund")
-PAYOUTS = ("payout", "transfer")
-FEES = {"stripe_fee": "Stripe fee", "network_cost": "Card network cost"}
-KNOWN_TYPES = (*CHARGES, *REFUNDS, *PAYOUTS, *FEES)
+# Balance transaction type (or reporting category) -> (booking, narration).
+TYPES: dict[str, tuple[str, str]] = {
+    "charge": (CHARGE, "Stripe charge"),
+    "payment": (CHARGE, "Stripe payment"),
+    "refund": (REFUND, "Stripe refund"),
+    "payment_refund": (REFUND, "Stripe refund"),
+    "partial_capture_reversal": (REFUND, "Stripe partial capture reversal"),
+    "payout": (PAYOUT, "Stripe payout"),
+    "payout_cancel": (PAYOUT, "Stripe payout cancelled"),
+    "payout_failure": (PAYOUT, "Stripe payout failed"),
+    "payout_reversal": (PAYOUT, "Stripe payout reversed"),
+    "transfer": (PAYOUT, "Stripe transfer"),
+    "recipient_transfer": (PAYOUT, "Stripe transfer"),
+    "transfer_cancel": (PAYOUT, "Stripe transfer reversed"),
+    "transfer_failure": (PAYOUT, "Stripe transfer reversed"),
+    "transfer_refund": (PAYOUT, "Stripe transfer reversed"),
+    "transfer_reversal": (PAYOUT, "Stripe transfer reversed"),
+    "recipient_transfer_cancel": (PAYOUT, "Stripe transfer reversed"),
+    "recipient_transfer_failure": (PAYOUT, "Stripe transfer reversed"),
+    "topup": (PAYOUT, "Stripe top-up"),
+    "topup_reversal": (PAYOUT, "Stripe top-up reversed"),
+    "stripe_fee": (FEE, "Stripe fee"),
+    "fee": (FEE, "Stripe fee"),
+    "network_cost": (FEE, "Card network cost"),
+    "tax_fee": (FEE, "Tax on Stripe fees"),
+    "tax": (FEE, "Tax on Stripe fees"),
+    "stripe_fx_fee": (FEE, "Stripe currency conversion fee"),
+    "dispute": (DISPUTE, "Stripe dispute"),
+    "dispute_reversal": (DISPUTE, "Stripe dispute won"),
+    "reserved_funds": (RESERVE, "Stripe reserve"),
+    "risk_reserved_funds": (RESERVE, "Stripe reserve"),
+    "reserve_transaction": (RESERVE, "Stripe Connect reserve"),
+    "connect_reserved_funds": (RESERVE, "Stripe Connect reserve"),
+    "payment_network_reserve_hold": (RESERVE, "Payment network reserve hold"),
+    "payment_network_reserve_release": (RESERVE, "Payment network reserve release"),
+    "adjustment": (ADJUSTMENT, "Stripe adjustment"),
+    "other_adjustment": (ADJUSTMENT, "Stripe adjustment"),
+    "contribution": (ADJUSTMENT, "Stripe Climate contribution"),
+    "climate_order_purchase": (ADJUSTMENT, "Stripe Climate order"),
+    "climate_order_refund": (ADJUSTMENT, "Stripe Climate order refunded"),
+    "climate_reservation_purchase": (ADJUSTMENT, "Stripe Climate order"),
+    "climate_reservation_refund": (ADJUSTMENT, "Stripe Climate order refunded"),
+}
+# Types known but left to the user: what to do with each, in its warning.
+SETTLE: dict[str, str] = {
+    "payment_failure_refund": (
+        "a payment that later failed: void the payment of its charge "
+        '(custom "void" with its id), then move this amount out of SUSPENSE'
+    ),
+    "charge_failure": "",
+    "refund_failure": (
+        "a refund that failed, its money back in Stripe: move it from SUSPENSE to "
+        "the customer (a payment on account) or refund it again"
+    ),
+    "application_fee": "a Connect platform fee earned: move it to your income",
+    "platform_earning": "",
+    "application_fee_refund": "a Connect platform fee given back: move it to your income",
+    "platform_earning_refund": "",
+    "advance": "a Connect advance: move it to the account it belongs to",
+    "advance_funding": "",
+    "connect_collection_transfer": "a Connect collection: move it to that account",
+    "anticipation_repayment": "a loan repayment: move it to the loan's account",
+    "unreconciled_customer_funds": "customer funds Stripe moved to the balance",
+    "transferred_to_balance_transaction": "",
+    "obligation_outbound": "a Stripe obligation: move it to the account it belongs to",
+    "obligation_reversal_inbound": "",
+}
+SETTLE.update(
+    {
+        "charge_failure": SETTLE["payment_failure_refund"],
+        "platform_earning": SETTLE["application_fee"],
+        "platform_earning_refund": SETTLE["application_fee_refund"],
+        "advance_funding": SETTLE["advance"],
+        "transferred_to_balance_transaction": SETTLE["unreconciled_customer_funds"],
+        "obligation_reversal_inbound": SETTLE["obligation_outbound"],
+    }
+)
+ISSUING = "an Issuing card transaction: move it to the expense it paid"
+
+# An adjustment with a dispute as its Source is a dispute (or, positive, one won).
+DISPUTE_SOURCE = re.compile(r"^(du|dp)_")
+CHARGEBACK = re.compile(r"chargeback|dispute", re.IGNORECASE)
+
+
+def classify(kind: str, category: str, source: str, description: str) -> tuple[str, str]:
+    """(booking, narration) of a balance transaction of type ``kind`` (or, without a
+    known type, reporting category ``category``); SUSPENSE for the rest."""
+    if kind == "adjustment" and category in TYPES and category != "other_adjustment":
+        return TYPES[category]
+    if kind == "adjustment" and (
+        DISPUTE_SOURCE.match(source) or CHARGEBACK.search(description)
+    ):
+        return TYPES["dispute"]
+    for name in (kind, category):
+        if name in TYPES:
+            return TYPES[name]
+    name = kind or category
+    if name in SETTLE or name.startswith("issuing"):
+        return SUSPENSE, "Stripe " + name.replace("_", " ")
+    return SUSPENSE, f"Stripe {name.replace('_', ' ') or 'transaction'} of an unknown type"
+
 
 DEFAULTS: dict[str, Any] = {
     "account": "Assets:Stripe",
     "fees_account": "Expenses:Stripe:Fees",
     "payout_account": "Assets:Bank:Current",
+    "unmatched_account": "Income:Stripe:Unmatched",
+    "disputes_account": "Expenses:Stripe:Disputes",
+    "reserve_account": "Assets:Stripe:Reserve",
+    "adjustments_account": "Expenses:Stripe:Adjustments",
+    "suspense_account": "Equity:Stripe:Suspense",
     "order_prefix": "SHOP-",
     "order_pattern": r"#([A-Za-z0-9_./-]+)",
 }
@@ -87,8 +308,70 @@ DEFAULTS: dict[str, Any] = {
 PAYEE = "Stripe"
 
 
+@dataclasses.dataclass(frozen=True)
+class Txn:
+    """One balance transaction, as read from its row."""
+
+    row: int
+    id: str
+    kind: str  # the type, else the reporting category, as written (lower case)
+    booking: str
+    label: str
+    source: str
+    charge: str  # the charge it is about (charge_id, else Source)
+    amount: Decimal
+    fee: Decimal
+    net: Decimal
+    currency: str
+    date: datetime.date
+    description: str
+    order: str | None  # the order named in the Description
+    customer: str | None  # the customer id it would be booked to
+    customer_name: str
+    meta: dict[str, str]  # the customer's ``email`` and ``stripe-customer``
+    invoice: str
+
+
+@dataclasses.dataclass
+class Context:
+    """What the ledger holds beyond :class:`Ledger`: opened accounts, customers by
+    Stripe id, charges booked to the unmatched account."""
+
+    opened: set[str] = dataclasses.field(default_factory=set)
+    by_stripe_id: dict[str, str] = dataclasses.field(default_factory=dict)
+    unmatched: set[str] = dataclasses.field(default_factory=set)
+
+    @classmethod
+    def of(cls, entries: Iterable[data.Directive]) -> Context:
+        context = cls()
+        for entry in entries:
+            meta = entry.meta or {}
+            if isinstance(entry, data.Open):
+                context.opened.add(entry.account)
+            elif isinstance(entry, data.Custom) and entry.type == "customer":
+                stripe_id, values = meta.get("stripe-customer"), entry.values or []
+                if isinstance(stripe_id, str) and values:
+                    context.by_stripe_id.setdefault(stripe_id, str(values[0].value))
+            elif isinstance(entry, data.Transaction) and meta.get("unmatched") is True:
+                charge = meta.get("charge")
+                if isinstance(charge, str):
+                    context.unmatched.add(charge)
+        return context
+
+
+@dataclasses.dataclass
+class State:
+    """What one file's import has found so far."""
+
+    # Charge id -> ("order", ORDER) / ("customer", ID) / ("unmatched", "").
+    charges: dict[str, tuple[str, str]]
+    customers: dict[str, Txn]  # customer id -> the first row that names them
+    used: set[str] = dataclasses.field(default_factory=set)  # customers written to
+    named: bool = False  # whether the file has customer columns
+
+
 class Importer(OrdersImporter):
-    """Stripe balance history CSV: charges, refunds, fees and payouts."""
+    """Stripe balance history: charges, refunds, fees, payouts and adjustments."""
 
     required = REQUIRED
     what = "Stripe balance history export"
@@ -103,6 +386,18 @@ class Importer(OrdersImporter):
         self.stripe = check_account(settings["account"], "account")
         self.fees = check_account(settings["fees_account"], "fees_account")
         self.payouts = check_account(settings["payout_account"], "payout_account")
+        self.accounts = {
+            PAYOUT: self.payouts,
+            FEE: self.fees,
+            CHARGE: check_account(settings["unmatched_account"], "unmatched_account"),
+            DISPUTE: check_account(settings["disputes_account"], "disputes_account"),
+            RESERVE: check_account(settings["reserve_account"], "reserve_account"),
+            ADJUSTMENT: check_account(
+                settings["adjustments_account"], "adjustments_account"
+            ),
+            SUSPENSE: check_account(settings["suspense_account"], "suspense_account"),
+        }
+        self.unmatched = self.accounts[CHARGE]
         self.filing_account = self.stripe
         self.prefix = str(settings["order_prefix"])
         try:
@@ -113,201 +408,511 @@ class Importer(OrdersImporter):
             ) from None
         if self.pattern.groups != 1:
             raise ValueError("'order_pattern' must have one group: the order name")
+        self.context = Context()
+
+    # -- beangulp ---------------------------------------------------------------------
+
+    def decline(self, filepath: str) -> str | None:
+        """Why the file is not a Stripe balance history (Dashboard export or
+        itemised report), or None when it is one."""
+        reason = decline_reason(filepath, (), self.what)
+        if reason is not None:
+            return reason
+        missing = Columns(read_header(filepath) or []).missing()
+        if not missing:
+            return None
+        return decline_reason(filepath, missing, self.what, self.signature)
 
     def date(self, filepath: str) -> datetime.date | None:
         """The date of the latest balance transaction in the file."""
-        return latest_date(filepath, "Created (UTC)", "Created")
+        try:
+            export = read_csv(filepath)
+        except Problem:
+            return None
+        columns = Columns(export.header)
+        dates = []
+        for row, record in export.records:
+            try:
+                dates.append(parse_date(columns.get(record, "created"), "Created", row))
+            except Problem:
+                continue
+        return max(dates, default=None)
+
+    def extract(self, filepath: str, existing: data.Entries) -> data.Entries:
+        self.context = Context.of(existing)
+        try:
+            return super().extract(filepath, existing)
+        finally:
+            self.context = Context()
+
+    def deduplicate(self, entries: data.Entries, existing: data.Entries) -> None:
+        """As the base class; an ``open`` of an account already opened is a
+        duplicate too."""
+        super().deduplicate(entries, existing)
+        opened = Context.of(existing).opened
+        for entry in entries:
+            if isinstance(entry, data.Open) and entry.account in opened:
+                entry.meta[DUPLICATE] = True
+
+    # -- reading ----------------------------------------------------------------------
 
     def read(
         self, filepath: str, ledger: Ledger, errors: list[RowError]
     ) -> list[data.Directive]:
-        export = read_export(filepath, REQUIRED, "Stripe balance history export")
-        records = export.records
+        export = read_csv(filepath)
+        columns = Columns(export.header)
+        missing = columns.missing()
+        if missing:
+            plural = "s" if len(missing) > 1 else ""
+            raise Problem(
+                1, f"not a {self.what}: missing column{plural} {', '.join(missing)}"
+            )
         errors.extend(
             RowError(filepath, broken.row, broken.message) for broken in export.broken
         )
-        # Charge id -> order id: the ledger's, then this file's (a refund row
-        # usually comes before its charge: Stripe lists the newest first).
-        charges = dict(ledger.charges)
-        for _, record in records:
-            kind, source = record["Type"].strip().lower(), record["Source"].strip()
-            order = self.order_in(record["Description"])
-            if kind in CHARGES and source and order:
-                charges.setdefault(source, order)
-        entries: list[data.Directive] = []
+        warnings: list[tuple[int, str]] = []
+        txns: list[Txn] = []
         seen: set[str] = set()
-        for row, record in records:
-            txn = record["id"].strip()
+        for row, record in export.records:
             try:
-                if not txn or not ID_RE.match(txn):
-                    raise Problem(row, f'id "{txn}" is not a balance transaction id')
-                if txn in seen:
-                    raise Problem(row, f"{txn} appears twice in the file")
-                seen.add(txn)
-                if txn in ledger.stripe or txn in ledger.documents:
-                    continue
-                warnings: list[tuple[int, str]] = []
-                entries += self.row(filepath, row, record, txn, ledger, charges, warnings)
-                errors.extend(
-                    RowError(filepath, at, message, WARNING) for at, message in warnings
-                )
+                txn = self.parse(row, record, columns, ledger, warnings)
+                if txn.id in seen:
+                    raise Problem(row, f"{txn.id} appears twice in the file")
+                seen.add(txn.id)
+                txns.append(txn)
             except Problem as problem:
                 errors.append(RowError(filepath, problem.row, problem.message))
+        warnings[:0] = [(1, message) for message in self.assumed(columns, txns)]
+        state = self.state(txns, ledger)
+        state.named = any(columns.has(field) for field in CUSTOMER_FIELDS)
+        entries: list[data.Directive] = []
+        for txn in txns:
+            if txn.id in ledger.stripe or txn.id in ledger.documents:
+                continue
+            try:
+                entries += self.row(filepath, txn, ledger, state, warnings)
+            except Problem as problem:
+                errors.append(RowError(filepath, problem.row, problem.message))
+        entries = self.customers(filepath, state, ledger, warnings) + entries
+        entries += self.opens(filepath, entries)
+        errors.extend(RowError(filepath, at, message, WARNING) for at, message in warnings)
         return entries
+
+    def assumed(self, columns: Columns, txns: list[Txn]) -> list[str]:
+        """The file-level warnings: what was assumed for each missing column that
+        the output depends on."""
+        found: list[str] = []
+        if not columns.has("fee"):
+            found.append("no Fee column: each row's fee is taken as Amount less Net")
+        elif not columns.has("net"):
+            found.append("no Net column: each row's net is taken as Amount less Fee")
+        if column_key(columns.names["created"]) == "created":
+            found.append(
+                "no Created (UTC) column: dates are taken from created, in the "
+                "report's time zone"
+            )
+        money = [txn for txn in txns if txn.booking in (CHARGE, REFUND)]
+        if money and not columns.has("description"):
+            found.append(
+                "no Description column: no charge or refund is matched to an order; "
+                "charges are booked on account of their customer, else to "
+                f"{self.unmatched}"
+            )
+        if not any(columns.has(field) for field in CUSTOMER_FIELDS) and any(
+            txn.booking == CHARGE and txn.order is None for txn in txns
+        ):
+            found.append(
+                "no customer column (Customer ID, Customer Email, customer_id, "
+                "customer_email, ...): the charges that name no order are booked to "
+                f"{self.unmatched}"
+            )
+        if any(txn.booking == REFUND for txn in txns) and not (
+            columns.has("source") or columns.has("charge")
+        ):
+            found.append(
+                "no Source column: refunds are not matched to the charges they refund, "
+                "only to the order in their Description or their customer"
+            )
+        return found
+
+    def parse(
+        self,
+        row: int,
+        record: Mapping[str, str],
+        columns: Columns,
+        ledger: Ledger,
+        warnings: list[tuple[int, str]],
+    ) -> Txn:
+        """A row as a :class:`Txn`; a :class:`Problem` when it cannot be read."""
+        txn_id = columns.get(record, "id")
+        if not txn_id or not ID_RE.match(txn_id):
+            raise Problem(row, f'id "{txn_id}" is not a balance transaction id')
+        kind = columns.get(record, "type").lower()
+        category = columns.get(record, "category").lower()
+        shown = kind or category
+
+        def fail(message: str) -> Problem:
+            return Problem(row, f"{txn_id} ({shown or 'no type'}): {message}")
+
+        def text(field: str) -> str:
+            """A column written into an entry, without HTML tags."""
+            found: list[tuple[int, str]] = []
+            name = columns.names.get(field, field)
+            cleaned = clean_text(columns.get(record, field), name, row, found)
+            warnings.extend((at, f"{txn_id} ({shown}): {message}") for at, message in found)
+            return cleaned
+
+        try:
+            amount, fee, net = self.money(row, record, columns)
+            created = columns.names.get("created", "Created (UTC)")
+            date = parse_date(columns.get(record, "created"), created, row)
+        except Problem as problem:
+            raise fail(problem.message) from None
+        currency = columns.get(record, "currency").upper()
+        if not re.match(r"^[A-Z]{3}$", currency):
+            raise fail(
+                f'Currency "{columns.get(record, "currency")}" is not a currency code'
+            )
+        if amount - fee != net:
+            raise fail(f"Net {net} is not Amount {amount} less Fee {fee}")
+        source = columns.get(record, "source")
+        raw_description = columns.get(record, "description")
+        booking, label = classify(kind, category, source, raw_description)
+        source = text("source")
+        charge = columns.get(record, "charge") or source
+        description = text("description")
+        order = self.order_in(raw_description)
+        customer: str | None = None
+        name, meta = "", dict[str, str]()
+        if booking in (CHARGE, REFUND):
+            customer, name, meta = self.customer(row, record, columns, text)
+        if booking == CHARGE and amount <= 0:
+            raise fail(f"a charge of {amount} {currency}: expected more than zero")
+        if booking == REFUND and amount >= 0:
+            raise fail(f"a refund of {amount} {currency}: expected less than zero")
+        return Txn(
+            row,
+            txn_id,
+            shown,
+            booking,
+            label,
+            source,
+            charge,
+            amount,
+            fee,
+            net,
+            currency,
+            date,
+            description,
+            order,
+            customer,
+            name,
+            meta,
+            columns.get(record, "invoice"),
+        )
+
+    def money(
+        self, row: int, record: Mapping[str, str], columns: Columns
+    ) -> tuple[Decimal, Decimal, Decimal]:
+        """Amount, Fee and Net, exactly as written; a missing Fee or Net column is
+        worked out from the other two."""
+        amount = parse_decimal(columns.get(record, "amount"), "Amount", row)
+        if not columns.has("fee"):
+            net = parse_decimal(columns.get(record, "net"), "Net", row)
+            return amount, amount - net, net
+        fee = parse_decimal(columns.get(record, "fee"), "Fee", row, blank=ZERO)
+        if not columns.has("net"):
+            return amount, fee, amount - fee
+        return amount, fee, parse_decimal(columns.get(record, "net"), "Net", row)
+
+    def customer(
+        self, row: int, record: Mapping[str, str], columns: Columns, text: Any
+    ) -> tuple[str | None, str, dict[str, str]]:
+        """The customer id a charge or refund would be booked to, their name and the
+        metadata of their ``customer`` directive. The id: the one the ledger gave
+        their Stripe customer id, else their email (lower case, as the Shopify
+        importer's), else their Stripe customer id."""
+        stripe_id = text("customer_id")
+        email = text("customer_email").lower()
+        name = text("customer_name")
+        known = self.context.by_stripe_id.get(stripe_id) if stripe_id else None
+        customer = known or email or stripe_id or None
+        meta = {"email": email, "stripe-customer": stripe_id}
+        return customer, name or email or stripe_id, {k: v for k, v in meta.items() if v}
 
     def order_in(self, description: str) -> str | None:
         match = self.pattern.search(description)
         return order_id(match.group(1), self.prefix) if match else None
 
+    def state(self, txns: list[Txn], ledger: Ledger) -> State:
+        """Where each charge went: the ledger's charges, then this file's (a refund
+        row usually comes before its charge: Stripe lists the newest first)."""
+        charges: dict[str, tuple[str, str]] = {}
+        for charge, ref in ledger.charges.items():
+            is_order = ref in ledger.order_customer or ref not in ledger.customers
+            charges[charge] = ("order", ref) if is_order else ("customer", ref)
+        for charge in self.context.unmatched:
+            charges.setdefault(charge, ("unmatched", ""))
+        customers: dict[str, Txn] = {}
+        for txn in sorted(txns, key=lambda txn: (txn.date, txn.row)):
+            if txn.customer is not None:
+                customers.setdefault(txn.customer, txn)
+            if txn.booking != CHARGE or not txn.charge:
+                continue
+            if txn.order is not None:
+                charges.setdefault(txn.charge, ("order", txn.order))
+            elif txn.customer is not None:
+                charges.setdefault(txn.charge, ("customer", txn.customer))
+            else:
+                charges.setdefault(txn.charge, ("unmatched", ""))
+        return State(charges, customers)
+
+    # -- writing ----------------------------------------------------------------------
+
     def row(
         self,
         filename: str,
-        row: int,
-        record: dict[str, str],
-        txn: str,
+        txn: Txn,
         ledger: Ledger,
-        charges: dict[str, str],
+        state: State,
         warnings: list[tuple[int, str]],
     ) -> list[data.Directive]:
-        """The entries of one balance transaction; the HTML tags removed from the
-        text they write are ``(row, message)`` in ``warnings``."""
-        kind = record["Type"].strip().lower()
-        source = record["Source"].strip()
-        description = record["Description"].strip()
-
-        def fail(message: str) -> Problem:
-            return Problem(row, f"{txn} ({kind or 'no type'}): {message}")
-
-        def text(key: str) -> str:
-            """A column written into an entry, without HTML tags."""
-            found: list[tuple[int, str]] = []
-            cleaned = clean_text(record[key].strip(), key, row, found)
-            warnings.extend((at, f"{txn} ({kind}): {message}") for at, message in found)
-            return cleaned
-
-        try:
-            amount = parse_decimal(record["Amount"], "Amount", row)
-            fee = parse_decimal(record["Fee"], "Fee", row, blank=ZERO)
-            net = parse_decimal(record["Net"], "Net", row)
-            date = parse_date(record["Created (UTC)"], "Created (UTC)", row)
-        except Problem as problem:
-            raise fail(problem.message) from None
-        currency = record["Currency"].strip().upper()
-        if not re.match(r"^[A-Z]{3}$", currency):
-            raise fail(f'Currency "{record["Currency"]}" is not a currency code')
-        if amount - fee != net:
-            raise fail(f"Net {net} is not Amount {amount} less Fee {fee}")
-        meta = {"stripe-id": txn}
-        entries: list[data.Directive] = []
-        if kind in (*CHARGES, *REFUNDS, *PAYOUTS):
-            source = text("Source")  # written into their metadata or narration
-        if kind in CHARGES:
-            if amount <= 0:
-                raise fail(f"a charge of {amount} {currency}: expected more than zero")
-            order = self.order_in(description)
-            if order is None:
-                raise fail(
-                    f'no order in the Description "{description}" (expected one such as '
-                    '"Order #1060")'
-                )
-            entries.append(
-                custom(
-                    filename,
-                    row,
-                    date,
-                    "payment",
-                    [order, Amount(amount, currency), Account(self.stripe)],
-                    {"id": txn, "charge": source},
-                )
-            )
-            links = [order]
-            what = f"charge {source or txn} (order {order})"
-        elif kind in REFUNDS:
-            if amount >= 0:
-                raise fail(f"a refund of {amount} {currency}: expected less than zero")
-            order = charges.get(source) or self.order_in(description)
-            if order is None:
-                raise fail(
-                    f'no order for charge "{source}" and none in the Description '
-                    f'"{description}"'
-                )
-            customer = ledger.order_customer.get(order)
-            if customer is None:
-                raise fail(
-                    f'order "{order}" is not in the ledger: import the Shopify orders '
-                    "first (the refund is credited to the order's customer)"
-                )
-            money = Amount(-amount, currency)
-            entries.append(
-                custom(
-                    filename,
-                    row,
-                    date,
-                    "credit",
-                    [txn, customer, money],
-                    {"reason": "Stripe refund", "order": order, "charge": source},
-                )
-            )
-            entries.append(
-                custom(
-                    filename,
-                    row,
-                    date,
-                    "refund",
-                    [customer, money, Account(self.stripe)],
-                    {**meta, "credit": txn},
-                )
-            )
-            links = [order]
-            what = f"refund of charge {source} (order {order})"
-        elif kind in PAYOUTS:
-            description = text("Description")
-            postings = [(self.payouts, -amount, currency), (self.stripe, net, currency)]
-            if fee:
-                postings.insert(1, (self.fees, fee, currency))
-            return [
-                transaction(
-                    filename,
-                    row,
-                    date,
-                    PAYEE,
-                    f"Stripe payout {source}: {description}".rstrip(": "),
-                    postings,
-                    meta,
-                )
-            ]
-        elif kind in FEES:
-            description = text("Description")
-            return [
-                transaction(
-                    filename,
-                    row,
-                    date,
-                    PAYEE,
-                    f"{FEES[kind]}: {description}".rstrip(": "),
-                    [(self.fees, -net, currency), (self.stripe, net, currency)],
-                    meta,
-                )
-            ]
+        """The entries of one balance transaction; what it needs said is a
+        ``(row, message)`` in ``warnings``."""
+        if txn.booking == CHARGE:
+            entries, what, links = self.charge(filename, txn, state, warnings)
+        elif txn.booking == REFUND:
+            entries, what, links = self.refund(filename, txn, ledger, state, warnings)
         else:
-            raise fail(
-                f'Stripe type "{kind}" is not imported (the importer takes '
-                f"{', '.join(KNOWN_TYPES)}): book this row by hand"
-            )
-        if fee:
+            return [self.move(filename, txn, state, warnings)]
+        if txn.fee:
             entries.append(
                 transaction(
                     filename,
-                    row,
-                    date,
+                    txn.row,
+                    txn.date,
                     PAYEE,
                     f"Stripe fee on {what}",
-                    [(self.fees, fee, currency), (self.stripe, -fee, currency)],
-                    meta,
+                    [
+                        (self.fees, txn.fee, txn.currency),
+                        (self.stripe, -txn.fee, txn.currency),
+                    ],
+                    {"stripe-id": txn.id},
                     links,
                 )
             )
         return entries
+
+    def charge(
+        self, filename: str, txn: Txn, state: State, warnings: list[tuple[int, str]]
+    ) -> tuple[list[data.Directive], str, list[str]]:
+        """A charge: a payment on its order, else on account of its customer, else a
+        transaction to the unmatched account. Also what the fee is on, and links."""
+        money = Amount(txn.amount, txn.currency)
+        meta = {"id": txn.id, "charge": txn.charge, "stripe-invoice": txn.invoice}
+        what = f"charge {txn.charge or txn.id}"
+        ref = txn.order or txn.customer
+        if ref is not None:
+            if txn.order is None:
+                state.used.add(ref)
+            payment = custom(
+                filename,
+                txn.row,
+                txn.date,
+                "payment",
+                [ref, money, Account(self.stripe)],
+                meta,
+            )
+            kind = "order" if txn.order is not None else "customer"
+            links = [txn.order] if txn.order is not None else []
+            return [payment], f"{what} ({kind} {ref})", links
+        if state.named:
+            warnings.append(
+                (
+                    txn.row,
+                    f"{txn.id} ({txn.kind}): no order in the Description and no customer: "
+                    f"booked to {self.unmatched}",
+                )
+            )
+        narration = f"{txn.label} {txn.charge or txn.id}" + (
+            f": {txn.description}" if txn.description else ""
+        )
+        entry = transaction(
+            filename,
+            txn.row,
+            txn.date,
+            PAYEE,
+            narration,
+            [
+                (self.stripe, txn.amount, txn.currency),
+                (self.unmatched, -txn.amount, txn.currency),
+            ],
+            {"stripe-id": txn.id, "charge": txn.charge, "unmatched": True}
+            if txn.charge
+            else {"stripe-id": txn.id, "unmatched": True},
+        )
+        return [entry], what, []
+
+    def refund(
+        self,
+        filename: str,
+        txn: Txn,
+        ledger: Ledger,
+        state: State,
+        warnings: list[tuple[int, str]],
+    ) -> tuple[list[data.Directive], str, list[str]]:
+        """A refund: a credit and its refund to the customer of the charge's order or
+        of the charge; else a transaction back from the unmatched account."""
+        target = state.charges.get(txn.charge) if txn.charge else None
+        if target is None and txn.order is not None:
+            target = ("order", txn.order)
+        if target is None and txn.customer is not None:
+            target = ("customer", txn.customer)
+        what = f"refund of charge {txn.charge or txn.id}"
+        if target is None or target[0] == "unmatched":
+            if target is None:
+                warnings.append(
+                    (
+                        txn.row,
+                        f"{txn.id} ({txn.kind}): charge {txn.charge or '(none)'} is "
+                        "neither in this file nor in the ledger, and the refund names no "
+                        f"order nor customer: booked back from {self.unmatched}",
+                    )
+                )
+            return [self.unmatched_refund(filename, txn)], what, []
+        kind, ref = target
+        meta: dict[str, Any] = {"reason": txn.label, "charge": txn.charge}
+        if kind == "order":
+            customer = ledger.order_customer.get(ref)
+            if customer is None:
+                raise Problem(
+                    txn.row,
+                    f'{txn.id} ({txn.kind}): order "{ref}" is not in the ledger: import '
+                    "the Shopify orders first (the refund is credited to the order's "
+                    "customer)",
+                )
+            meta = {"reason": txn.label, "order": ref, "charge": txn.charge}
+            what += f" (order {ref})"
+        else:
+            customer = ref
+            state.used.add(customer)
+            what += f" (customer {ref})"
+        money = Amount(-txn.amount, txn.currency)
+        entries: list[data.Directive] = [
+            custom(filename, txn.row, txn.date, "credit", [txn.id, customer, money], meta),
+            custom(
+                filename,
+                txn.row,
+                txn.date,
+                "refund",
+                [customer, money, Account(self.stripe)],
+                {"stripe-id": txn.id, "credit": txn.id},
+            ),
+        ]
+        return entries, what, [ref] if kind == "order" else []
+
+    def unmatched_refund(self, filename: str, txn: Txn) -> data.Transaction:
+        narration = f"{txn.label} of charge {txn.charge or txn.id}" + (
+            f": {txn.description}" if txn.description else ""
+        )
+        return transaction(
+            filename,
+            txn.row,
+            txn.date,
+            PAYEE,
+            narration,
+            [
+                (self.unmatched, -txn.amount, txn.currency),
+                (self.stripe, txn.amount, txn.currency),
+            ],
+            {"stripe-id": txn.id, "charge": txn.charge}
+            if txn.charge
+            else {"stripe-id": txn.id},
+        )
+
+    def move(
+        self, filename: str, txn: Txn, state: State, warnings: list[tuple[int, str]]
+    ) -> data.Transaction:
+        """Any other balance transaction: Net into the Stripe account, the Fee to the
+        fees account, Amount from the account of its kind."""
+        counter = self.accounts[txn.booking]
+        totals: dict[str, Decimal] = {}
+        for account, number in ((counter, -txn.amount), (self.fees, txn.fee)):
+            if number or account == counter:
+                totals[account] = totals.get(account, ZERO) + number
+        totals[self.stripe] = totals.get(self.stripe, ZERO) + txn.net
+        narration = " ".join(part for part in (txn.label, txn.source) if part)
+        if txn.description and txn.description.lower() != txn.label.lower():
+            narration += f": {txn.description}"
+        links: list[str] = []
+        if txn.booking == DISPUTE:
+            match = CHARGE_ID.search(f"{txn.charge} {txn.description}")
+            target = state.charges.get(match.group()) if match else None
+            if target is not None and target[0] == "order":
+                links = [target[1]]
+        if txn.booking == SUSPENSE:
+            warnings.append((txn.row, self.settle(txn, counter)))
+        return transaction(
+            filename,
+            txn.row,
+            txn.date,
+            PAYEE,
+            narration,
+            [(account, number, txn.currency) for account, number in totals.items()],
+            {"stripe-id": txn.id},
+            links,
+        )
+
+    def settle(self, txn: Txn, suspense: str) -> str:
+        """The warning of a row booked to the suspense account: how to settle it."""
+        hint = SETTLE.get(txn.kind) or (ISSUING if txn.kind.startswith("issuing") else "")
+        if hint:
+            return f"{txn.id} ({txn.kind}): booked to {suspense}: " + hint.replace(
+                "SUSPENSE", suspense
+            )
+        return (
+            f'{txn.id} ({txn.kind or "no type"}): Stripe type "{txn.kind}" is not known to '
+            f"the importer: booked to {suspense}; move it to the account it belongs to "
+            f"(a transaction from {suspense})"
+        )
+
+    def customers(
+        self, filename: str, state: State, ledger: Ledger, warnings: list[tuple[int, str]]
+    ) -> list[data.Directive]:
+        """A ``customer`` directive for each customer written to that the ledger
+        lacks, on the date of the first row that names them."""
+        entries: list[data.Directive] = []
+        for customer in sorted(state.used - ledger.customers):
+            first = state.customers[customer]
+            entries.append(
+                custom(
+                    filename,
+                    first.row,
+                    first.date,
+                    "customer",
+                    [customer, first.customer_name or customer],
+                    first.meta,
+                )
+            )
+        return entries
+
+    def opens(self, filename: str, entries: list[data.Directive]) -> list[data.Directive]:
+        """An ``open`` for each account the transactions post to that the ledger has
+        not opened, on the date of its first use."""
+        first: dict[str, tuple[datetime.date, int]] = {}
+        for entry in entries:
+            if isinstance(entry, data.Transaction):
+                for posting in entry.postings:
+                    if posting.account not in self.context.opened:
+                        at = (entry.date, entry.meta["lineno"])
+                        first[posting.account] = min(first.get(posting.account, at), at)
+        return [
+            data.Open(data.new_metadata(filename, lineno), date, account, [], None)
+            for account, (date, lineno) in sorted(first.items())
+        ]
+
+
+CHARGE_ID = re.compile(r"\b(?:ch|py)_[A-Za-z0-9]+")
 
 
 if __name__ == "__main__":  # pragma: no cover - tests/test_import_cli.py runs it
