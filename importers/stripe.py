@@ -236,8 +236,8 @@ TYPES: dict[str, tuple[str, str]] = {
 # Types known but left to the user: what to do with each, in its warning.
 SETTLE: dict[str, str] = {
     "payment_failure_refund": (
-        "a payment that later failed: void the payment of its charge "
-        '(custom "void" with its id), then move this amount out of SUSPENSE'
+        "a payment that failed after it was booked, so its customer owes it again: "
+        "move it from SUSPENSE to their receivable (or to where its charge went)"
     ),
     "charge_failure": "",
     "refund_failure": (

@@ -391,8 +391,8 @@ def test_payment_failures_go_to_suspense_with_how_to_settle(tmp_path: Path) -> N
             path,
             2,
             "txn_1Pf (charge_failure): booked to Equity:Stripe:Suspense: a payment that "
-            'later failed: void the payment of its charge (custom "void" with its id), '
-            "then move this amount out of Equity:Stripe:Suspense",
+            "failed after it was booked, so its customer owes it again: move it from "
+            "Equity:Stripe:Suspense to their receivable (or to where its charge went)",
             WARNING,
         )
     ]
@@ -488,3 +488,27 @@ def test_options_and_their_defaults() -> None:
     )
     with pytest.raises(ValueError, match="'suspense_account' must be an account name"):
         stripe.Importer({"suspense_account": "suspense"})
+
+
+def test_a_later_import_finds_the_customer_by_their_stripe_id(tmp_path: Path) -> None:
+    """The customer declared with ``stripe-customer:`` is found again by that id, even
+    when the later file has no email for them."""
+    _, _, first = run(
+        tmp_path,
+        ITEMISED + "txn_1A,2024-06-01 10:00:00,usd,9.00,0.00,9.00,charge,ch_1A,Plan,"
+        "cus_1Ann,Ann@Example.com,Ann Lee,ch_1A\n",
+    )
+    ledger = load_text('plugin "beancount_orders.orders"\n' + first)
+    assert ledger.messages == []
+    importer, _, text = run(
+        tmp_path,
+        ITEMISED + "txn_1B,2024-07-01 10:00:00,usd,9.00,0.00,9.00,charge,ch_1B,Plan,"
+        "cus_1Ann,,,ch_1B\n",
+        ledger.entries,
+    )
+    assert importer.errors == importer.warnings == []
+    assert text == (
+        '2024-07-01 custom "payment" "ann@example.com" 9.00 USD Assets:Stripe\n'
+        '  id: "txn_1B"\n'
+        '  charge: "ch_1B"\n'
+    )
