@@ -842,7 +842,7 @@ class Importer(OrdersImporter):
                 totals[account] = totals.get(account, ZERO) + number
         totals[self.stripe] = totals.get(self.stripe, ZERO) + txn.net
         narration = " ".join(part for part in (txn.label, txn.source) if part)
-        if txn.description and txn.description.lower() != txn.label.lower():
+        if txn.description and (txn.source or txn.description.lower() != txn.label.lower()):
             narration += f": {txn.description}"
         links: list[str] = []
         if txn.booking == DISPUTE:
