@@ -36,8 +36,8 @@ LATIN1 = (
     "utf8-orders_latin1.csv"
 )
 NOT_STRIPE = (
-    "not a Stripe balance history export: no columns id, Type, Amount, Fee, Net, "
-    "Created (UTC), Description"
+    "not a Stripe balance history export: no columns Type (or reporting_category), "
+    "Amount (or gross), Net (or Fee), Created (UTC) (or created_utc)"
 )
 NO_TOTAL = f"looks like a Shopify orders export but lacks the column Total; {NOT_STRIPE}"
 NOT_SHOPIFY = (
