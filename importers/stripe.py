@@ -679,7 +679,16 @@ class Importer(OrdersImporter):
     ) -> list[data.Directive]:
         """The entries of one balance transaction; what it needs said is a
         ``(row, message)`` in ``warnings``."""
-        if txn.booking == CHARGE:
+        order = txn.order
+        target = state.charges.get(txn.charge) if txn.charge else None
+        if txn.booking == REFUND and target is not None and target[0] == "order":
+            order = target[1]
+        split = ledger.split_payments.get(order or "")
+        if order is not None and split is not None and txn.booking in (CHARGE, REFUND):
+            entries: list[data.Directive] = [self.split_share(filename, txn, order, split)]
+            what = f"{txn.kind} {txn.charge or txn.id} (order {order})"
+            links = [order]
+        elif txn.booking == CHARGE:
             entries, what, links = self.charge(filename, txn, state, warnings)
         elif txn.booking == REFUND:
             entries, what, links = self.refund(filename, txn, ledger, state, warnings)
@@ -810,6 +819,32 @@ class Importer(OrdersImporter):
             ),
         ]
         return entries, what, [ref] if kind == "order" else []
+
+    def split_share(
+        self, filename: str, txn: Txn, order: str, split: str
+    ) -> data.Transaction:
+        """Stripe's share of an order the Shopify import paid through several
+        gateways at once: moved between the split-payment account, where the
+        Shopify import booked the whole payment (or refund), and Stripe."""
+        narration = (
+            f"Stripe's share of the split payment of order {order}: "
+            f"{txn.kind} {txn.charge or txn.id}"
+        )
+        return transaction(
+            filename,
+            txn.row,
+            txn.date,
+            PAYEE,
+            narration,
+            [
+                (self.stripe, txn.amount, txn.currency),
+                (split, -txn.amount, txn.currency),
+            ],
+            {"stripe-id": txn.id, "charge": txn.charge, "order": order}
+            if txn.charge
+            else {"stripe-id": txn.id, "order": order},
+            [order],
+        )
 
     def unmatched_refund(self, filename: str, txn: Txn) -> data.Transaction:
         narration = f"{txn.label} of charge {txn.charge or txn.id}" + (

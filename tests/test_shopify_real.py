@@ -392,3 +392,51 @@ def test_a_line_removed_from_an_order_is_left_out_with_a_warning(tmp_path: Path)
         "from the order, not written",
     ) in [(w.row, w.message) for w in importer.warnings]
     assert not [e for e in importer.errors if "#5001" in e.message]
+
+
+def test_stripes_share_of_a_split_payment_leaves_the_suspense_account(
+    tmp_path: Path,
+) -> None:
+    """#5005 was paid 19.90 by "Stripe + PayPal Express Checkout": all of it went
+    to the split-payment account. Stripe's charge of 12.00 and its refund of 2.00
+    move Stripe's share out of it; PayPal's 7.90 is left to settle."""
+    case = next(case for case in CASES if case.document == "shopify_real_usd.csv")
+    header = (
+        (DATA / "stripe_balance_history.csv").read_text(encoding="utf-8").split("\n")[0]
+    )
+    export = tmp_path / "stripe.csv"
+    export.write_text(
+        header
+        + "\ntxn_R1,refund,ch_S5005,-2.00,0.00,-2.00,usd,2025-02-08 10:00,2025-02-08 10:00,"
+        "REFUND FOR CHARGE (Order #5005),,,,,"
+        "\ntxn_C1,charge,ch_S5005,12.00,0.65,11.35,usd,2025-02-06 10:00,2025-02-08 10:00,"
+        "Order #5005,,,,,\n",
+        encoding="utf-8",
+    )
+    text = (
+        case.ledger_text()
+        + case.expected.read_text(encoding="utf-8")
+        + "\n2025-01-01 open Assets:Stripe USD\n2025-01-01 open Expenses:Stripe:Fees USD\n"
+    )
+    from beancount_orders.importers import stripe
+
+    importer = stripe.Importer()
+    entries = importer.extract(str(export), load_text(text).entries)
+    assert importer.errors == []
+    from beancount.parser import printer
+
+    out = "\n".join(printer.format_entry(entry) for entry in entries)
+    loaded = load_text(text + "\n" + out)
+    assert loaded.messages == []
+    balances = loaded.balances()
+    # 19.90 (#5005) + 17.99 (#5006, gift card + Shopify Payments): Stripe's
+    # net share of #5005 (12.00 - 2.00) left.
+    assert balances["Assets:Suspense:Split-payments"] == "27.89 USD"
+    assert balances["Assets:Stripe"] == "9.35 USD"  # 11.35 - 2.00
+    assert [
+        entry.narration for entry in entries if isinstance(entry, data.Transaction)
+    ] == [
+        "Stripe's share of the split payment of order SHOP-5005: refund ch_S5005",
+        "Stripe's share of the split payment of order SHOP-5005: charge ch_S5005",
+        "Stripe fee on charge ch_S5005 (order SHOP-5005)",
+    ]
