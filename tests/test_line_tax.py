@@ -418,3 +418,28 @@ def test_bad_tax_amounts_and_jurisdictions_are_errors_and_the_line_is_not_applie
         ),
     ]
     assert loaded.book.orders["SO-1"].lines == []
+
+
+@ledger(expect_errors=True)
+def test_with_prices_including_tax_the_tax_amount_is_at_most_the_value(loaded):
+    """
+    plugin "beancount_orders.orders" "{'prices_include_tax': True}"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "PIN" 1 0.02 USD
+      tax: 0.20
+      tax-amount: 0.03 USD
+    2024-01-02 custom "line" "SO-1" "PIN" 1 0.02 USD
+      tax: 0.20
+      tax-amount: 0.02 USD
+    """
+    # The rate gives 0.02 - 0.02 / 1.2 = 0.02 - 0.02 = 0.00: both are within 0.05,
+    # but a tax above the gross would leave a negative net.
+    assert loaded.messages == [
+        (
+            5,
+            'Order "SO-1" line PIN: tax-amount 0.03 USD is more than the line\'s value '
+            "of 0.02 USD, which includes the tax",
+        ),
+    ]
+    assert loaded.book.orders["SO-1"].lines[0].net_value(1) == 0

@@ -222,9 +222,10 @@ def _stated_tax(
     """A line's ``jurisdiction`` and ``tax-amount``, checked.
 
     The tax-amount is the tax of the whole line as the source system computed it:
-    in the line's currency, not negative, in whole units of its precision, and
-    differing from the tax that the rate gives on the whole line by rounding only
-    (at most :data:`~beancount_orders.book.rules.STATED_TAX_QUANTA` quanta).
+    in the line's currency, not negative, in whole units of its precision, with
+    prices that include tax not more than the line's value, and differing from
+    the tax that the rate gives on the whole line by rounding only (at most
+    :data:`~beancount_orders.book.rules.STATED_TAX_QUANTA` quanta).
     """
     item, qty, price = d.args.item, d.args.qty, d.args.price
     what = f'Order "{order.id}" line {item}'
@@ -255,7 +256,13 @@ def _stated_tax(
             f"currency's precision ({quantum} {price.currency})"
         )
     value = rules.line_value(qty, price.number, quantum)
-    computed = rules.split_tax(value, rate, e.config.prices_include_tax, quantum)[1]
+    inclusive = e.config.prices_include_tax
+    if inclusive and stated.number > value:
+        raise Invalid(
+            f"{what}: tax-amount {stated} is more than the line's value of {value} "
+            f"{price.currency}, which includes the tax"
+        )
+    computed = rules.split_tax(value, rate, inclusive, quantum)[1]
     limit = rules.stated_tax_limit(quantum)
     if abs(stated.number - computed) > limit:
         raise Invalid(
