@@ -3,9 +3,9 @@
 Every rule that decides a figure lives here once, and the handlers, the model and
 the reports call it: how money is rounded, how ids become account names, how a
 line's value splits into net and tax (and how a tax that the source system stated
-replaces the computed one), how taxes add up by rate, which account
-takes the cost of goods, and what counts as money paid on an order. Nothing here
-keeps state.
+replaces the computed one), how taxes add up by rate and jurisdiction, which
+account takes the cost of goods, and what counts as money paid on an order.
+Nothing here keeps state.
 """
 
 from __future__ import annotations

@@ -403,8 +403,8 @@ def on_invoice(e: State, d: Directive[InvoiceArgs]) -> None:
 
     Posts Dr receivable (gross), Cr each line's sales account (net, with ``item``
     metadata) and Cr sales tax per rate and jurisdiction (``rate`` and
-    ``jurisdiction`` metadata); then the loyalty
-    points it earns, and matches money paid or credited ahead on the order to it.
+    ``jurisdiction`` metadata); then the loyalty points it earns, and matches
+    money paid or credited ahead on the order to it.
     """
     order = e.order(d.args.order)
     invoice_id = d.args.invoice
