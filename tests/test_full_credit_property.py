@@ -2,9 +2,11 @@
 
 Hypothesis draws a history of orders (one to four, each of one to three lines at
 prices with odd cents, tax rates 0, 0.10, 0.175 and 0.20, prices net of tax or
-including it), invoiced in one to three parts, some dispatched from stock, with
-loyalty redemptions before and between the invoices (in a program that earns
-1, 2 or 0.5 points per unit at 0.10, 0.07 or 0.01 the point). Then every invoice
+including it; a third of the lines with a ``tax-amount`` up to five cents off
+the rate's tax, some of them with a ``jurisdiction``), invoiced in one to three
+parts, some dispatched from stock, with loyalty redemptions before and between
+the invoices (in a program that earns 1, 2 or 0.5 points per unit at 0.10, 0.07
+or 0.01 the point). Then every invoice
 is credited to completion by credit orders of random pieces: random quantities
 per line, credit and return lines (returns only of goods dispatched and not yet
 back), some dated back to the invoice (``credit-date: "invoice"``), some OPEN or
@@ -58,6 +60,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from beancount_orders.book.rules import account_component
+from beancount_orders.book.rules import line_value
+from beancount_orders.book.rules import split_tax
 from tests.helpers import Loaded
 from tests.helpers import load
 
@@ -65,6 +69,7 @@ EXAMPLES = int(os.environ.get("FULL_CREDIT_EXAMPLES", "200"))
 RANDOM = bool(os.environ.get("FUZZ_RANDOM"))
 
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 START = datetime.date(2024, 1, 1)
 PROGRAM = "PKLP"
 CUSTOMERS = ("c1", "c2", "c3")  # c3 is in no loyalty program
@@ -219,8 +224,22 @@ def histories(draw: Draw) -> History:
                 if line.item == "WIDGET" and line.rate == Decimal("0.20")
                 else str(line.rate)
             )
+            stated = jurisdiction = None
+            if draw(st.integers(0, 2)) == 0:  # the tax a shop computed, by a few cents
+                value = line_value(line.qty, line.price, CENT)
+                computed = split_tax(value, line.rate, inclusive, CENT)[1]
+                cents = draw(st.integers(-5, 5))
+                stated_tax = max(ZERO, computed + cents * CENT)
+                if inclusive:
+                    stated_tax = min(stated_tax, value)  # never more than the gross
+                stated = f"{stated_tax} GBP"
+                jurisdiction = draw(st.sampled_from((None, '"North 1"', '"South 2"')))
             w.write(
-                "line", f'"{order.id}" "{line.item}" {line.qty} {line.price} GBP', tax=tax
+                "line",
+                f'"{order.id}" "{line.item}" {line.qty} {line.price} GBP',
+                tax=tax,
+                tax_amount=stated,
+                jurisdiction=jurisdiction,
             )
 
     def ledger() -> str:

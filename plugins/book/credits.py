@@ -39,6 +39,7 @@ class CreditLine:
     meta: data.Meta
     costing: Costing = Costing.OPEN
     lots: list[PlacedLot] = dataclasses.field(default_factory=list)
+    jurisdiction: str | None = None  # the name(s) of the taxes it gives back
 
     @property
     def gross(self) -> Decimal:

@@ -134,11 +134,37 @@ class OrderLine:
     stocked: bool = True  # False for services, shipping... (``stock: FALSE``)
     quantum: Decimal = Decimal("0.01")  # the currency's precision
     inclusive: bool = False  # the price includes tax
+    # The tax of the whole line as the source system computed it (``tax-amount``),
+    # the name(s) of its taxes (``jurisdiction``), and the tax invoiced so far.
+    tax_amount: Decimal | None = None
+    jurisdiction: str | None = None
+    invoiced_tax: Decimal = ZERO
 
     def net_value(self, qty: Decimal) -> Decimal:
         """The net (of tax) money value of ``qty`` units, rounded as an invoice would."""
         value = rules.line_value(qty, self.price, self.quantum)
+        if self.tax_amount is not None and qty == self.qty and not self.cancelled:
+            return rules.stated_tax_split(value, self.tax_amount, self.inclusive)[0]
         return rules.split_tax(value, self.tax_rate, self.inclusive, self.quantum)[0]
+
+    def invoice_split(self, qty: Decimal) -> tuple[Decimal, Decimal]:
+        """The net and tax of invoicing ``qty`` more units of the line.
+
+        The tax is ``qty``'s value times the rate, rounded; but on a line with a
+        ``tax-amount``, the invoice that bills its last units (when none of it was
+        cancelled) takes that amount less the tax already invoiced on the line, so
+        that the line's invoices add up to it exactly.
+        """
+        value = rules.line_value(qty, self.price, self.quantum)
+        if (
+            self.tax_amount is not None
+            and not self.cancelled
+            and self.invoiced + qty == self.qty
+        ):
+            return rules.stated_tax_split(
+                value, self.tax_amount - self.invoiced_tax, self.inclusive
+            )
+        return rules.split_tax(value, self.tax_rate, self.inclusive, self.quantum)
 
     @property
     def margin(self) -> Decimal:
@@ -300,6 +326,7 @@ class InvoiceLine:
     credited_net: Decimal = ZERO  # their net and tax (a line's last credit takes
     credited_tax: Decimal = ZERO  # exactly what is left of both: SPEC, Remainders)
     credited_below: bool = False  # some of it was credited below its price
+    jurisdiction: str | None = None  # the name(s) of its taxes, from its order line
 
     @property
     def gross(self) -> Decimal:

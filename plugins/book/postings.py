@@ -79,9 +79,11 @@ class TxnBuilder:
         item: str | None = None,
         rate: Decimal | None = None,
         line_type: str | None = None,
+        jurisdiction: str | None = None,
     ) -> None:
-        """Add a posting; ``item``, ``rate`` and ``line_type`` (as ``type``: a credit
-        order line's ``"return"`` or ``"credit"``) become its metadata when given.
+        """Add a posting; ``item``, ``rate``, ``jurisdiction`` and ``line_type`` (as
+        ``type``: a credit order line's ``"return"`` or ``"credit"``) become its
+        metadata when given.
 
         Each posting has a metadata dict of its own (its source's file and line),
         never one shared with the directive or another posting.
@@ -91,6 +93,8 @@ class TxnBuilder:
             posting_meta["item"] = item
         if rate is not None:
             posting_meta["rate"] = rate
+        if jurisdiction is not None:
+            posting_meta["jurisdiction"] = jurisdiction
         if line_type is not None:
             posting_meta["type"] = line_type
         units = Amount(number, currency)

@@ -151,6 +151,16 @@ SPECS: tuple[Spec, ...] = (
         _keys(
             ("tax", "rate", "the sales tax rate, e.g. 0.20"),
             ("description", "string", "the line's text"),
+            (
+                "jurisdiction",
+                "string",
+                "the name(s) of the line's taxes, on its tax postings",
+            ),
+            (
+                "tax-amount",
+                "amount",
+                "the tax of the whole line as the source system computed it",
+            ),
         ),
         2,
         orders.on_line,

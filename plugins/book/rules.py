@@ -2,9 +2,10 @@
 
 Every rule that decides a figure lives here once, and the handlers, the model and
 the reports call it: how money is rounded, how ids become account names, how a
-line's value splits into net and tax, how taxes add up by rate, which account
-takes the cost of goods, and what counts as money paid on an order. Nothing here
-keeps state.
+line's value splits into net and tax (and how a tax that the source system stated
+replaces the computed one), how taxes add up by rate and jurisdiction, which
+account takes the cost of goods, and what counts as money paid on an order.
+Nothing here keeps state.
 """
 
 from __future__ import annotations
@@ -58,18 +59,67 @@ def split_tax(
     return value, round_money(value * rate, quantum)
 
 
+# How far (in quanta of money) a line's stated ``tax-amount`` may be from the tax
+# its rate gives: a stated tax differs from the computed one by rounding only.
+STATED_TAX_QUANTA = 5
+
+
+def stated_tax_limit(quantum: Decimal) -> Decimal:
+    """The most a line's ``tax-amount`` may differ from the tax its rate gives."""
+    return STATED_TAX_QUANTA * quantum
+
+
+def stated_tax_split(
+    value: Decimal, tax: Decimal, inclusive: bool
+) -> tuple[Decimal, Decimal]:
+    """A line's rounded value as (net, tax) when its tax is stated, not computed.
+
+    The ``tax-amount`` of a line (the tax that the shop's system computed) is the
+    tax; with prices net of tax the value is the net, with prices that include tax
+    the net is what the value leaves after the tax.
+    """
+    return (value - tax if inclusive else value), tax
+
+
 def taxes_by_rate(
     parts: Iterable[tuple[Decimal, Decimal]],
 ) -> list[tuple[Decimal, Decimal]]:
     """(rate, tax) pairs added up per rate, by rising rate, leaving out zero tax.
 
-    This is the order of the sales tax postings of an invoice and a credit order.
+    (The sales tax postings group by rate and jurisdiction:
+    :func:`taxes_by_rate_and_jurisdiction`.)
     """
     totals: dict[Decimal, Decimal] = {}
     for rate, tax in parts:
         if tax:
             totals[rate] = totals[rate] + tax if rate in totals else tax
     return sorted(totals.items())
+
+
+def taxes_by_rate_and_jurisdiction(
+    parts: Iterable[tuple[Decimal, str | None, Decimal]],
+) -> list[tuple[Decimal, str | None, Decimal]]:
+    """(rate, jurisdiction, tax) added up per rate and jurisdiction, leaving out
+    zero tax: by rising rate, and within a rate the tax without a jurisdiction
+    first, then by jurisdiction.
+
+    This is the order of the sales tax postings of an invoice and a credit order.
+    Lines without a ``jurisdiction`` group by rate alone, as :func:`taxes_by_rate`.
+    """
+    totals: dict[tuple[Decimal, str | None], Decimal] = {}
+    for rate, jurisdiction, tax in parts:
+        if tax:
+            key = (rate, jurisdiction)
+            totals[key] = totals[key] + tax if key in totals else tax
+    groups = totals.items() if len(totals) < 2 else sorted(totals.items(), key=_tax_order)
+    return [(rate, jurisdiction, tax) for (rate, jurisdiction), tax in groups]
+
+
+def _tax_order(
+    item: tuple[tuple[Decimal, str | None], Decimal],
+) -> tuple[Decimal, bool, str]:
+    (rate, jurisdiction), _ = item
+    return rate, jurisdiction is not None, jurisdiction or ""
 
 
 _COMPONENT_RE = re.compile(r"[^A-Za-z0-9-]")

@@ -150,10 +150,10 @@ def on_credit_order(e: State, d: Directive[CreditOrderArgs]) -> None:
     line still uncredited with ``full: TRUE``.
 
     Nothing posts unless every line is valid, and only with status READY: Dr
-    returns (net, per line), Dr sales tax per rate, Cr receivable (gross),
-    allocated to the invoice; return lines also Dr inventory at the lots the
-    dispatches took, Cr COGS; then the invoice's loyalty points are clawed back
-    and given back pro rata.
+    returns (net, per line), Dr sales tax per rate and jurisdiction, Cr receivable
+    (gross), allocated to the invoice; return lines also Dr inventory at the lots
+    the dispatches took, Cr COGS; then the invoice's loyalty points are clawed
+    back and given back pro rata.
     """
     co_id, invoice_id = d.args.co, d.args.invoice
     what = f'Credit order "{co_id}"'
@@ -376,6 +376,7 @@ def _credit_line(
         invoice_line.line,
         meta,
         Costing.OPEN,
+        jurisdiction=invoice_line.jurisdiction,
     )
     credited[id(credit_line)] = credit_line
     return credit_line
@@ -483,9 +484,9 @@ def _post_credit_order(
             line_type=credit_line.type,
         )
     sales_tax = e.config.account("sales_tax")
-    parts = ((line.tax_rate, line.tax) for line in credit_order.lines)
-    for rate, tax in rules.taxes_by_rate(parts):
-        txn.post(sales_tax, tax, currency, rate=rate)
+    parts = ((line.tax_rate, line.jurisdiction, line.tax) for line in credit_order.lines)
+    for rate, jurisdiction, tax in rules.taxes_by_rate_and_jurisdiction(parts):
+        txn.post(sales_tax, tax, currency, rate=rate, jurisdiction=jurisdiction)
     txn.post(e.receivable(customer), -credit_order.gross, currency)
     stock_txn = txn
     if plans and credit_order.post_date != d.date:

@@ -168,6 +168,10 @@ def on_line(e: State, d: Directive[LineArgs]) -> None:
             f'Order "{order.id}" line {item}: description must be a string, '
             f"got {directives.show(description)}"
         )
+    jurisdiction = d.meta.get("jurisdiction")
+    stated = d.meta.get("tax-amount")
+    if jurisdiction is not None or stated is not None:
+        jurisdiction, stated = _stated_tax(e, d, order, rate, jurisdiction, stated)
     customer = e.book.customers[order.customer]
     income = settings.get("income")
     if income is None:
@@ -201,8 +205,72 @@ def on_line(e: State, d: Directive[LineArgs]) -> None:
             stocked=stocked,
             quantum=e.quantum,
             inclusive=e.config.prices_include_tax,
+            tax_amount=stated,
+            jurisdiction=jurisdiction,
         )
     )
+
+
+def _stated_tax(
+    e: State,
+    d: Directive[LineArgs],
+    order: Order,
+    rate: Decimal,
+    jurisdiction: object,
+    stated: object,
+) -> tuple[str | None, Decimal | None]:
+    """A line's ``jurisdiction`` and ``tax-amount``, checked.
+
+    The tax-amount is the tax of the whole line as the source system computed it:
+    in the line's currency, not negative, in whole units of its precision, with
+    prices that include tax not more than the line's value, and differing from
+    the tax that the rate gives on the whole line by rounding only (at most
+    :data:`~beancount_orders.book.rules.STATED_TAX_QUANTA` quanta).
+    """
+    item, qty, price = d.args.item, d.args.qty, d.args.price
+    what = f'Order "{order.id}" line {item}'
+    if jurisdiction is not None and (
+        not isinstance(jurisdiction, str) or not jurisdiction.strip()
+    ):
+        raise Invalid(
+            f"{what}: jurisdiction must be a string naming the line's taxes such as "
+            f'"NY State Tax 4%", got {directives.show(jurisdiction)}'
+        )
+    if stated is None:
+        return jurisdiction, None
+    if not isinstance(stated, Amount) or stated.number is None:
+        raise Invalid(
+            f"{what}: tax-amount must be an amount such as 1.97 {price.currency} "
+            f"(the tax of the whole line), got {directives.show(stated)}"
+        )
+    if stated.currency != price.currency:
+        raise Invalid(
+            f"{what}: tax-amount {stated} is not in the line's currency {price.currency}"
+        )
+    if stated.number < 0:
+        raise Invalid(f"{what}: tax-amount must not be negative, got {stated}")
+    quantum = e.quantum
+    if stated.number != rules.round_money(stated.number, quantum):
+        raise Invalid(
+            f"{what}: tax-amount {stated} has more decimal places than the "
+            f"currency's precision ({quantum} {price.currency})"
+        )
+    value = rules.line_value(qty, price.number, quantum)
+    inclusive = e.config.prices_include_tax
+    if inclusive and stated.number > value:
+        raise Invalid(
+            f"{what}: tax-amount {stated} is more than the line's value of {value} "
+            f"{price.currency}, which includes the tax"
+        )
+    computed = rules.split_tax(value, rate, inclusive, quantum)[1]
+    limit = rules.stated_tax_limit(quantum)
+    if abs(stated.number - computed) > limit:
+        raise Invalid(
+            f"{what}: tax-amount {stated} is more than {limit} {price.currency} from "
+            f"the tax that rate {rate} gives on the line's {value} {price.currency} "
+            f"({computed} {price.currency}); it may differ by rounding only"
+        )
+    return jurisdiction, stated.number
 
 
 def tax_rate(
@@ -334,8 +402,9 @@ def on_invoice(e: State, d: Directive[InvoiceArgs]) -> None:
     """Invoices an order's lines (all still uninvoiced, or the items named).
 
     Posts Dr receivable (gross), Cr each line's sales account (net, with ``item``
-    metadata) and Cr sales tax per rate (``rate`` metadata); then the loyalty
-    points it earns, and matches money paid or credited ahead on the order to it.
+    metadata) and Cr sales tax per rate and jurisdiction (``rate`` and
+    ``jurisdiction`` metadata); then the loyalty points it earns, and matches
+    money paid or credited ahead on the order to it.
     """
     order = e.order(d.args.order)
     invoice_id = d.args.invoice
@@ -397,13 +466,16 @@ def _due_date(
 
 def _invoice_line(e: State, line: OrderLine, qty: Decimal) -> InvoiceLine:
     """Invoice ``qty`` of an order line: its net and tax, and the line's totals."""
-    value = rules.line_value(qty, line.price, e.quantum)
-    net, tax = rules.split_tax(value, line.tax_rate, e.config.prices_include_tax, e.quantum)
+    net, tax = line.invoice_split(qty)
     line.invoiced += qty
     line.invoiced_net += net
-    return InvoiceLine(
+    line.invoiced_tax += tax
+    invoice_line = InvoiceLine(
         line.number, line.item, qty, line.price, line.tax_rate, net, tax, line.income
     )
+    if line.jurisdiction is not None:
+        invoice_line.jurisdiction = line.jurisdiction
+    return invoice_line
 
 
 def _post_invoice(
@@ -423,8 +495,8 @@ def _post_invoice(
     for line in invoice.lines:
         txn.post(line.income, -line.net, currency, item=line.item)
     sales_tax = e.config.account("sales_tax")
-    for rate, tax in rules.taxes_by_rate(
-        (line.tax_rate, line.tax) for line in invoice.lines
+    for rate, jurisdiction, tax in rules.taxes_by_rate_and_jurisdiction(
+        (line.tax_rate, line.jurisdiction, line.tax) for line in invoice.lines
     ):
-        txn.post(sales_tax, -tax, currency, rate=rate)
+        txn.post(sales_tax, -tax, currency, rate=rate, jurisdiction=jurisdiction)
     e.emit(txn)

@@ -13,7 +13,6 @@ from typing import Any
 
 from beancount.core import data
 
-from beancount_orders.book import rules
 from beancount_orders.book.credits import CreditOrder
 from beancount_orders.book.directives import CreditOrderArgs
 from beancount_orders.book.directives import Directive
@@ -313,9 +312,6 @@ def _remaining_gross(e: State, order: Order) -> Decimal:
     total = order.invoiced
     for line in order.lines:
         if line.uninvoiced > 0:
-            value = rules.line_value(line.uninvoiced, line.price, e.quantum)
-            net, tax = rules.split_tax(
-                value, line.tax_rate, e.config.prices_include_tax, e.quantum
-            )
+            net, tax = line.invoice_split(line.uninvoiced)
             total += net + tax
     return total
