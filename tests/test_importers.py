@@ -354,7 +354,7 @@ def test_an_order_refunded_whole_is_credited_with_its_tax(tmp_path: Path) -> Non
         for block in loaded.expand().split("\n\n")
         if block.startswith("2024-03-11") and "SHOP-1006" in block
     ]
-    assert credit_order.splitlines()[-9:] == [
+    assert credit_order.splitlines()[-10:] == [
         "  Income:Sales:Returns                       64.00 USD",
         '    item: "POUR-OVER-KETTLE-ST-11B9"',
         '    type: "credit"',
@@ -363,6 +363,7 @@ def test_an_order_refunded_whole_is_credited_with_its_tax(tmp_path: Path) -> Non
         '    type: "credit"',
         "  Liabilities:SalesTax                        6.30 USD",
         "    rate: 0.08875",
+        '    jurisdiction: "NY Sales Tax 8.875%"',
         "  Assets:Receivable:Eli-brandt-example-net  -77.30 USD",
     ]
     assert refund.splitlines()[-2:] == [

@@ -468,3 +468,41 @@ def test_customer_receivable_equals_the_ledger_balance(loaded):
         "SO-3": D("12.50"),
         "SO-4": D("-10.00"),
     }
+
+
+@ledger()
+def test_units_credited_in_full_before_dispatch_no_longer_wait(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-01 custom "stock-in" "PO-1" "WIDGET" 5 4.00 GBP
+      supplier: "kiln"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 2 10.00 GBP
+    2024-01-03 custom "invoice" "SO-1" "INV-1"
+    2024-01-03 custom "payment" "SO-1" 20.00 GBP "card"
+    2024-01-04 custom "credit-order" "CO-1" "INV-1"
+      full: TRUE
+    2024-01-04 custom "refund" "acme" 20.00 GBP "card"
+      from: "receivable"
+      order: "SO-1"
+    2024-01-02 custom "order" "SO-2" "acme"
+    2024-01-02 custom "line" "SO-2" "WIDGET" 3 10.00 GBP
+    2024-01-03 custom "invoice" "SO-2" "INV-2"
+    2024-01-03 custom "dispatch" "SO-2" "WIDGET" 1
+    2024-01-04 custom "credit-order" "CO-2" "INV-2"
+    2024-01-04 custom "credit-line" "CO-2" "WIDGET" "credit" 2 10.00 GBP
+    2024-01-02 custom "order" "SO-3" "acme"
+    2024-01-02 custom "line" "SO-3" "WIDGET" 2 10.00 GBP
+    2024-01-03 custom "invoice" "SO-3" "INV-3"
+    2024-01-04 custom "credit-order" "CO-3" "INV-3"
+    2024-01-04 custom "credit-line" "CO-3" "WIDGET" "credit" 2 5.00 GBP
+    """
+    assert loaded.messages == []
+    one, two, three = (loaded.book.orders[f"SO-{n}"] for n in (1, 2, 3))
+    # Paid, credited in full and refunded before anything left: closed.
+    assert (one.dispatched_status, one.ships, one.is_open) == (Status.NONE, False, False)
+    # 1 left, the other 2 credited in full: nothing more to ship.
+    assert two.dispatched_status is Status.FULL
+    # Credited at half price: the goods are still owed.
+    assert (three.dispatched_status, three.ships) == (Status.NONE, True)

@@ -139,6 +139,9 @@ class OrderLine:
     tax_amount: Decimal | None = None
     jurisdiction: str | None = None
     invoiced_tax: Decimal = ZERO
+    # Units credited at their full invoice price by "credit" lines (not returns):
+    # the money is taken back, so they no longer wait for dispatch.
+    written_off: Decimal = ZERO
 
     def net_value(self, qty: Decimal) -> Decimal:
         """The net (of tax) money value of ``qty`` units, rounded as an invoice would."""
@@ -184,6 +187,12 @@ class OrderLine:
     def open_qty(self) -> Decimal:
         """Ordered minus cancelled."""
         return self.qty - self.cancelled
+
+    @property
+    def to_dispatch(self) -> Decimal:
+        """The units the order still means to ship: ordered, less cancelled, less
+        credited in full (dispatched or not)."""
+        return max(ZERO, self.open_qty - self.written_off)
 
     @property
     def uninvoiced(self) -> Decimal:
@@ -524,8 +533,12 @@ class Order:
 
     @property
     def ships(self) -> bool:
-        """Whether it has stock items to dispatch (not only services)."""
-        return any(line.stocked for line in self.lines)
+        """Whether it has stock items to dispatch: not only services, and not
+        only goods credited in full before any of them left."""
+        return any(
+            line.stocked and (line.to_dispatch > 0 or line.dispatched > 0)
+            for line in self.lines
+        )
 
     @property
     def committed_status(self) -> Status:
@@ -538,8 +551,14 @@ class Order:
 
     @property
     def dispatched_status(self) -> Status:
-        """Over its stock items: services and other non-stock lines never ship."""
-        return self._axis("dispatched", stocked_only=True)
+        """Over its stock items (services and other non-stock lines never ship)
+        and the units it still means to ship (:attr:`OrderLine.to_dispatch`)."""
+        lines = [line for line in self.lines if line.stocked]
+        wanted = sum((line.to_dispatch for line in lines), ZERO)
+        if wanted <= 0:
+            return Status.FULL if any(line.dispatched for line in lines) else Status.NONE
+        done = sum((min(line.dispatched, line.to_dispatch) for line in lines), ZERO)
+        return axis(done, wanted)
 
     @property
     def paid_status(self) -> Status:

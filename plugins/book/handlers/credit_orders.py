@@ -457,7 +457,10 @@ def _post_credit_order(
         invoice_line.credited_net += credit_line.net
         invoice_line.credited_tax += credit_line.tax
         invoice_line.credited_below |= credit_line.price < invoice_line.price
-        order_lines[credit_line.invoice_line].credited_net += credit_line.net
+        order_line = order_lines[credit_line.invoice_line]
+        order_line.credited_net += credit_line.net
+        if credit_line.type == "credit" and credit_line.price >= invoice_line.price:
+            order_line.written_off += credit_line.qty
     links = (order.id, invoice.id, credit_order.id)
     meta = {
         "order": order.id,
