@@ -41,6 +41,21 @@ __all__ = ["DIRECTIVE_TYPES", "Book", "Engine", "build_book", "paused_gc"]
 # Custom types of ours that the pass does not sort, and other tools' types that
 # look like ours.
 OTHER_TYPES = frozenset({"period-lock", "fava-option", "fava-extension", "budget"})
+# Directives of the SPEC's Revision 2 that this version does not apply yet: each
+# is reported, never dropped in silence.
+NOT_YET = frozenset(
+    {
+        "void",
+        "company",
+        "supplier",
+        "purchase-order",
+        "po-line",
+        "receipt",
+        "bill",
+        "landed-cost",
+        "bill-payment",
+    }
+) - frozenset(REGISTRY)
 KNOWN_TYPES = sorted([*REGISTRY, "period-lock"])
 
 Event = data.Custom | data.Transaction
@@ -161,7 +176,15 @@ class Engine(State):
                 self.error(line.entry, problem)
 
     def misspelt(self, entry: data.Custom) -> None:
-        """Report a custom type that is almost one of ours: a typo drops a directive."""
+        """Report a custom type that is almost one of ours: a typo drops a directive.
+        One of the SPEC's that this version does not apply yet is reported too."""
+        if entry.type in NOT_YET:
+            self.error(
+                entry,
+                f'Directive "{entry.type}" is not supported by this version of '
+                "beancount-orders: it was not applied",
+            )
+            return
         close = difflib.get_close_matches(entry.type, KNOWN_TYPES, n=1, cutoff=0.8)
         if close:
             self.error(
