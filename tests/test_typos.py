@@ -30,7 +30,10 @@ def test_a_directive_of_the_spec_not_applied_yet_is_reported(loaded):
     2024-01-03 custom "void" "PAY-1"
     2024-01-03 custom "supplier" "kiln" "Kiln & Co"
     """
-    message = 'Directive "{}" is not supported by this version of beancount-orders: it was not applied'
+    message = (
+        'Directive "{}" is not supported by this version of beancount-orders: '
+        "it was not applied"
+    )
     assert loaded.messages == [
         (6, message.format("void")),
         (7, message.format("supplier")),
