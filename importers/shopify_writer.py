@@ -98,8 +98,9 @@ class Writer:
                     RowError(
                         filename,
                         found.row,
-                        f"{item} ({found.name}) needs no shipping in the export but the "
-                        "books declare it stock: it is dispatched as stock",
+                        f"{item} ({found.name}) is not goods that ship, but the books "
+                        f"declare commodity {item} without stock: FALSE: add it there, "
+                        "or its orders never count as fully dispatched",
                         WARNING,
                     )
                 )

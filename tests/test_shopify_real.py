@@ -440,3 +440,26 @@ def test_stripes_share_of_a_split_payment_leaves_the_suspense_account(
         "Stripe's share of the split payment of order SHOP-5005: charge ch_S5005",
         "Stripe fee on charge ch_S5005 (order SHOP-5005)",
     ]
+
+
+def test_the_books_decide_whether_an_item_is_stock() -> None:
+    """A commodity the books declare is not declared again; declared as stock
+    while the export says it needs no shipping, it is a warning."""
+    case = next(case for case in CASES if case.document == "shopify_real_usd.csv")
+    ledger = load_text(
+        case.ledger_text()
+        + '2025-01-01 commodity SHIPPING\n  income: "Income:Shipping"\n'
+        + "2025-01-01 commodity COURSE-VIDEO\n  stock: FALSE\n"
+    )
+    importer = shopify.Importer()
+    entries = importer.extract(str(case.path), ledger.entries)
+    declared = sorted(e.currency for e in entries if isinstance(e, data.Commodity))
+    assert declared == ["DUTIES", "GIFT-CARD-50", "TIP"]
+    assert [(w.row, w.message) for w in importer.warnings if w.row == 19] == [
+        (
+            19,
+            "SHIPPING (Shipping) is not goods that ship, but the books declare commodity "
+            "SHIPPING without stock: FALSE: add it there, or its orders never count as "
+            "fully dispatched",
+        )
+    ]
