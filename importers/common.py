@@ -461,6 +461,10 @@ class Ledger:
         self.orders: dict[str, KnownOrder] = {}
         # Commodity -> whether it is stock (its `stock` metadata; TRUE if none).
         self.commodities: dict[str, bool] = {}
+        # Items the books hold in stock (received, transferred, or in a lot).
+        self.stocked: set[str] = set()
+        # Account -> its open directive's date and currencies (empty: any).
+        self.opened: dict[str, tuple[datetime.date, tuple[str, ...]]] = {}
         self.order_currency: dict[str, str] = {}
         self.dispatched: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         self.cancelled: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -481,8 +485,16 @@ class Ledger:
                 self.stripe.add(stripe_id)
             if isinstance(entry, data.Custom):
                 self.add(entry)
+            elif isinstance(entry, data.Transaction):
+                self.stocked.update(
+                    posting.units.currency
+                    for posting in entry.postings
+                    if posting.cost is not None and posting.units is not None
+                )
             elif isinstance(entry, data.Commodity):
                 self.commodities[entry.currency] = meta.get("stock", True) is not False
+            elif isinstance(entry, data.Open):
+                self.opened[entry.account] = (entry.date, tuple(entry.currencies or ()))
 
     def add(self, entry: data.Custom) -> None:
         dtype, meta = entry.type, entry.meta or {}
@@ -511,6 +523,10 @@ class Ledger:
                 self.order_currency.setdefault(order, price.currency)
         elif dtype in ("dispatch", "cancel"):
             self.add_quantities(entry)
+        elif dtype in ("stock-in", "transfer"):
+            item = value(entry, 1 if dtype == "stock-in" else 0)
+            if isinstance(item, str):
+                self.stocked.add(item)
         elif dtype == "payment":
             doc, charge = meta.get("id"), meta.get("charge")
             if isinstance(doc, str):
@@ -534,6 +550,22 @@ class Ledger:
                 and isinstance(order, str)
             ):
                 self.credits[order].append((credit, amount.number or ZERO))
+
+    def closed_to(self, account: str, date: datetime.date, currency: str) -> str | None:
+        """Why ``account`` cannot take ``currency`` on ``date`` in these books (it
+        is opened later, or for other currencies), or None."""
+        opened = self.opened.get(account)
+        if opened is None:
+            return None
+        day, currencies = opened
+        if date < day:
+            return f"{account} is opened on {day}, after this row's date {date}"
+        if currencies and currency not in currencies:
+            return (
+                f"{account} is opened for {', '.join(currencies)} only, not {currency}: "
+                "add the currency to its open directive"
+            )
+        return None
 
     def add_quantities(self, entry: data.Custom) -> None:
         order = value(entry, 0)

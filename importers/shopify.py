@@ -305,7 +305,8 @@ class Importer(Writer, OrdersImporter):
     def non_stock_items(self, orders: list[Order], ledger: Ledger) -> dict[str, NonStock]:
         """The items this import declares non-stock, by item: shipping, tips,
         duties, gift cards, and line items none of whose rows requires shipping
-        (unless the books already declare the commodity: they decide)."""
+        and that the books do not hold in stock (the books decide for a commodity
+        they declare)."""
         found: dict[str, NonStock] = {}
         ships: set[str] = set()
         specials = {
@@ -333,10 +334,16 @@ class Importer(Writer, OrdersImporter):
                         posted.item,
                         NonStock(posted.item, order.created, order.row, name, account),
                     )
+        self.held = sorted(
+            (nonstock.row, item)
+            for item, nonstock in found.items()
+            if item in ledger.stocked and item not in ledger.commodities
+        )
         return {
             item: nonstock
             for item, nonstock in found.items()
-            if item not in ships or nonstock.income is not None
+            if item not in ledger.stocked
+            and (item not in ships or nonstock.income is not None)
         }
 
     def item_of(
@@ -438,6 +445,15 @@ class Importer(Writer, OrdersImporter):
                 )
                 + ": how much was refunded is not known",
             )
+        def not_before(day: datetime.date | None, key: str) -> datetime.date | None:
+            """An event of the order, dated no earlier than the order itself."""
+            if day is None or day >= created:
+                return day
+            warnings.append(
+                (first, f"{key} {day} is before Created at {created}: dated {created}")
+            )
+            return created
+
         email = text("Email").lower()
         name_warnings: list[tuple[int, str]] = []
         customer_name = text("Billing Name", found=name_warnings) or text(
@@ -511,9 +527,9 @@ class Importer(Writer, OrdersImporter):
             email=email,
             currency=currency,
             created=created,
-            paid=paid,
-            fulfilled=date("Fulfilled at"),
-            cancelled=date("Cancelled at"),
+            paid=not_before(paid, "Paid at"),
+            fulfilled=not_before(date("Fulfilled at"), "Fulfilled at"),
+            cancelled=not_before(date("Cancelled at"), "Cancelled at"),
             status=status,
             total=total,
             paid_amount=paid_amount,
@@ -564,7 +580,12 @@ class Importer(Writer, OrdersImporter):
         q, first = self.quantum, order.row
 
         def money(key: str) -> Decimal:
-            return parse_decimal(record.get(key, ""), key, first, blank=ZERO)
+            number = parse_decimal(record.get(key, ""), key, first, blank=ZERO)
+            if number != round_to(number, q):
+                raise Problem(
+                    first, f'{key} "{record.get(key)}" has more decimals than money'
+                )
+            return number
 
         subtotal, shipping, taxes = money("Subtotal"), money("Shipping"), money("Taxes")
         listed = [round_to(line.qty * line.price, q) for line in order.lines]

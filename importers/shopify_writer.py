@@ -43,6 +43,7 @@ class Writer:
     gift_card_account: str
     split_account: str
     nonstock: dict[str, NonStock]
+    held: list[tuple[int, str]]  # (row, item): non-stock in the export, stock in the books
 
     # -- writing -------------------------------------------------------------------------
 
@@ -84,6 +85,16 @@ class Writer:
         """A ``commodity`` with ``stock: FALSE`` for each non-stock item the books
         do not declare yet; a warning for one they declare as stock."""
         entries: list[data.Directive] = []
+        for row, item in self.held:
+            errors.append(
+                RowError(
+                    filename,
+                    row,
+                    f"{item} is not goods that ship (or is a gift card) in the export, "
+                    "but the books hold it in stock: it is left a stock item",
+                    WARNING,
+                )
+            )
         for item, found in sorted(self.nonstock.items()):
             known = ledger.commodities.get(item)
             if known is None:

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -240,7 +241,12 @@ class Importer(OrdersImporter):
             if txn.id in ledger.stripe or txn.id in ledger.documents:
                 continue
             try:
-                entries += self.row(filepath, txn, ledger, state, warnings)
+                written = self.row(filepath, txn, ledger, state, warnings)
+                for account in sorted(accounts_of(written, self.stripe)):
+                    closed = ledger.closed_to(account, txn.date, txn.currency)
+                    if closed is not None:
+                        raise Problem(txn.row, f"{txn.id} ({txn.kind}): {closed}")
+                entries += written
             except Problem as problem:
                 errors.append(RowError(filepath, problem.row, problem.message))
         entries = self.customers(filepath, state, ledger, warnings) + entries
@@ -698,6 +704,18 @@ class Importer(OrdersImporter):
 
 
 CHARGE_ID = re.compile(r"\b(?:ch|py)_[A-Za-z0-9]+")
+
+
+def accounts_of(entries: Iterable[data.Directive], stripe: str) -> set[str]:
+    """The accounts that ``entries`` post to: their transactions' and, for the
+    directives (payments, refunds), the Stripe account."""
+    found: set[str] = set()
+    for entry in entries:
+        if isinstance(entry, data.Transaction):
+            found.update(posting.account for posting in entry.postings)
+        elif isinstance(entry, data.Custom) and entry.type in ("payment", "refund"):
+            found.add(stripe)
+    return found
 
 
 if __name__ == "__main__":  # pragma: no cover - tests/test_import_cli.py runs it

@@ -29,6 +29,7 @@ from beancount_orders.importers.common import WARNING
 from beancount_orders.importers.common import RowError
 from beancount_orders.importers.common import read_csv
 from tests.test_importers import CASES
+from tests.test_importers import DATA
 from tests.test_importers import REGENERATE
 from tests.test_importers import USD
 from tests.test_importers import Case
@@ -512,3 +513,40 @@ def test_a_later_import_finds_the_customer_by_their_stripe_id(tmp_path: Path) ->
         '  id: "txn_1B"\n'
         '  charge: "ch_1B"\n'
     )
+
+
+def test_a_row_the_books_cannot_take_is_an_error(tmp_path: Path) -> None:
+    """A row dated before the Stripe account's open, or in a currency it is not
+    opened for, would fail bean-check: it is an error naming the row instead."""
+    header = (
+        (DATA / "stripe_balance_history.csv").read_text(encoding="utf-8").split("\n")[0]
+    )
+    export = tmp_path / "stripe.csv"
+    rows = [
+        "txn_F1,stripe_fee,,-2.00,0.00,-2.00,eur,2024-03-15 06:00,2024-03-15 06:00,Fee",
+        "txn_F2,stripe_fee,,-2.00,0.00,-2.00,usd,2023-12-15 06:00,2023-12-15 06:00,Fee",
+        "txn_F3,stripe_fee,,-2.00,0.00,-2.00,usd,2024-03-15 06:00,2024-03-15 06:00,Fee",
+    ]
+    export.write_text(
+        "".join(line + "\n" for line in [header, *(row + ",,,,," for row in rows)]),
+        encoding="utf-8",
+    )
+    books = load_text(
+        'plugin "beancount_orders.orders"\n'
+        "2024-01-01 open Assets:Stripe USD\n2024-01-01 open Expenses:Stripe:Fees\n"
+    )
+    importer = stripe.Importer()
+    entries = importer.extract(str(export), books.entries)
+    assert [(e.row, e.message) for e in importer.errors] == [
+        (
+            2,
+            "txn_F1 (stripe_fee): Assets:Stripe is opened for USD only, not EUR: add the "
+            "currency to its open directive",
+        ),
+        (
+            3,
+            "txn_F2 (stripe_fee): Assets:Stripe is opened on 2024-01-01, after this row's "
+            "date 2023-12-15",
+        ),
+    ]
+    assert [entry.meta["stripe-id"] for entry in entries] == ["txn_F3"]
