@@ -35,7 +35,9 @@ def default_importers(config: Mapping[str, Any] | None = None) -> list[beangulp.
     ``config`` may have a ``"shopify"`` and a ``"stripe"`` dict of that importer's
     options, and ``"order_prefix"``, given to both (so that Stripe payments name
     the orders the way the Shopify import wrote them). A bad option raises
-    ``ValueError`` naming it.
+    ``ValueError`` naming it. The Stripe importer reads what the Shopify one
+    extracted earlier in the same run as if it were in the books (``bean-orders
+    import`` hands the Shopify exports over first).
     """
     # Imported here so that ``python -m beancount_orders.importers.shopify`` runs the
     # module once.
@@ -55,7 +57,10 @@ def default_importers(config: Mapping[str, Any] | None = None) -> list[beangulp.
         if not isinstance(section, Mapping):
             raise ValueError(f"importer configuration {name!r} must be a dict of options")
         sections[name] = {**shared, **section}
-    return [shopify.Importer(sections["shopify"]), stripe.Importer(sections["stripe"])]
+    orders = shopify.Importer(sections["shopify"])
+    balance = stripe.Importer(sections["stripe"])
+    balance.partners.append(orders)  # the orders of this run's Shopify exports
+    return [orders, balance]
 
 
 def main(importer: beangulp.Importer) -> None:

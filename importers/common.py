@@ -559,7 +559,10 @@ class Ledger:
             return None
         day, currencies = opened
         if date < day:
-            return f"{account} is opened on {day}, after this row's date {date}"
+            return (
+                f"{account} is opened on {day}, after this row's date {date}: "
+                "move its open directive earlier"
+            )
         if currencies and currency not in currencies:
             return (
                 f"{account} is opened for {', '.join(currencies)} only, not {currency}: "
@@ -655,6 +658,11 @@ class OrdersImporter(beangulp.Importer):  # type: ignore[misc]  # beangulp is un
         self.errors: list[RowError] = []
         self.warnings: list[RowError] = []
         self.filing_account = "Assets:Receivable"
+        # What this importer extracted in this run, and the importers whose
+        # extractions this one reads as if they were in the books already (the
+        # Stripe importer reads the Shopify one's: the orders its charges pay).
+        self.extracted: list[data.Directive] = []
+        self.partners: list[OrdersImporter] = []
 
     #: What the file is called in messages ("Shopify orders export").
     what = "export"
@@ -683,8 +691,11 @@ class OrdersImporter(beangulp.Importer):  # type: ignore[misc]  # beangulp is un
         list, told apart by their ``kind``.
         """
         errors: list[RowError] = []
+        known = list(existing)
+        for partner in self.partners:
+            known.extend(partner.extracted)
         try:
-            entries = self.read(filepath, Ledger(existing), errors)
+            entries = self.read(filepath, Ledger(known), errors)
         except Problem as problem:
             errors.append(RowError(filepath, problem.row, problem.message))
             entries = []
@@ -703,6 +714,7 @@ class OrdersImporter(beangulp.Importer):  # type: ignore[misc]  # beangulp is un
         self.errors.extend(error for error in errors if error.kind != WARNING)
         self.warnings = [found for found in self.warnings if found.filename != filepath]
         self.warnings.extend(found for found in errors if found.kind == WARNING)
+        self.extracted.extend(entries)
         return entries
 
     def read(

@@ -338,6 +338,19 @@ class Importer(OrdersImporter):
         charge = columns.get(record, "charge") or source
         description = text("description")
         order = self.order_in(raw_description)
+        if order is not None and order not in ledger.order_customer:
+            if booking in (CHARGE, REFUND):
+                warnings.append(
+                    (
+                        row,
+                        f'{txn_id} ({kind}): the Description "{raw_description}" names '
+                        f"order {order}, which the books do not have: booked as a "
+                        f"{booking} without an order (if it is a Shopify order, import "
+                        "the Shopify export first, then this file again without these "
+                        "entries)",
+                    )
+                )
+            order = None
         customer: str | None = None
         name, meta = "", dict[str, str]()
         if booking in (CHARGE, REFUND):

@@ -101,6 +101,14 @@ def decline(importer: beangulp.Importer, filepath: str) -> str | None:
         return f"internal error in {importer.name} (please report it): {exc!r}"
 
 
+def reader(importers: Sequence[beangulp.Importer], filepath: str) -> int:
+    """The position of the first importer that reads the file (-1: none)."""
+    for position, importer in enumerate(importers):
+        if decline(importer, filepath) is None:
+            return position
+    return -1
+
+
 def not_read(importers: Sequence[beangulp.Importer], filepath: str) -> str | None:
     """Why no importer reads the file (every importer's reason), or None."""
     if os.path.getsize(filepath) > beangulp.identify.FILE_TOO_LARGE_THRESHOLD:
@@ -143,6 +151,10 @@ def sort_files(
         else:
             unread += 1
             click.echo(f"{path}: not imported: {reason}", err=True)
+    # The files of the first importer first (Shopify's orders before the Stripe
+    # balance history that pays them), each importer's in the order given.
+    positions = {path: reader(importers, path) for path in read}
+    read.sort(key=lambda path: positions[path])
     return read, unread
 
 

@@ -135,17 +135,23 @@ DECLINED = (
 
 
 def test_a_mix_in_a_directory() -> None:
-    """A directory: its files in name order; a file that is not a .csv is only
-    skipped (it does not make the exit status 1), the others are not imported."""
+    """A directory: the Shopify exports first, then the Stripe ones, each in name
+    order (the Stripe import reads the orders the Shopify one wrote in the same
+    run); a file that is not a .csv is only skipped (it does not make the exit
+    status 1), the others are not imported."""
     result = run("extract", DIR)
     assert result.exit_code == 1
     assert result.stderr == lines(
         *DECLINED,
-        f"* {DIR}/balance_history.csv ... OK",
         f"* {DIR}/orders_export.csv ... OK",
         f"* {DIR}/orders_truncated.csv ... OK",
+        f"* {DIR}/balance_history.csv ... OK",
         TRUNCATED,
         "Error: 4 files not read by any importer, 1 row not imported",
+    )
+    # The charge names an order of this run's Shopify export: a payment on it.
+    assert '2024-04-02 custom "payment" "SHOP-2001" 30.92 USD Assets:Stripe' in (
+        result.stdout
     )
     result = run("identify", DIR)
     assert result.exit_code == 1
@@ -359,10 +365,22 @@ def test_module_says_why_a_file_is_declined() -> None:
 
 
 def test_module_good_file() -> None:
+    result = module("shopify", "extract", f"{DIR}/orders_export.csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == lines(f"* {DIR}/orders_export.csv ... OK")
+    assert 'custom "order" "SHOP-2001"' in result.stdout
+
+
+def test_module_warnings_do_not_fail(tmp_path: Path) -> None:
+    """Alone, without the orders in the books, the Stripe charge is booked without
+    its order: warnings, exit status 0."""
     result = module("stripe", "extract", f"{DIR}/balance_history.csv")
     assert result.returncode == 0, result.stderr
-    assert result.stderr == lines(f"* {DIR}/balance_history.csv ... OK")
-    assert 'custom "payment" "SHOP-2001" 30.92 USD Assets:Stripe' in result.stdout
+    assert (
+        f"{DIR}/balance_history.csv:2: warning: txn_3PwrenChargeExample2001 (charge): "
+        'the Description "Order #2001" names order SHOP-2001, which the books do not '
+        "have: booked as a charge without an order"
+    ) in result.stderr
 
 
 def test_archive_files_under_the_current_directory_by_default(

@@ -279,15 +279,10 @@ def test_adjustments_balances() -> None:
 
 def test_broken_rows_of_the_old_sample() -> None:
     """The tip with no order goes to the unmatched account, the dispute to the
-    disputes account; what cannot be booked is still an error, by row."""
+    disputes account, the refund of an order the books do not have back from the
+    unmatched account; what cannot be booked is still an error, by row."""
     importer, _ = extract(BY_NAME["stripe_balance_broken.csv"])
     assert [(error.row, error.message) for error in importer.errors] == [
-        (
-            3,
-            'txn_3PkRefundExample0004 (refund): order "SHOP-9999" is not in the ledger: '
-            "import the Shopify orders first (the refund is credited to the order's "
-            "customer)",
-        ),
         (
             4,
             "txn_3PkChargeExample0003 (charge): Net 19.00 is not Amount 20.00 less "
@@ -299,7 +294,20 @@ def test_broken_rows_of_the_old_sample() -> None:
             1,
             "no customer column (Customer ID, Customer Email, customer_id, customer_email, "
             "...): the charges that name no order are booked to Income:Stripe:Unmatched",
-        )
+        ),
+        (
+            3,
+            'txn_3PkRefundExample0004 (refund): the Description "REFUND FOR CHARGE '
+            '(Order #9999)" names order SHOP-9999, which the books do not have: booked '
+            "as a refund without an order (if it is a Shopify order, import the Shopify "
+            "export first, then this file again without these entries)",
+        ),
+        (
+            3,
+            "txn_3PkRefundExample0004 (refund): charge ch_3PkNotOursExample0004 is neither "
+            "in this file nor in the ledger, and the refund names no order nor customer: "
+            "booked back from Income:Stripe:Unmatched",
+        ),
     ]
 
 
@@ -468,6 +476,11 @@ def test_the_itemised_report_with_its_default_columns_only(tmp_path: Path) -> No
         "currency,gross,fee,net,reporting_category,description\n"
         "txn_1X,2024-06-01 10:00:00,2024-06-01 12:00:00,2024-06-08 00:00:00,"
         "2024-06-08 02:00:00,eur,10.00,0.40,9.60,charge,Order #1060\n",
+        load_text(
+            'plugin "beancount_orders.orders"\n'
+            '2024-05-01 custom "customer" "ann" "Ann"\n'
+            '2024-05-01 custom "order" "SHOP-1060" "ann"\n'
+        ).entries,
     )
     assert importer.errors == importer.warnings == []
     assert '2024-06-01 custom "payment" "SHOP-1060" 10.00 EUR Assets:Stripe' in text
@@ -546,7 +559,7 @@ def test_a_row_the_books_cannot_take_is_an_error(tmp_path: Path) -> None:
         (
             3,
             "txn_F2 (stripe_fee): Assets:Stripe is opened on 2024-01-01, after this row's "
-            "date 2023-12-15",
+            "date 2023-12-15: move its open directive earlier",
         ),
     ]
     assert [entry.meta["stripe-id"] for entry in entries] == ["txn_F3"]
