@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from beancount_orders.book.directives import ID_RE
 from beancount_orders.cliformat import Cell
+from beancount_orders.cliformat import Column
 from beancount_orders.cliformat import Document
 from beancount_orders.cliformat import Table
 from beancount_orders.cliformat import display_name
@@ -43,7 +44,7 @@ def orders_document(
     status: str | None = None,
     period: Period = ALL,
 ) -> Document:
-    columns = (
+    columns: tuple[Column, ...] = (
         _c("order"),
         _c("date"),
         _c("customer"),
