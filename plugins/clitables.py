@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from beancount_orders.book.directives import ID_RE
 from beancount_orders.cliformat import Cell
+from beancount_orders.cliformat import Column
 from beancount_orders.cliformat import Document
 from beancount_orders.cliformat import Table
 from beancount_orders.cliformat import display_name
@@ -43,7 +44,7 @@ def orders_document(
     status: str | None = None,
     period: Period = ALL,
 ) -> Document:
-    columns = (
+    columns: tuple[Column, ...] = (
         _c("order"),
         _c("date"),
         _c("customer"),
@@ -65,6 +66,17 @@ def orders_document(
         _w("file"),
         _w("line", numeric=True),
     )
+    # Early-payment discounts: their columns only when an order has terms.
+    discounts = any(row.discount_terms or row.discount_taken for row in rows)
+    if discounts:  # before the source's file and line
+        columns = (
+            *columns[:-2],
+            _c("discount_terms", "Discount terms"),
+            _c("discount_until", "Discount until"),
+            _m("discount"),
+            _m("discount_taken", "Discount taken"),
+            *columns[-2:],
+        )
     table = Table(
         "orders",
         "Orders",
@@ -89,6 +101,16 @@ def orders_document(
                 row.currency,
                 row.po,
                 row.invoices,
+                *(
+                    (
+                        row.discount_terms,
+                        row.discount_until,
+                        row.discount,
+                        row.discount_taken,
+                    )
+                    if discounts
+                    else ()
+                ),
                 display_name(row.filename),
                 row.lineno,
             )
@@ -170,6 +192,14 @@ def _ageing_totals(report: AgeingReport) -> Table:
 
 
 def _ageing_items(report: AgeingReport) -> Table:
+    # Early-payment discounts: an open invoice's due date, the last day of its
+    # window and its discount, only when an open invoice has discount terms.
+    discounts = report.discounts
+    extra = (
+        (_c("due"), _c("discount_until", "Discount until"), _m("discount"))
+        if discounts
+        else ()
+    )
     return Table(
         "items",
         "Open invoices and unallocated money",
@@ -183,6 +213,7 @@ def _ageing_items(report: AgeingReport) -> Table:
             _c("bucket"),
             _m("amount"),
             _c("currency"),
+            *extra,
             _w("file"),
             _w("line", numeric=True),
         ),
@@ -197,6 +228,11 @@ def _ageing_items(report: AgeingReport) -> Table:
                 report.labels[line.item.bucket],
                 line.item.amount,
                 line.row.currency,
+                *(
+                    (line.item.due, line.item.discount_until, line.item.discount)
+                    if discounts
+                    else ()
+                ),
                 *source_cells(line.item.meta),
             )
             for line in report.lines

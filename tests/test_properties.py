@@ -15,6 +15,9 @@ than the customer holds, and an allocation of more than is open (either the
 posting or its error). The actions of one day are modelled in the order the
 engine applies them (by document flow), and some histories write a day's
 directives in the opposite order, to show that the file order does not matter.
+Two customers and some orders have early-payment discount terms (with and
+without ``discount_reduces_tax``), and some payments pay the latest invoice all
+but about 1 % of its gross, so that invoices are settled by their discount.
 
 For each history the books must keep every invariant of docs/invariants.md:
 
@@ -55,6 +58,7 @@ import sys
 import textwrap
 from collections import Counter
 from collections import defaultdict
+from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from pathlib import Path
 
@@ -85,8 +89,12 @@ LOCATIONS = {"Main": None, "Shop": "LIFO", "Depot": "HIFO"}
 AVERAGE = "Depot"  # valued at moving-average cost
 INVENTORY = re.compile(r"^Assets:Inventory:(?P<location>[^:]+)$")
 CUSTOMERS = {"c1": "PKLP", "c2": "PKLP", "c3": None}  # id -> loyalty program
+# Early-payment discount terms of customers (orders with ``b & 16`` have "3/20"),
+# with long windows so that random histories pay inside them.
+DISCOUNTS = {"c1": "2/60", "c3": "1.5/30"}
 PROGRAM = "PKLP"
 TAX_RATES = (Decimal("0.20"), ZERO, Decimal("0.05"))
+WIDGET_TAX = Decimal("0.20")  # its commodity's
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "1000"))
 CENT = Decimal("0.01")
 HALF_A_CENT = Decimal("0.005")  # the most a rounding to the cent changes a number
@@ -142,6 +150,7 @@ class Line:
     item: str
     qty: int
     price: Decimal
+    rate: Decimal = ZERO  # its tax rate
     cancelled: int = 0
     invoiced: int = 0
     dispatched: int = 0
@@ -235,8 +244,15 @@ class Built:
 class Builder:
     """Turns a history into a ledger that the model knows to be valid."""
 
-    def __init__(self, prices_include_tax: bool, expiry: int | None, reverse: bool):
+    def __init__(
+        self,
+        prices_include_tax: bool,
+        expiry: int | None,
+        reverse: bool,
+        discount_tax: bool = False,
+    ):
         self.prices_include_tax = prices_include_tax
+        self.discount_tax = discount_tax
         self.expiry = expiry
         self.reverse = reverse
         self.orders: list[Order] = []
@@ -315,6 +331,8 @@ class Builder:
         config = [f"'today': '{end}'"]
         if self.prices_include_tax:
             config.append("'prices_include_tax': True")
+        if self.discount_tax:
+            config.append("'discount_reduces_tax': True")
         lines = [
             f'plugin "beancount_orders.orders" "{{{", ".join(config)}}}"',
             'option "booking_method" "FIFO"',
@@ -336,6 +354,8 @@ class Builder:
             lines.append(f'{START} custom "customer" "{customer}" "Customer {customer}"')
             if program:
                 lines.append(f'  program: "{program}"')
+            if customer in DISCOUNTS:
+                lines.append(f'  discount: "{DISCOUNTS[customer]}"')
         return [(line, None) for line in lines]
 
     def run_day(self, day: datetime.date, actions: list[tuple[int, int, Action]]):
@@ -368,6 +388,7 @@ class Builder:
             f'"{order.id}" "{customer}"',
             location=f'"{location}"' if location != "Main" or b & 4 else None,
             po=f'"PO{self.serial}"' if b & 8 else None,
+            discount='"3/20"' if b & 16 else None,
         )
         for number, item in enumerate(items):
             qty = 1 + (d + number * 3) % 6
@@ -375,7 +396,9 @@ class Builder:
             rate = TAX_RATES[(d + number) % len(TAX_RATES)]
             tax = None if item == "WIDGET" and rate else rate  # WIDGET's own 0.20
             self.write("line", f'"{order.id}" "{item}" {qty} {price} GBP', tax=tax)
-            order.lines[item] = Line(item, qty, price)
+            order.lines[item] = Line(
+                item, qty, price, rate if tax is not None else WIDGET_TAX
+            )
         self.orders.append(order)
 
     def pick_order(self, a: int, wanted) -> Order | None:
@@ -595,6 +618,14 @@ class Builder:
         else:
             ref = order.id
         amount = money(100 + (c * 97 + d * 13) % 30000)
+        if b % 3 == 1 and d % 5 < 4 and self.invoices:
+            # The latest invoice, all but about 1 % of its gross: within its window
+            # it is settled by its discount, unless something else paid or
+            # credited it.
+            latest = self.invoices[-1]
+            customer, ref = latest.order.customer, latest.id
+            gross = self.gross(latest)
+            amount = max(gross - (gross / 100).quantize(CENT), CENT)
         credit = self.credit[customer]
         if d % 4 == 0 and credit > 0:
             amount = min(amount, credit)
@@ -610,6 +641,20 @@ class Builder:
             f'"{ref}" {amount} GBP {method}',
             id=f'"{payment_id}"' if payment_id else None,
         )
+
+    def gross(self, invoice: Invoice) -> Decimal:
+        """What an invoice bills, tax included (as the engine rounds it)."""
+        total = ZERO
+        for item, (qty, price, _) in invoice.lines.items():
+            value = (qty * Decimal(price)).quantize(CENT, ROUND_HALF_UP)
+            rate = invoice.order.lines[item].rate
+            tax = (
+                ZERO
+                if self.prices_include_tax
+                else (value * rate).quantize(CENT, ROUND_HALF_UP)
+            )
+            total += value + tax
+        return total
 
     def customer_invoice(self, customer: str, pick: int) -> Invoice | None:
         invoices = [inv for inv in self.invoices if inv.order.customer == customer]
@@ -761,8 +806,9 @@ def build(
     prices_include_tax: bool = False,
     expiry: int | None = None,
     reverse: bool = False,
+    discount_tax: bool = False,
 ) -> Built:
-    return Builder(prices_include_tax, expiry, reverse).build(history)
+    return Builder(prices_include_tax, expiry, reverse, discount_tax).build(history)
 
 
 # -- the invariants -------------------------------------------------------------
@@ -1049,9 +1095,12 @@ histories = st.integers(5, 40).flatmap(
     prices_include_tax=st.booleans(),
     expiry=st.sampled_from([None, None, 20, 90]),
     reverse=st.booleans(),
+    discount_tax=st.booleans(),
 )
-def test_invariants_hold_for_every_history(history, prices_include_tax, expiry, reverse):
-    built = build(history, prices_include_tax, expiry, reverse)
+def test_invariants_hold_for_every_history(
+    history, prices_include_tax, expiry, reverse, discount_tax
+):
+    built = build(history, prices_include_tax, expiry, reverse, discount_tax)
     loaded = check_all(built)
     event(f"{len(loaded.transactions) // 10 * 10}+ generated transactions")
     event(f"len {len(history) // 10 * 10}")
@@ -1077,10 +1126,15 @@ def test_the_histories_exercise_every_directive():
     rng = random.Random(2024)
     counts: Counter[str] = Counter()
     states: Counter[str] = Counter()
+    taxed = 0  # discounts whose tax share went to sales tax
     for _ in range(40):
         expiry = rng.choice([None, 20, 90])
         built = build(
-            random_history(rng, 40), rng.random() < 0.5, expiry, rng.random() < 0.5
+            random_history(rng, 40),
+            rng.random() < 0.5,
+            expiry,
+            rng.random() < 0.5,
+            rng.random() < 0.5,
         )
         loaded = check_all(built)
         counts += built.counts
@@ -1108,11 +1162,16 @@ def test_the_histories_exercise_every_directive():
         states["relot"] += sum(
             t.narration.startswith("Average cost") for t in loaded.transactions
         )
+        states["discount"] += sum("discount" in t.meta for t in loaded.transactions)
+        taxed += sum(
+            "discount" in t.meta and len(t.postings) > 2 for t in loaded.transactions
+        )
     names = {"memo": "credit-memo", "adjust": "loyalty-adjust"}
     for kind in [*KIND_PHASE, "line", "credit-line"]:
         assert counts[names.get(kind, kind)] >= 10, (kind, counts)
     for state, number in states.items():
         assert number >= 5, (state, states)
+    assert taxed >= 2, taxed
 
 
 FIXED = textwrap.dedent(

@@ -40,6 +40,7 @@ ACCOUNT_KEYS: dict[str, tuple[str, frozenset[str]]] = {
     "loyalty_liability": ("Liabilities:Loyalty:{program}", frozenset({"program"})),
     "loyalty_expense": ("Expenses:Loyalty:PointsDistributed", frozenset({"program"})),
     "loyalty_discount": ("Expenses:Loyalty:Discounts", frozenset({"program"})),
+    "discounts_allowed": ("Expenses:Sales:Discounts", frozenset({"customer"})),
 }
 
 
@@ -51,6 +52,8 @@ class Config:
         default_factory=lambda: {key: value[0] for key, value in ACCOUNT_KEYS.items()}
     )
     prices_include_tax: bool = False
+    # Early-payment discounts take their tax share off sales tax.
+    discount_reduces_tax: bool = False
     precision: int = 2
     tax_rate: Decimal = Decimal(0)
     terms: int = 0
@@ -135,6 +138,11 @@ def _apply(config: Config, key: Any, value: Any) -> str | None:
             return f"'prices_include_tax' must be True or False, got {value!r}"
         config.prices_include_tax = value
         return None
+    if key == "discount_reduces_tax":
+        if not isinstance(value, bool):
+            return f"'discount_reduces_tax' must be True or False, got {value!r}"
+        config.discount_reduces_tax = value
+        return None
     if key == "precision":
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 8:
             return (
@@ -187,6 +195,7 @@ def _apply(config: Config, key: Any, value: Any) -> str | None:
     known = sorted(
         [
             *ACCOUNT_KEYS,
+            "discount_reduces_tax",
             "location",
             "methods",
             "precision",

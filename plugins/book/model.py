@@ -43,6 +43,15 @@ class PlacedLot(NamedTuple):
     units: Decimal
 
 
+class DiscountTerms(NamedTuple):
+    """Early-payment discount terms (``discount: "2/10"``): ``percent`` off when
+    paid within ``days`` of the invoice date (see ``book/discounts.py``)."""
+
+    percent: Decimal
+    days: int
+    text: str  # as written back in narrations and reports: "2/10"
+
+
 class Status(enum.StrEnum):
     """One status axis of an order (Pakk): nothing, some, or all of it."""
 
@@ -91,6 +100,7 @@ class Customer:
     terms: int | None = None
     credit_limit: Amount | None = None
     program: str | None = None
+    discount_terms: DiscountTerms | None = None  # its ``discount`` metadata
     orders: list[str] = dataclasses.field(default_factory=list)
     # The receivable balance per currency, equal to the receivable account's balance.
     receivable: dict[str, Decimal] = dataclasses.field(
@@ -374,6 +384,10 @@ class Invoice:
     redeemed_value: Decimal = ZERO
     points_given_back: Decimal = ZERO
     value_given_back: Decimal = ZERO
+    # Early-payment discount terms (the order's, else the customer's), and the
+    # discount that settled it, if one did.
+    discount_terms: DiscountTerms | None = None
+    discount_taken: Decimal = ZERO
     # Totals of its lines (which never change once billed).
     net: Decimal = dataclasses.field(init=False)
     tax: Decimal = dataclasses.field(init=False)
@@ -502,6 +516,7 @@ class Order:
     redemptions_unapplied: tuple[PendingRedemption, ...] = ()
     # The money of the points redeemed on it, less what was given back.
     discount: Decimal = ZERO
+    discount_terms: DiscountTerms | None = None  # early payment (``discount``)
     # The links of its generated transactions that name only the order (one
     # set shared by them all).
     links: frozenset[str] = dataclasses.field(init=False)

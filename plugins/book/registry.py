@@ -87,6 +87,11 @@ def _keys(*keys: tuple[str, MetaKind, str] | MetaKey) -> tuple[MetaKey, ...]:
 _REASON = MetaKey("reason", "string", "why, shown in the narration and the reports")
 _BATCH = MetaKey("batch", "string", "the lot label to take or restock")
 _LOCATION = MetaKey("location", "string", "the stock location (inventory account)")
+_DISCOUNT = MetaKey(
+    "discount",
+    "string",
+    'early-payment discount "P/D": P % off when paid within D days of the invoice',
+)
 _REFERENCE = (
     MetaKey("invoice", "string", "the invoice it is for"),
     MetaKey("order", "string", "the order it is for"),
@@ -102,6 +107,7 @@ SPECS: tuple[Spec, ...] = (
             ("credit-limit", "amount", "shown against the balance in reports"),
             ("program", "string", "the loyalty program symbol the customer earns in"),
             ("account", "string", "the account name component of the customer"),
+            _DISCOUNT,
         ),
         0,
         orders.on_customer,
@@ -137,6 +143,7 @@ SPECS: tuple[Spec, ...] = (
             ("terms", "days", "days from invoice to due date"),
             _LOCATION,
             ("program", "string", "the loyalty program of this order"),
+            _DISCOUNT,
         ),
         1,
         orders.on_order,

@@ -155,6 +155,9 @@ class SettlementKind(enum.StrEnum):
     CREDIT_ORDER = "credit-order"
     CREDIT_MEMO = "credit-memo"
     REDEMPTION = "redemption"
+    # What an early-payment discount leaves unpaid on an invoice settled in its
+    # window: not money, so it counts as credited (the invoice is paid in full).
+    DISCOUNT = "discount"
 
     @property
     def is_money(self) -> bool:

@@ -123,6 +123,7 @@ class OrdersView:
     statuses: tuple[tuple[str, str], ...]
     customer: str
     status: str
+    discounts: bool = False  # an order has early-payment terms: show their columns
 
 
 def customers_of(book: Book) -> tuple[tuple[str, str], ...]:
@@ -141,7 +142,12 @@ def orders_view(
         book, customer=customer or None, status=status or None, period=Period(*dates)
     )
     return OrdersView(
-        pager.take(rows), customers_of(book), status_choices(), customer, status
+        pager.take(rows),
+        customers_of(book),
+        status_choices(),
+        customer,
+        status,
+        any(row.discount_terms or row.discount_taken for row in rows),
     )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from beancount_orders.book import Book
+from beancount_orders.book import discounts
 from beancount_orders.book.model import ZERO
 from beancount_orders.book.model import Invoice
 
@@ -74,6 +75,12 @@ class AgedItem:
     bucket: int  # index into the report's labels
     amount: Decimal  # what is open (negative for unallocated money)
     meta: dict[str, object]
+    # An invoice's due date, and with early-payment discount terms the last day of
+    # its window and the discount its terms offer (a discount not taken leaves
+    # the invoice aged at its full open amount).
+    due: datetime.date | None = None
+    discount_until: datetime.date | None = None
+    discount: Decimal | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,6 +154,12 @@ class AgeingReport:
     unallocated: tuple[AgedLine, ...]  # the lines of unallocated money
     over_limit: tuple[AgeingRow, ...]  # the rows over the customer's credit limit
 
+    @property
+    def discounts(self) -> bool:
+        """Whether an open invoice has early-payment discount terms (the reports
+        then show the discount columns)."""
+        return any(line.item.discount_until for line in self.open_invoices)
+
 
 def _bucket(age: int, bounds: Sequence[int]) -> int:
     for index, bound in enumerate(bounds):
@@ -183,6 +196,9 @@ def _aged_items(
                 _bucket(age, buckets),
                 open_amount,
                 dict(invoice.meta),
+                invoice.due,
+                discounts.until(invoice),
+                discounts.offered(invoice, book.config.quantum),
             )
         )
     for settlement in book.settlements.values():

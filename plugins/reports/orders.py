@@ -7,6 +7,8 @@ import datetime
 from decimal import Decimal
 
 from beancount_orders.book import Book
+from beancount_orders.book import discounts
+from beancount_orders.book.model import ZERO
 from beancount_orders.book.model import Order
 from beancount_orders.book.model import Status
 from beancount_orders.book.model import still_open
@@ -44,6 +46,13 @@ class OrderRow:
     invoices: tuple[str, ...]
     filename: str
     lineno: int
+    # Early-payment discount: the order's terms ("2/10", the order's or the
+    # customer's), the last day of the soonest window among its open invoices and
+    # what those invoices offer (None when none is open), and what was taken.
+    discount_terms: str | None = None
+    discount_until: datetime.date | None = None
+    discount: Decimal | None = None
+    discount_taken: Decimal = ZERO
 
     @property
     def state(self) -> str:
@@ -88,7 +97,31 @@ def order_row(book: Book, order: Order) -> OrderRow:
         tuple(order.invoices),
         order.meta.get("filename", ""),
         order.meta.get("lineno", 0),
+        *_discount(book, order),
     )
+
+
+def _discount(
+    book: Book, order: Order
+) -> tuple[str | None, datetime.date | None, Decimal | None, Decimal]:
+    """An order's early-payment discount columns (see :class:`OrderRow`)."""
+    customer = book.customers[order.customer]
+    terms = order.discount_terms or customer.discount_terms
+    until: datetime.date | None = None
+    offered: Decimal | None = None
+    taken = ZERO
+    for invoice_id in order.invoices:
+        invoice = book.invoices[invoice_id]
+        taken += invoice.discount_taken
+        last = discounts.until(invoice)
+        amount = discounts.offered(invoice, book.config.quantum)
+        if last is None or amount is None or invoice.open_amount <= 0:
+            continue
+        until = last if until is None else min(until, last)
+        offered = amount if offered is None else offered + amount
+    if terms is None and not taken:
+        return None, None, None, ZERO
+    return (terms.text if terms else None), until, offered, taken
 
 
 def parse_status(text: str | None) -> tuple[str, str] | None:

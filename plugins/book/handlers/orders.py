@@ -17,6 +17,7 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 from beancount_orders.book import directives
+from beancount_orders.book import discounts
 from beancount_orders.book import rules
 from beancount_orders.book.directives import CancelArgs
 from beancount_orders.book.directives import CommitArgs
@@ -59,6 +60,7 @@ def on_customer(e: State, d: Directive[CustomerArgs]) -> None:
     customer_id, name = d.args.id, d.args.name
     meta = d.meta
     terms = whole_days(meta.get("terms"), "terms", f'Customer "{customer_id}"')
+    discount = discounts.parse_terms(meta.get("discount"), f'Customer "{customer_id}"')
     credit_limit = meta.get("credit-limit")
     if credit_limit is not None and not isinstance(credit_limit, Amount):
         raise Invalid(
@@ -95,6 +97,7 @@ def on_customer(e: State, d: Directive[CustomerArgs]) -> None:
         existing.terms = terms if terms is not None else existing.terms
         existing.credit_limit = credit_limit or existing.credit_limit
         existing.program = program or existing.program
+        existing.discount_terms = discount or existing.discount_terms
         return
     owner = e.account_owners.get(component)
     if owner is not None:
@@ -104,7 +107,7 @@ def on_customer(e: State, d: Directive[CustomerArgs]) -> None:
         )
     e.account_owners[component] = customer_id
     e.book.customers[customer_id] = Customer(
-        customer_id, name, component, d.meta, terms, credit_limit, program
+        customer_id, name, component, d.meta, terms, credit_limit, program, discount
     )
 
 
@@ -127,6 +130,7 @@ def on_order(e: State, d: Directive[OrderArgs]) -> None:
         strings.append(value)
     po, rep, source, location, program = strings
     terms = whole_days(meta.get("terms"), "terms", f'Order "{order_id}"')
+    discount = discounts.parse_terms(meta.get("discount"), f'Order "{order_id}"')
     e.register(order_id, "order")
     e.book.orders[order_id] = Order(
         order_id,
@@ -140,6 +144,7 @@ def on_order(e: State, d: Directive[OrderArgs]) -> None:
         location,
         program,
     )
+    e.book.orders[order_id].discount_terms = discount
     customer.orders.append(order_id)
 
 
@@ -427,6 +432,7 @@ def on_invoice(e: State, d: Directive[InvoiceArgs]) -> None:
     invoice = Invoice(
         invoice_id, order.id, order.customer, d.date, due, currency, lines, d.meta
     )
+    invoice.discount_terms = discounts.invoice_terms(order, customer)
     e.register(invoice_id, "invoice")
     e.book.invoices[invoice_id] = invoice
     order.invoices.append(invoice_id)
@@ -436,13 +442,18 @@ def on_invoice(e: State, d: Directive[InvoiceArgs]) -> None:
     loyalty.earn(e, invoice, order, customer, d)
     # Money paid or credited ahead on the order now meets its invoice.
     if order.pending:
+        paid_ahead = False
         for settlement_id in order.pending:
-            payments.allocate(e, e.book.settlements[settlement_id], invoice, d.date)
+            settlement = e.book.settlements[settlement_id]
+            matched = payments.allocate(e, settlement, invoice, d.date)
+            paid_ahead = paid_ahead or (matched > 0 and settlement.kind.is_money)
         order.pending = tuple(
             settlement_id
             for settlement_id in order.pending
             if e.book.settlements[settlement_id].unallocated > 0
         )
+        if paid_ahead:  # money paid ahead settles it, less its discount
+            payments.take_discount(e, invoice, d)
 
 
 def _due_date(

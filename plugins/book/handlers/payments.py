@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime
 import difflib
 from decimal import Decimal
+from typing import Any
 
 from beancount.core import account as account_lib
 from beancount.core import data
 
 from beancount_orders.book import directives
+from beancount_orders.book import discounts
 from beancount_orders.book.credits import CustomerCredit
 from beancount_orders.book.credits import Refund
 from beancount_orders.book.directives import AllocateArgs
@@ -215,6 +217,33 @@ def on_payment(e: State, d: Directive[PaymentArgs]) -> None:
     settle(e, payment, order, invoice)
 
     _post_payment(e, d, payment, customer, order, invoice, doc_id)
+    for allocation in payment.allocations:
+        take_discount(e, e.book.invoices[allocation.invoice], d)
+
+
+def take_discount(e: State, invoice: Invoice, d: Directive[Any]) -> None:
+    """Settle an invoice by its early-payment discount when the money just matched
+    to it on the directive's date leaves no more than the discount open
+    (:func:`~beancount_orders.book.discounts.due_discount`): a settlement of kind
+    ``discount`` matched to it, and its transaction at the directive's line."""
+    amount = discounts.due_discount(e, invoice, d.date)
+    if amount <= 0:
+        return
+    discount = Settlement(
+        id=f"discount:{invoice.id}",
+        kind=SettlementKind.DISCOUNT,
+        customer=invoice.customer,
+        order=invoice.order,
+        invoice=invoice.id,
+        date=d.date,
+        amount=amount,
+        currency=invoice.currency,
+        meta=d.meta,
+    )
+    settle(e, discount, e.book.orders[invoice.order], invoice)
+    invoice.discount_taken = amount
+    customer = e.book.customers[invoice.customer]
+    discounts.post(e, d.meta, discounts.Taken(invoice, amount, d.date), customer)
 
 
 def _post_payment(
@@ -567,6 +596,8 @@ def on_allocate(e: State, d: Directive[AllocateArgs]) -> None:
             f"{amount.currency} still open on the invoice"
         )
     allocate(e, settlement, invoice, d.date, amount.number)
+    if settlement.kind.is_money:  # money on account, matched in the window
+        take_discount(e, invoice, d)
     order = e.book.orders[invoice.order]
     if settlement.order != order.id:  # matched to an order it was not made for
         if settlement.kind.is_money:
