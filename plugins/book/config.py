@@ -40,6 +40,7 @@ ACCOUNT_KEYS: dict[str, tuple[str, frozenset[str]]] = {
     "loyalty_liability": ("Liabilities:Loyalty:{program}", frozenset({"program"})),
     "loyalty_expense": ("Expenses:Loyalty:PointsDistributed", frozenset({"program"})),
     "loyalty_discount": ("Expenses:Loyalty:Discounts", frozenset({"program"})),
+    "fx": ("Income:FX", frozenset()),
 }
 
 

@@ -17,6 +17,7 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 from beancount_orders.book import directives
+from beancount_orders.book import fx
 from beancount_orders.book import rules
 from beancount_orders.book.directives import CancelArgs
 from beancount_orders.book.directives import CommitArgs
@@ -422,6 +423,7 @@ def on_invoice(e: State, d: Directive[InvoiceArgs]) -> None:
         ),
     )
     due = _due_date(e, d, order, customer)
+    rate = fx.rate_of(e, d.meta, order.currency or "", d.date, f'Invoice "{invoice_id}"')
     lines = [_invoice_line(e, line, qty) for line, qty in chosen]
     currency = order.currency or ""
     invoice = Invoice(
@@ -432,12 +434,15 @@ def on_invoice(e: State, d: Directive[InvoiceArgs]) -> None:
     order.invoices.append(invoice_id)
     order.invoiced += invoice.gross
     customer.receivable[currency] += invoice.gross
-    _post_invoice(e, d, invoice, order, customer)
+    _post_invoice(e, d, invoice, order, customer, rate)
     loyalty.earn(e, invoice, order, customer, d)
     # Money paid or credited ahead on the order now meets its invoice.
     if order.pending:
         for settlement_id in order.pending:
-            payments.allocate(e, e.book.settlements[settlement_id], invoice, d.date)
+            settlement = e.book.settlements[settlement_id]
+            matched = payments.allocate(e, settlement, invoice, d.date)
+            if rate is not None:
+                fx.close(e, settlement, invoice, matched, d.date, d.meta)
         order.pending = tuple(
             settlement_id
             for settlement_id in order.pending
@@ -479,9 +484,15 @@ def _invoice_line(e: State, line: OrderLine, qty: Decimal) -> InvoiceLine:
 
 
 def _post_invoice(
-    e: State, d: Directive[InvoiceArgs], invoice: Invoice, order: Order, customer: Customer
+    e: State,
+    d: Directive[InvoiceArgs],
+    invoice: Invoice,
+    order: Order,
+    customer: Customer,
+    rate: Decimal | None = None,
 ) -> None:
-    """The invoice's transaction: receivable, sales per line, tax per rate."""
+    """The invoice's transaction: receivable, sales per line, tax per rate (a
+    foreign invoice's: see :func:`beancount_orders.book.fx.post_invoice`)."""
     currency = invoice.currency
     txn = TxnBuilder(
         d.meta,
@@ -491,6 +502,10 @@ def _post_invoice(
         invoice.links,
         {"order": order.id, "customer": customer.id, "invoice": invoice.id},
     )
+    if rate is not None:
+        fx.post_invoice(e, txn, invoice, customer, rate)
+        e.emit(txn)
+        return
     txn.post(e.receivable(customer), invoice.gross, currency)
     for line in invoice.lines:
         txn.post(line.income, -line.net, currency, item=line.item)
