@@ -489,7 +489,7 @@ def _post_invoice(
     invoice: Invoice,
     order: Order,
     customer: Customer,
-    rate: Decimal | None = None,
+    fx_rate: Decimal | None = None,
 ) -> None:
     """The invoice's transaction: receivable, sales per line, tax per rate (a
     foreign invoice's: see :func:`beancount_orders.book.fx.post_invoice`)."""
@@ -502,8 +502,8 @@ def _post_invoice(
         invoice.links,
         {"order": order.id, "customer": customer.id, "invoice": invoice.id},
     )
-    if rate is not None:
-        fx.post_invoice(e, txn, invoice, customer, rate)
+    if fx_rate is not None:
+        fx.post_invoice(e, txn, invoice, customer, fx_rate)
         e.emit(txn)
         return
     txn.post(e.receivable(customer), invoice.gross, currency)
