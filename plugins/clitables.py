@@ -121,9 +121,7 @@ def _ageing_customers(report: AgeingReport) -> Table:
     return table
 
 
-def _with_value(
-    table: Table, report: AgeingReport, values: Sequence[Cell]
-) -> Table:
+def _with_value(table: Table, report: AgeingReport, values: Sequence[Cell]) -> Table:
     """A table of the ageing with each row's operating-currency value (at the
     booked rates; empty for rows in the operating currency)."""
     opc = report.operating_currency or ""
