@@ -322,6 +322,7 @@ def test_parse_config_defaults_match_the_spec():
         "loyalty_liability": "Liabilities:Loyalty:{program}",
         "loyalty_expense": "Expenses:Loyalty:PointsDistributed",
         "loyalty_discount": "Expenses:Loyalty:Discounts",
+        "fx": "Income:FX",
     }
     assert (config.prices_include_tax, config.precision, config.tax_rate, config.terms) == (
         False,
