@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (generated postings are compared as Beancount prints them)
 """Foreign-currency orders (SPEC Revision 2, Foreign currency): rates, the
 receivable's lots, realised gain and loss, and the FX errors.
 
