@@ -406,3 +406,45 @@ def test_fx_errors(loaded):
         ),
     ]
     assert loaded.transactions == []
+
+
+@ledger()
+def test_fx_report_and_ageing_values(loaded):
+    """
+    option "operating_currency" "USD"
+    plugin "beancount_orders.orders"
+    2024-01-01 custom "customer" "acme" "Acme GmbH"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 2 50.00 EUR
+      tax: 0.20
+    2024-01-05 price EUR 1.10 USD
+    2024-01-05 custom "invoice" "SO-1" "INV-1"
+    2024-02-01 price EUR 1.12 USD
+    2024-02-01 custom "payment" "SO-1" 50.00 EUR "card"
+    2024-03-01 price EUR 1.05 USD
+    """
+    import datetime
+
+    from beancount_orders.reports.ageing import aged_receivables
+    from beancount_orders.reports.fx import fx_report
+
+    report = fx_report(loaded.book, datetime.date(2024, 3, 31))
+    (row,) = report.rows
+    assert (row.document, row.amount, row.booked_rate, row.booked) == (
+        "INV-1",
+        D("70.00"),
+        D("1.10"),
+        D("77.00"),
+    )
+    assert (row.rate, row.revalued, row.difference) == (D("1.05"), D("73.50"), D("-3.50"))
+    # Before the payment the whole invoice was open, at the rate of that day.
+    (early,) = fx_report(loaded.book, datetime.date(2024, 1, 31)).rows
+    assert (early.amount, early.rate, early.difference) == (D("120.00"), D("1.10"), D(0))
+    ageing = aged_receivables(loaded.book, datetime.date(2024, 3, 31))
+    (customer,) = ageing.rows
+    assert (customer.currency, customer.total, customer.value) == (
+        "EUR",
+        D("70.00"),
+        D("77.00"),
+    )
+    assert ageing.operating_currency == "USD"
