@@ -1,6 +1,6 @@
 """``bean-orders report``: the reports of the order books as a table, CSV or JSON.
 
-One subcommand per report (orders, ageing, loyalty, margin, stock, credits). Each
+One subcommand per report (orders, ageing, loyalty, margin, stock, credits, fx). Each
 loads the ledger, calls the report function the Fava page calls
 (:mod:`beancount_orders.reports`) and prints its document
 (:mod:`beancount_orders.clitables`) in the chosen format
@@ -32,6 +32,7 @@ from beancount_orders.cliformat import render
 from beancount_orders.clitables import SECTIONS
 from beancount_orders.clitables import ageing_document
 from beancount_orders.clitables import credits_document
+from beancount_orders.clitables import fx_document
 from beancount_orders.clitables import loyalty_document
 from beancount_orders.clitables import margin_document
 from beancount_orders.clitables import orders_document
@@ -41,6 +42,7 @@ from beancount_orders.reports.ageing import AgeingError
 from beancount_orders.reports.ageing import aged_receivables
 from beancount_orders.reports.ageing import parse_buckets
 from beancount_orders.reports.credits import credits_report
+from beancount_orders.reports.fx import fx_report
 from beancount_orders.reports.loyalty import loyalty_report
 from beancount_orders.reports.margin import GROUPS
 from beancount_orders.reports.margin import margin_report
@@ -370,3 +372,31 @@ def report_credits(
     loaded, book = _report_book(ledger)
     result = _run_report(lambda: credits_report(book, period))
     _emit(loaded, credits_document(result), fmt, section)
+
+
+@report.command("fx")
+@LEDGER
+@click.option(
+    "--as-of",
+    type=DATE,
+    metavar="DATE",
+    help="The date of the revaluation: its rate, and what is open at its end.  "
+    "[default: today]",
+)
+@_format_options("fx")
+def report_fx(
+    ledger: Path, as_of: datetime.date | None, fmt: str, section: str | None
+) -> None:
+    """Open foreign receivables revalued at the as-of date's rate (no postings).
+
+    Each receivable lot of a foreign invoice, or of money held ahead of one,
+    that is open at the end of the as-of date: its amount, its booked rate and
+    value, the rate of the date (the latest price on or before it) and the
+    value at it; Gain/loss is the unrealised difference. Tables: lots, totals
+    (per currency).
+    """
+
+    date = as_of or datetime.date.today()
+    loaded, book = _report_book(ledger)
+    result = _run_report(lambda: fx_report(book, date))
+    _emit(loaded, fx_document(result), fmt, section)

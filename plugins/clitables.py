@@ -29,6 +29,7 @@ from beancount_orders.cliformat import text_column as _c
 from beancount_orders.cliformat import wide_column as _w
 from beancount_orders.reports.ageing import AgeingReport
 from beancount_orders.reports.credits import CreditsReport
+from beancount_orders.reports.fx import FxReport
 from beancount_orders.reports.loyalty import LoyaltyReport
 from beancount_orders.reports.margin import MarginReport
 from beancount_orders.reports.margin import MarginRow
@@ -135,6 +136,25 @@ def orders_document(
 
 def _ageing_customers(report: AgeingReport) -> Table:
     buckets = tuple(_m(label, label) for label in report.labels)
+    table = _ageing_customers_table(report, buckets)
+    if report.foreign:  # foreign rows: their value in the operating currency too
+        return _with_value(table, report, [row.value for row in report.rows])
+    return table
+
+
+def _with_value(table: Table, report: AgeingReport, values: Sequence[Cell]) -> Table:
+    """A table of the ageing with each row's operating-currency value (at the
+    booked rates; empty for rows in the operating currency)."""
+    opc = report.operating_currency or ""
+    return Table(
+        table.name,
+        table.title,
+        (*table.columns, _m("value", f"Value {opc}")),
+        tuple((*cells, value) for cells, value in zip(table.rows, values, strict=True)),
+    )
+
+
+def _ageing_customers_table(report: AgeingReport, buckets: tuple[Column, ...]) -> Table:
     return Table(
         "customers",
         "Customers",
@@ -246,7 +266,76 @@ def ageing_document(report: AgeingReport) -> Document:
         "ageing",
         f"Aged receivables as of {report.as_of}, by {basis}",
         (("as_of", report.as_of), ("basis", report.basis), ("buckets", report.labels)),
-        (_ageing_customers(report), _ageing_totals(report), _ageing_items(report)),
+        (_ageing_customers(report), _ageing_totals(report), _ageing_items_all(report)),
+    )
+
+
+def _ageing_items_all(report: AgeingReport) -> Table:
+    table = _ageing_items(report)
+    if report.foreign:
+        return _with_value(table, report, [line.item.value for line in report.lines])
+    return table
+
+
+def fx_document(report: FxReport) -> Document:
+    opc = report.operating_currency or ""
+    lots = Table(
+        "lots",
+        f"Open foreign receivables revalued in {opc or 'the operating currency'}",
+        (
+            _c("customer"),
+            _c("document"),
+            _c("kind"),
+            _c("date"),
+            _m("amount"),
+            _c("currency"),
+            _n("booked_rate", "Booked rate"),
+            _m("booked", f"Booked {opc}"),
+            _n("rate", "Rate"),
+            _m("revalued", f"Revalued {opc}"),
+            _m("difference", "Gain/loss"),
+            _w("order"),
+            _w("account"),
+        ),
+        tuple(
+            (
+                row.customer,
+                row.document,
+                row.kind,
+                row.date,
+                row.amount,
+                row.currency,
+                row.booked_rate,
+                row.booked,
+                row.rate,
+                row.revalued,
+                row.difference,
+                row.order,
+                row.account,
+            )
+            for row in report.rows
+        ),
+    )
+    totals = Table(
+        "totals",
+        "Totals",
+        (
+            _c("currency"),
+            _m("amount"),
+            _m("booked", f"Booked {opc}"),
+            _m("revalued", f"Revalued {opc}"),
+            _m("difference", "Gain/loss"),
+        ),
+        tuple(
+            (total.currency, total.amount, total.booked, total.revalued, total.difference)
+            for total in report.totals
+        ),
+    )
+    return Document(
+        "fx",
+        f"Foreign receivables as of {report.as_of}",
+        (("as_of", report.as_of), ("operating_currency", report.operating_currency)),
+        (lots, totals),
     )
 
 
@@ -629,4 +718,5 @@ SECTIONS = {
     "margin": ("margin", "totals", "apart", "movements"),
     "stock": ("positions", "uncosted"),
     "credits": ("credit_orders", "returns", "memos", "credits", "balances"),
+    "fx": ("lots", "totals"),
 }

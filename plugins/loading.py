@@ -66,7 +66,9 @@ def load_book(
     booking = (options_map or {}).get("booking_method")
     if not isinstance(booking, data.Booking):
         booking = data.Booking.STRICT
-    book = build_book(entries, config, booking)
+    currencies = (options_map or {}).get("operating_currency") or []
+    opc = currencies[0] if currencies and isinstance(currencies[0], str) else None
+    book = build_book(entries, config, booking, opc)
     source = config_source or data.new_metadata(f"<{PLUGIN_NAME}>", 0)
     book.errors[:0] = [OrdersError(source, problem, None) for problem in problems]
     return book

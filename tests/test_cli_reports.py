@@ -83,7 +83,7 @@ option "booking_method" "FIFO"
 2024-04-02 custom "redeem" "SO-4" 10 PTS
 """
 
-REPORTS = ("orders", "ageing", "loyalty", "margin", "stock", "credits")
+REPORTS = ("orders", "ageing", "loyalty", "margin", "stock", "credits", "fx")
 
 
 @pytest.fixture
@@ -624,7 +624,7 @@ def test_report_on_a_ledger_with_errors(workdir: Path, name: str) -> None:
     result = run("report", name, "broken.beancount")
     assert result.exit_code == 1
     assert result.stdout.startswith(("Orders", "Aged", "Loyalty", "Gross", "Stock",
-                                     "Credits"))
+                                     "Credits", "Foreign"))
     assert result.stderr == (
         'broken.beancount:50: Payment on unknown order, invoice or customer "SO-9"\n'
         "broken.beancount: 1 error\n"

@@ -323,6 +323,7 @@ def test_parse_config_defaults_match_the_spec():
         "loyalty_expense": "Expenses:Loyalty:PointsDistributed",
         "loyalty_discount": "Expenses:Loyalty:Discounts",
         "discounts_allowed": "Expenses:Sales:Discounts",
+        "fx": "Income:FX",
     }
     assert (config.prices_include_tax, config.precision, config.tax_rate, config.terms) == (
         False,

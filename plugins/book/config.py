@@ -41,6 +41,7 @@ ACCOUNT_KEYS: dict[str, tuple[str, frozenset[str]]] = {
     "loyalty_expense": ("Expenses:Loyalty:PointsDistributed", frozenset({"program"})),
     "loyalty_discount": ("Expenses:Loyalty:Discounts", frozenset({"program"})),
     "discounts_allowed": ("Expenses:Sales:Discounts", frozenset({"customer"})),
+    "fx": ("Income:FX", frozenset()),
 }
 
 

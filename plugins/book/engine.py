@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from beancount.core import data
 
 from beancount_orders.book import directives
+from beancount_orders.book import fx
 from beancount_orders.book.config import Config
 from beancount_orders.book.handlers import loyalty
 from beancount_orders.book.handlers import stock
@@ -120,6 +121,8 @@ class Engine(State):
                 self.on_open(entry)
             elif isinstance(entry, data.Commodity):
                 self.items[entry.currency] = entry.meta
+            elif isinstance(entry, data.Price):
+                fx.note_price(self, entry)
             if phase is not None:
                 day = days.get(entry.date)
                 if day is None:
@@ -227,6 +230,7 @@ def build_book(
     entries: Iterable[data.Directive],
     config: Config,
     default_booking: data.Booking = data.Booking.STRICT,
+    operating_currency: str | None = None,
 ) -> Book:
     """Run the engine over a ledger's entries.
 
@@ -235,7 +239,9 @@ def build_book(
     by them over the whole ledger's heap would double the run time.
     """
     with paused_gc():
-        return Engine(config, default_booking).run(entries)
+        engine = Engine(config, default_booking)
+        engine.book.fx.opc = operating_currency
+        return engine.run(entries)
 
 
 @contextlib.contextmanager

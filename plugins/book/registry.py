@@ -92,6 +92,9 @@ _DISCOUNT = MetaKey(
     "string",
     'early-payment discount "P/D": P % off when paid within D days of the invoice',
 )
+_RATE = MetaKey(
+    "rate", "number", "foreign currency: operating currency per unit (default: a price)"
+)
 _REFERENCE = (
     MetaKey("invoice", "string", "the invoice it is for"),
     MetaKey("order", "string", "the order it is for"),
@@ -233,7 +236,10 @@ SPECS: tuple[Spec, ...] = (
         "invoice",
         d.InvoiceArgs,
         (("ORDER", "ref"), ("INVOICE", "doc"), ("(ITEM QTY)...", "pairs")),
-        _keys(("due", "date", "the due date (default: terms after the invoice date)")),
+        _keys(
+            ("due", "date", "the due date (default: terms after the invoice date)"),
+            _RATE,
+        ),
         8,
         orders.on_invoice,
         "orders",
@@ -276,7 +282,7 @@ SPECS: tuple[Spec, ...] = (
         "payment",
         d.PaymentArgs,
         (("REF", "text"), ("AMOUNT", "amount"), ("METHOD", "method")),
-        _keys(("id", "string", "the payment's document id (to allocate it)")),
+        _keys(("id", "string", "the payment's document id (to allocate it)"), _RATE),
         11,
         payments.on_payment,
         "payments",
@@ -344,6 +350,7 @@ SPECS: tuple[Spec, ...] = (
             ("id", "string", "the refund's document id (default: REFUND-YYYYMMDD-N)"),
             ("from", "string", '"credit" (default) or "receivable" (money overpaid)'),
             ("order", "string", 'with from: "receivable", the order overpaid'),
+            _RATE,
         ),
         14,  # after credit orders: it may pay back what one credited
         payments.on_refund,

@@ -27,6 +27,7 @@ from beancount_orders.book.credits import CustomerCredit
 from beancount_orders.book.credits import Refund
 from beancount_orders.book.errors import OrdersError
 from beancount_orders.book.errors import source_of
+from beancount_orders.book.fx import FxBook
 from beancount_orders.book.loyalty import LoyaltyEvent
 from beancount_orders.book.loyalty import Parcel
 from beancount_orders.book.loyalty import Program
@@ -138,6 +139,8 @@ class Book:
     # The value of each loyalty program's points, on each date it is set.
     prices: list[data.Price] = dataclasses.field(default_factory=list)
     errors: list[OrdersError] = dataclasses.field(default_factory=list)
+    # Foreign money: the operating currency, rates, receivable lots (book/fx.py).
+    fx: FxBook = dataclasses.field(default_factory=FxBook)
 
     @property
     def generated(self) -> list[data.Directive]:
@@ -329,14 +332,21 @@ class State:
         return txn
 
     def open_accounts(self) -> None:
-        """Open every account the engine posted to that the ledger did not open."""
+        """Open every account the engine posted to that the ledger did not open.
+
+        A receivable that holds foreign lots is opened with booking "NONE": money
+        paid ahead is a lot of negative units beside the invoices' lots, which
+        the other methods would take for a reduction (see docs/foreign-currency.md).
+        """
+        lots = {lot.account for lot in self.book.fx.lots.values()}
         for account, (date, meta) in sorted(self.first_use.items()):
             if account not in self.opened:
                 source = data.new_metadata(
                     meta.get("filename", "<orders>"), meta.get("lineno", 0)
                 )
                 source[GENERATED] = True
-                self.book.opens.append(data.Open(source, date, account, [], None))
+                booking = data.Booking.NONE if account in lots else None
+                self.book.opens.append(data.Open(source, date, account, [], booking))
 
     # -- documents and master data --------------------------------------------
 

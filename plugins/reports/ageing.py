@@ -19,6 +19,7 @@ from beancount_orders.book import Book
 from beancount_orders.book import discounts
 from beancount_orders.book.model import ZERO
 from beancount_orders.book.model import Invoice
+from beancount_orders.book.rules import round_money
 
 DEFAULT_BUCKETS = (0, 30, 60, 90)
 BASES = ("invoice", "due")
@@ -81,6 +82,9 @@ class AgedItem:
     due: datetime.date | None = None
     discount_until: datetime.date | None = None
     discount: Decimal | None = None
+    # A foreign document's open amount in the operating currency, at its booked
+    # rate (the invoice's, or the money's own while it is held ahead).
+    value: Decimal | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,6 +115,12 @@ class AgeingRow:
     @property
     def over_limit(self) -> bool:
         return self.credit_limit is not None and self.total > self.credit_limit
+
+    @property
+    def value(self) -> Decimal | None:
+        """A foreign row's total in the operating currency, at the booked rates."""
+        values = [item.value for item in self.items if item.value is not None]
+        return sum(values, ZERO) if values else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,6 +163,12 @@ class AgeingReport:
     open_invoices: tuple[AgedLine, ...]  # the invoice lines
     unallocated: tuple[AgedLine, ...]  # the lines of unallocated money
     over_limit: tuple[AgeingRow, ...]  # the rows over the customer's credit limit
+    operating_currency: str | None = None  # of the OPC values of foreign rows
+
+    @property
+    def foreign(self) -> bool:
+        """Whether any row is in a foreign currency (and has OPC values)."""
+        return any(row.value is not None for row in self.rows)
 
     @property
     def discounts(self) -> bool:
@@ -199,6 +215,7 @@ def _aged_items(
                 invoice.due,
                 discounts.until(invoice),
                 discounts.offered(invoice, book.config.quantum),
+                book.fx.value(invoice.id, open_amount, book.config.quantum),
             )
         )
     for settlement in book.settlements.values():
@@ -209,6 +226,8 @@ def _aged_items(
         if left == 0:
             continue
         age = (as_of - settlement.date).days
+        lot = book.fx.lots.get(settlement.id)
+        value = round_money(-left * lot.rate, book.config.quantum) if lot else None
         items.setdefault((settlement.customer, settlement.currency), []).append(
             AgedItem(
                 settlement.id,
@@ -219,6 +238,7 @@ def _aged_items(
                 _bucket(age, buckets),
                 -left,
                 dict(settlement.meta),
+                value=value,
             )
         )
     return items
@@ -288,4 +308,5 @@ def aged_receivables(
         tuple(line for line in lines if line.item.kind == "invoice"),
         tuple(line for line in lines if line.item.kind != "invoice"),
         tuple(row for row in rows if row.over_limit),
+        book.fx.opc,
     )

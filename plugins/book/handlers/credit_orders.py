@@ -14,6 +14,7 @@ from decimal import Decimal
 from beancount.core import data
 
 from beancount_orders.book import directives
+from beancount_orders.book import fx
 from beancount_orders.book import rules
 from beancount_orders.book.credits import Costing
 from beancount_orders.book.credits import CreditLine
@@ -68,6 +69,11 @@ def on_credit_memo(e: State, d: Directive[CreditMemoArgs]) -> None:
             raise Invalid(f'{what}: invoice "{invoice.id}" is in {invoice.currency}')
     elif order is not None:
         raise Invalid(f"{what}: a memo is allocated to an invoice: use invoice metadata")
+    elif e.book.fx.foreign(amount.currency):
+        raise Invalid(
+            f"{what}: a memo in {amount.currency}, a foreign currency, names the "
+            "invoice it credits (invoice metadata): it converts at that invoice's rate"
+        )
     e.register(memo_id, "credit memo")
     e.book.memos[memo_id] = CreditMemo(
         memo_id,
@@ -79,22 +85,18 @@ def on_credit_memo(e: State, d: Directive[CreditMemoArgs]) -> None:
         invoice.id if invoice else None,
         reason,
     )
-    payments.settle(
-        e,
-        Settlement(
-            id=memo_id,
-            kind=SettlementKind.CREDIT_MEMO,
-            customer=customer.id,
-            order=order.id if order else None,
-            invoice=invoice.id if invoice else None,
-            date=d.date,
-            amount=amount.number,
-            currency=amount.currency,
-            meta=d.meta,
-        ),
-        order,
-        invoice,
+    settlement = Settlement(
+        id=memo_id,
+        kind=SettlementKind.CREDIT_MEMO,
+        customer=customer.id,
+        order=order.id if order else None,
+        invoice=invoice.id if invoice else None,
+        date=d.date,
+        amount=amount.number,
+        currency=amount.currency,
+        meta=d.meta,
     )
+    payments.settle(e, settlement, order, invoice)
     narration = f"Credit memo {memo_id}"
     if invoice is not None:
         narration += f" against invoice {invoice.id}"
@@ -113,11 +115,15 @@ def on_credit_memo(e: State, d: Directive[CreditMemoArgs]) -> None:
             "invoice": invoice.id if invoice else None,
         },
     )
-    txn.post(
-        e.config.account("credit_memos", customer=customer.account),
-        amount.number,
-        amount.currency,
-    )
+    memos = e.config.account("credit_memos", customer=customer.account)
+    if invoice is not None and invoice.id in e.book.fx.invoices:
+        value = fx.memo_value(e, invoice.id, amount.number)
+        txn.post(memos, value, e.book.fx.opc or "")
+        allocated = fx.allocated_now(settlement)
+        fx.post_credit(e, txn, settlement, allocated, [(memos, value)])
+        e.emit(txn)
+        return
+    txn.post(memos, amount.number, amount.currency)
     txn.post(e.receivable(customer), -amount.number, amount.currency)
     e.emit(txn)
 
@@ -478,19 +484,24 @@ def _post_credit_order(
     txn = TxnBuilder(d.meta, credit_order.post_date, customer.name, narration, links, meta)
     currency = credit_order.currency
     returns = e.config.account("returns", customer=customer.account)
-    for credit_line in credit_order.lines:
-        txn.post(
-            returns,
-            credit_line.net,
-            currency,
-            item=credit_line.item,
-            line_type=credit_line.type,
+    if invoice.id in e.book.fx.invoices:
+        _post_foreign_credit(e, txn, credit_order, invoice, returns)
+    else:
+        for credit_line in credit_order.lines:
+            txn.post(
+                returns,
+                credit_line.net,
+                currency,
+                item=credit_line.item,
+                line_type=credit_line.type,
+            )
+        sales_tax = e.config.account("sales_tax")
+        parts = (
+            (line.tax_rate, line.jurisdiction, line.tax) for line in credit_order.lines
         )
-    sales_tax = e.config.account("sales_tax")
-    parts = ((line.tax_rate, line.jurisdiction, line.tax) for line in credit_order.lines)
-    for rate, jurisdiction, tax in rules.taxes_by_rate_and_jurisdiction(parts):
-        txn.post(sales_tax, tax, currency, rate=rate, jurisdiction=jurisdiction)
-    txn.post(e.receivable(customer), -credit_order.gross, currency)
+        for rate, jurisdiction, tax in rules.taxes_by_rate_and_jurisdiction(parts):
+            txn.post(sales_tax, tax, currency, rate=rate, jurisdiction=jurisdiction)
+        txn.post(e.receivable(customer), -credit_order.gross, currency)
     stock_txn = txn
     if plans and credit_order.post_date != d.date:
         stock_txn = TxnBuilder(
@@ -524,6 +535,49 @@ def _post_credit_order(
         order,
         invoice,
     )
+
+
+def _post_foreign_credit(
+    e: State,
+    txn: TxnBuilder,
+    credit_order: CreditOrder,
+    invoice: Invoice,
+    returns: str,
+) -> None:
+    """A credit order on a foreign invoice: returns and tax in the operating
+    currency at the invoice's rate (the credit that takes the last of a line's net
+    or of a rate's tax takes exactly what is left of its value), Cr the invoice's
+    receivable lot (beyond what is open on it, a lot of the credit order's own),
+    the difference to ``fx``."""
+    opc = e.book.fx.opc or ""
+    debits: list[tuple[str, Decimal]] = []
+    for line in credit_order.lines:
+        key = (line.item, line.invoice_line)
+        value = fx.credit_line_value(e, invoice.id, key, line.net)
+        txn.post(returns, value, opc, item=line.item, line_type=line.type)
+        debits.append((returns, value))
+    sales_tax = e.config.account("sales_tax")
+    parts = ((line.tax_rate, line.jurisdiction, line.tax) for line in credit_order.lines)
+    for rate, jurisdiction, tax in rules.taxes_by_rate_and_jurisdiction(parts):
+        value = fx.credit_tax_value(e, invoice.id, (rate, jurisdiction), tax)
+        txn.post(sales_tax, value, opc, rate=rate, jurisdiction=jurisdiction)
+        debits.append((sales_tax, value))
+    gross = credit_order.gross
+    settlement = Settlement(
+        id=credit_order.id,
+        kind=SettlementKind.CREDIT_ORDER,
+        customer=credit_order.customer,
+        order=credit_order.order,
+        invoice=invoice.id,
+        date=credit_order.post_date,
+        amount=gross,
+        currency=credit_order.currency,
+        meta=credit_order.meta,
+    )
+    # What settling it will match to the invoice (payments.allocate, below).
+    allocated = min(gross, invoice.open_amount)
+    matched = [(invoice.id, allocated)] if allocated > 0 else []
+    fx.post_credit(e, txn, settlement, matched, debits)
 
 
 def _restock(

@@ -202,7 +202,8 @@ def earn(
     if program is None:
         return
     invoice.program = program.symbol
-    basis = invoice.gross
+    foreign = e.book.fx.invoices.get(invoice.id)
+    basis = foreign.value if foreign is not None else invoice.gross  # OPC value
     if order.redemptions_unapplied:
         for redemption in order.redemptions_unapplied:
             if redemption.value <= 0 or basis <= 0:
@@ -267,6 +268,11 @@ def on_redeem(e: State, d: Directive[RedeemArgs]) -> None:
             "(value metadata such as 0.10 GBP)"
         )
     currency = program.value.currency
+    if order.currency is not None and e.book.fx.foreign(order.currency):
+        raise Invalid(
+            f"{what}: order is in {order.currency}, a foreign currency: points are "
+            "not redeemed on foreign-currency orders"
+        )
     if order.currency is not None and order.currency != currency:
         raise Invalid(
             f"{what}: points are worth {currency} and the order is in {order.currency}"

@@ -18,6 +18,7 @@ from beancount.core.amount import Amount
 
 from beancount_orders.book import directives
 from beancount_orders.book import discounts
+from beancount_orders.book import fx
 from beancount_orders.book import rules
 from beancount_orders.book.directives import CancelArgs
 from beancount_orders.book.directives import CommitArgs
@@ -427,6 +428,7 @@ def on_invoice(e: State, d: Directive[InvoiceArgs]) -> None:
         ),
     )
     due = _due_date(e, d, order, customer)
+    rate = fx.rate_of(e, d.meta, order.currency or "", d.date, f'Invoice "{invoice_id}"')
     lines = [_invoice_line(e, line, qty) for line, qty in chosen]
     currency = order.currency or ""
     invoice = Invoice(
@@ -438,7 +440,7 @@ def on_invoice(e: State, d: Directive[InvoiceArgs]) -> None:
     order.invoices.append(invoice_id)
     order.invoiced += invoice.gross
     customer.receivable[currency] += invoice.gross
-    _post_invoice(e, d, invoice, order, customer)
+    _post_invoice(e, d, invoice, order, customer, rate)
     loyalty.earn(e, invoice, order, customer, d)
     # Money paid or credited ahead on the order now meets its invoice.
     if order.pending:
@@ -447,6 +449,8 @@ def on_invoice(e: State, d: Directive[InvoiceArgs]) -> None:
             settlement = e.book.settlements[settlement_id]
             matched = payments.allocate(e, settlement, invoice, d.date)
             paid_ahead = paid_ahead or (matched > 0 and settlement.kind.is_money)
+            if rate is not None:
+                fx.close(e, settlement, invoice, matched, d.date, d.meta)
         order.pending = tuple(
             settlement_id
             for settlement_id in order.pending
@@ -490,9 +494,15 @@ def _invoice_line(e: State, line: OrderLine, qty: Decimal) -> InvoiceLine:
 
 
 def _post_invoice(
-    e: State, d: Directive[InvoiceArgs], invoice: Invoice, order: Order, customer: Customer
+    e: State,
+    d: Directive[InvoiceArgs],
+    invoice: Invoice,
+    order: Order,
+    customer: Customer,
+    fx_rate: Decimal | None = None,
 ) -> None:
-    """The invoice's transaction: receivable, sales per line, tax per rate."""
+    """The invoice's transaction: receivable, sales per line, tax per rate (a
+    foreign invoice's: see :func:`beancount_orders.book.fx.post_invoice`)."""
     currency = invoice.currency
     txn = TxnBuilder(
         d.meta,
@@ -502,6 +512,10 @@ def _post_invoice(
         invoice.links,
         {"order": order.id, "customer": customer.id, "invoice": invoice.id},
     )
+    if fx_rate is not None:
+        fx.post_invoice(e, txn, invoice, customer, fx_rate)
+        e.emit(txn)
+        return
     txn.post(e.receivable(customer), invoice.gross, currency)
     for line in invoice.lines:
         txn.post(line.income, -line.net, currency, item=line.item)

@@ -15,6 +15,7 @@ from beancount.core import data
 
 from beancount_orders.book import directives
 from beancount_orders.book import discounts
+from beancount_orders.book import fx
 from beancount_orders.book.credits import CustomerCredit
 from beancount_orders.book.credits import Refund
 from beancount_orders.book.directives import AllocateArgs
@@ -191,6 +192,7 @@ def on_payment(e: State, d: Directive[PaymentArgs]) -> None:
         )
     doc_id = e.document_id(d.meta, "payment", what)
     account, method = method_account(e, d.args.method, customer, what)
+    rate = fx.rate_of(e, d.meta, amount.currency, d.date, what)
     if method == "credit":
         check_credit(e, customer, amount, what)
         customer.credit[amount.currency] -= amount.number
@@ -216,7 +218,7 @@ def on_payment(e: State, d: Directive[PaymentArgs]) -> None:
         order.payments.append(payment_id)
     settle(e, payment, order, invoice)
 
-    _post_payment(e, d, payment, customer, order, invoice, doc_id)
+    _post_payment(e, d, payment, customer, order, invoice, doc_id, rate)
     for allocation in payment.allocations:
         take_discount(e, e.book.invoices[allocation.invoice], d)
 
@@ -254,8 +256,10 @@ def _post_payment(
     order: Order | None,
     invoice: Invoice | None,
     doc_id: str | None,
+    rate: Decimal | None = None,
 ) -> None:
-    """The payment's transaction: Dr the method's account, Cr receivable."""
+    """The payment's transaction: Dr the method's account, Cr receivable (a
+    foreign payment's: see :func:`beancount_orders.book.fx.post_payment`)."""
     method, amount = payment.method, d.args.amount
     by = "from customer credit" if method == "credit" else f"by {method}"
     if invoice is not None and order is not None:
@@ -277,6 +281,11 @@ def _post_payment(
             "payment": doc_id,
         },
     )
+    if rate is not None:
+        label = doc_id or f"PAYMENT-{payment.ref}"  # of a lot paid ahead
+        fx.post_payment(e, txn, payment, payment.account, rate, label)
+        e.emit(txn)
+        return
     txn.post(payment.account, amount.number, amount.currency)
     txn.post(e.receivable(customer), -amount.number, amount.currency)
     e.emit(txn)
@@ -389,6 +398,11 @@ def on_refund(e: State, d: Directive[RefundArgs]) -> None:
     if source == "receivable":
         refund_receivable(e, d, customer, amount, account, method, what)
         return
+    if "rate" in d.meta:
+        raise Invalid(
+            f'{what}: rate: is for a refund from: "receivable" in a foreign currency '
+            "(a credit balance is paid out in its own currency)"
+        )
     check_credit(e, customer, amount, what)
     refund_id = e.own_id(d.meta, "refund", "REFUND", what)
     customer.credit[amount.currency] -= amount.number
@@ -439,6 +453,7 @@ def refund_receivable(
     (SPEC, Refunded money stays refunded).
     """
     order = _overpaid_order(e, d, customer, amount, what)
+    rate = fx.rate_of(e, d.meta, amount.currency, d.date, what)
     if order is None:
         owed = -customer.receivable.get(amount.currency, ZERO)
         if amount.number > owed:
@@ -471,7 +486,7 @@ def refund_receivable(
         meta=d.meta,
     )
     settle(e, refund, order, None)
-    _take_back(e, refund, customer, order)
+    parts = _take_back(e, refund, customer, order)
     txn = TxnBuilder(
         d.meta,
         d.date,
@@ -484,6 +499,10 @@ def refund_receivable(
             "refund": refund_id,
         },
     )
+    if rate is not None:
+        fx.post_refund(e, txn, parts, account, amount.number, amount.currency, rate)
+        e.emit(txn)
+        return
     txn.post(e.receivable(customer), amount.number, amount.currency)
     txn.post(account, -amount.number, amount.currency)
     e.emit(txn)
@@ -515,10 +534,10 @@ def _overpaid_order(
 
 def _take_back(
     e: State, refund: Settlement, customer: Customer, order: Order | None
-) -> None:
+) -> list[tuple[Settlement, Decimal]]:
     """Take a refund out of the unallocated money it pays back, latest first: the
     order's (payments, credit orders, memos and redemptions on it), or else the
-    customer's."""
+    customer's. Returns the settlements it took from and how much of each."""
     if order is not None:
         candidates = [e.book.settlements[each] for each in order.settlements]
     else:
@@ -528,12 +547,14 @@ def _take_back(
             if each.customer == customer.id and each is not refund
         ]
     left = -refund.amount
+    parts: list[tuple[Settlement, Decimal]] = []
     for settlement in sorted(candidates, key=lambda each: each.date, reverse=True):
         if left <= 0:
             break
         if settlement.currency != refund.currency or settlement.unallocated <= 0:
             continue
         part = min(left, settlement.unallocated)
+        parts.append((settlement, part))
         settlement.refunded += part
         refund.refunded -= part
         left -= part
@@ -544,6 +565,7 @@ def _take_back(
                 owner.paid -= part
             else:
                 owner.credited -= part
+    return parts
 
 
 def on_allocate(e: State, d: Directive[AllocateArgs]) -> None:
@@ -598,6 +620,8 @@ def on_allocate(e: State, d: Directive[AllocateArgs]) -> None:
     allocate(e, settlement, invoice, d.date, amount.number)
     if settlement.kind.is_money:  # money on account, matched in the window
         take_discount(e, invoice, d)
+    if e.book.fx.foreign(invoice.currency):  # money held ahead meets its invoice
+        fx.close(e, settlement, invoice, amount.number, d.date, d.meta)
     order = e.book.orders[invoice.order]
     if settlement.order != order.id:  # matched to an order it was not made for
         if settlement.kind.is_money:

@@ -1,0 +1,102 @@
+"""Property: random histories of foreign orders keep the books whole.
+
+Each history: orders in EUR on a USD ledger, invoiced in one or two parts at
+the day's price, paid in random pieces at random rates (some before the
+invoice, some with ``rate:``), sometimes a credit order first. Whatever
+happens: no error, every transaction balances (Beancount checks it), the
+customers owe what the engine says, and once every invoice of an order is paid
+the receivable holds no lot of it and Income:FX holds whole cents.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP
+from decimal import Decimal as D
+
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
+from tests.helpers import load
+
+RATES = st.integers(min_value=9000, max_value=13000).map(lambda n: D(n).scaleb(-4))
+
+
+def gross_of(net: D) -> D:
+    """Net plus 19 % tax rounded half-up, as an invoice line is."""
+    return net + (net * D("0.19")).quantize(D("0.01"), ROUND_HALF_UP)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> str:
+    lines = [
+        'option "operating_currency" "USD"',
+        'plugin "beancount_orders.orders"',
+        '2024-01-01 custom "customer" "acme" "Acme GmbH"',
+    ]
+    for number in range(draw(st.integers(1, 3))):
+        order = f"SO-{number}"
+        qty = draw(st.integers(1, 5))
+        price = D(draw(st.integers(1, 99999))).scaleb(-2)
+        gross = gross_of(qty * price)
+        ahead = draw(st.sampled_from([D(0), (gross / 3).quantize(D("0.01"))]))
+        lines += [
+            f'2024-01-02 custom "order" "{order}" "acme"',
+            f'2024-01-02 custom "line" "{order}" "W" {qty} {price} EUR',
+            "  tax: 0.19",
+        ]
+        if ahead:
+            lines += [
+                f'2024-01-03 custom "payment" "{order}" {ahead} EUR "card"',
+                f"  rate: {draw(RATES)}",
+            ]
+        lines += [
+            f"2024-01-05 price EUR {draw(RATES)} USD",
+            f'2024-01-05 custom "invoice" "{order}" "INV-{number}"',
+        ]
+        left = gross - ahead
+        if draw(st.booleans()) and qty > 1:
+            lines += [
+                f'2024-01-06 custom "credit-order" "CO-{number}" "INV-{number}"',
+                f'2024-01-06 custom "credit-line" "CO-{number}" "W" "credit" 1 {price} EUR',
+            ]
+            left -= gross_of(price)
+        day = 10
+        while left > 0:
+            piece = min(left, D(draw(st.integers(1, 100000))).scaleb(-2))
+            if draw(st.booleans()):
+                piece = left
+            lines += [
+                f"2024-02-{day:02d} price EUR {draw(RATES)} USD",
+                f'2024-02-{day:02d} custom "payment" "{order}" {piece} EUR "card"',
+            ]
+            left -= piece
+            day += 1
+            if day > 28:
+                lines += [f'2024-02-28 custom "payment" "{order}" {left} EUR "card"']
+                break
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories())
+def test_foreign_histories_close_every_lot(text: str) -> None:
+    loaded = load(text)
+    assert loaded.errors == [], text
+    book = loaded.book
+    for order in book.orders.values():
+        assert order.outstanding <= 0, text
+    assert all(lot.units == 0 for lot in book.fx.lots.values()), text
+    balances = loaded.balances()
+    assert "Assets:Receivable:Acme" not in balances, text
+    fx = sum(
+        (
+            posting.units.number
+            for txn in loaded.transactions
+            for posting in txn.postings
+            if posting.account == "Income:FX"
+        ),
+        D(0),
+    )
+    assert fx == fx.quantize(D("0.01")), text
