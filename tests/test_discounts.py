@@ -556,3 +556,42 @@ def test_the_cli_reports_show_the_window(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "due,discount_until,discount" in result.output
     assert ",2024-02-04,2024-01-15,1.20," in result.output
+
+
+@ledger()
+def test_a_discount_on_a_foreign_invoice_is_at_the_invoices_rate(loaded):
+    """
+    plugin "beancount_orders.orders" "{'discount_reduces_tax': True}"
+    option "operating_currency" "GBP"
+    2025-01-01 commodity EUR
+    2025-01-01 open Assets:Bank:EUR EUR
+    2025-01-01 custom "customer" "kh" "Kaffeehaus"
+      discount: "2/10"
+    2025-03-03 price EUR 0.8412 GBP
+    2025-03-03 custom "order" "SO-1" "kh"
+    2025-03-03 custom "line" "SO-1" "TEA" 10 10.00 EUR
+      tax: 0.20
+    2025-03-05 custom "invoice" "SO-1" "INV-1"
+    2025-03-10 custom "payment" "INV-1" 117.60 EUR Assets:Bank:EUR
+      rate: 0.85
+    """
+    # 120.00 EUR invoiced at 0.8412; 117.60 paid at 0.85 leaves 2.40 EUR = 2 %:
+    # the discount takes the invoice's lot at its cost, its expense and tax share
+    # in GBP at the invoice's rate, the rounding to fx.
+    discount = loaded.expand().split("\n\n")[-1].rstrip("\n") + "\n"
+    assert discount == dedent("""
+        2025-03-10 * "Kaffeehaus" "Early-payment discount on invoice INV-1 (order SO-1): 2/10" ^INV-1 ^SO-1
+          order: "SO-1"
+          customer: "kh"
+          invoice: "INV-1"
+          discount: "2/10"
+          Expenses:Sales:Discounts      1.68 GBP
+          Liabilities:SalesTax          0.34 GBP
+            rate: 0.20
+          Assets:Receivable:Kh         -2.40 EUR {0.8412 GBP, 2025-03-05, "INV-1"}
+          Income:FX                 -0.00112 GBP
+    """)
+    balances = loaded.balances()
+    assert "Assets:Receivable:Kh" not in balances  # no lot left
+    assert balances["Income:FX"] == "-1.04000 GBP"  # whole cents over the invoice
+    assert loaded.book.orders["SO-1"].paid_status is Status.FULL

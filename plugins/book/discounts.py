@@ -22,6 +22,7 @@ from typing import NamedTuple
 from beancount.core import data
 
 from beancount_orders.book import directives
+from beancount_orders.book import fx
 from beancount_orders.book import rules
 from beancount_orders.book.model import ZERO
 from beancount_orders.book.model import Customer
@@ -157,6 +158,7 @@ class Taken(NamedTuple):
     invoice: Invoice
     amount: Decimal
     date: datetime.date
+    settlement: Settlement | None = None  # its settlement (for a foreign invoice)
 
 
 def post(e: State, source: data.Meta, taken: Taken, customer: Customer) -> None:
@@ -182,10 +184,24 @@ def post(e: State, source: data.Meta, taken: Taken, customer: Customer) -> None:
     )
     taxes = tax_share(invoice, amount, e.quantum) if e.config.discount_reduces_tax else []
     expense = amount - sum((tax for _, _, tax in taxes), ZERO)
-    txn.post(
-        e.config.account("discounts_allowed", customer=customer.account), expense, currency
-    )
+    allowed = e.config.account("discounts_allowed", customer=customer.account)
     sales_tax = e.config.account("sales_tax")
+    if invoice.id in e.book.fx.invoices:
+        # A foreign invoice: the debits in the operating currency at the invoice's
+        # rate, the receivable's lot at its cost, the rounding to fx.
+        opc = e.book.fx.opc or ""
+        value = fx.memo_value(e, invoice.id, expense)
+        txn.post(allowed, value, opc)
+        debits = [(allowed, value)]
+        for rate, jurisdiction, tax in taxes:
+            value = fx.memo_value(e, invoice.id, tax)
+            txn.post(sales_tax, value, opc, rate=rate, jurisdiction=jurisdiction)
+            debits.append((sales_tax, value))
+        assert taken.settlement is not None
+        fx.post_credit(e, txn, taken.settlement, [(invoice.id, amount)], debits)
+        e.emit(txn)
+        return
+    txn.post(allowed, expense, currency)
     for rate, jurisdiction, tax in taxes:
         txn.post(sales_tax, tax, currency, rate=rate, jurisdiction=jurisdiction)
     txn.post(e.receivable(customer), -amount, currency)

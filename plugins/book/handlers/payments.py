@@ -245,7 +245,7 @@ def take_discount(e: State, invoice: Invoice, d: Directive[Any]) -> None:
     settle(e, discount, e.book.orders[invoice.order], invoice)
     invoice.discount_taken = amount
     customer = e.book.customers[invoice.customer]
-    discounts.post(e, d.meta, discounts.Taken(invoice, amount, d.date), customer)
+    discounts.post(e, d.meta, discounts.Taken(invoice, amount, d.date, discount), customer)
 
 
 def _post_payment(
