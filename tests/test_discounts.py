@@ -590,7 +590,7 @@ def test_a_discount_on_a_foreign_invoice_is_at_the_invoices_rate(loaded):
             rate: 0.20
           Assets:Receivable:Kh         -2.40 EUR {0.8412 GBP, 2025-03-05, "INV-1"}
           Income:FX                 -0.00112 GBP
-    """)
+    """)  # noqa: E501
     balances = loaded.balances()
     assert "Assets:Receivable:Kh" not in balances  # no lot left
     assert balances["Income:FX"] == "-1.04000 GBP"  # whole cents over the invoice
