@@ -49,6 +49,7 @@ from beancount_orders.book.postings import TxnBuilder
 from beancount_orders.book.rules import account_component
 from beancount_orders.book.stock import Holding
 from beancount_orders.book.stock import Stock
+from beancount_orders.book.voids import VoidLog
 
 
 class Invalid(Exception):
@@ -138,6 +139,8 @@ class Book:
     # The value of each loyalty program's points, on each date it is set.
     prices: list[data.Price] = dataclasses.field(default_factory=list)
     errors: list[OrdersError] = dataclasses.field(default_factory=list)
+    # What voids need: the transactions of each voidable document, and the voids.
+    voids: VoidLog = dataclasses.field(default_factory=VoidLog)
 
     @property
     def generated(self) -> list[data.Directive]:

@@ -15,6 +15,7 @@ from beancount.core import data
 
 from beancount_orders.book import directives
 from beancount_orders.book import rules
+from beancount_orders.book import voids
 from beancount_orders.book.credits import Costing
 from beancount_orders.book.credits import CreditLine
 from beancount_orders.book.credits import CreditMemo
@@ -501,7 +502,9 @@ def _post_credit_order(
             links,
             meta,
         )
+    cost_before = {line.number: line.cost for line in order.lines}
     back = _restock(e, credit_order, order, plans, stock_txn)
+    voids.keep_return(e.book.voids, credit_order.id, order.lines, plans, cost_before)
     e.emit(txn)
     if stock_txn is not txn and stock_txn.postings:
         e.emit(stock_txn)
