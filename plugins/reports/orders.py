@@ -44,6 +44,7 @@ class OrderRow:
     invoices: tuple[str, ...]
     filename: str
     lineno: int
+    voided: tuple[str, ...] = ()  # its invoices that are voided (status void)
 
     @property
     def state(self) -> str:
@@ -88,6 +89,7 @@ def order_row(book: Book, order: Order) -> OrderRow:
         tuple(order.invoices),
         order.meta.get("filename", ""),
         order.meta.get("lineno", 0),
+        tuple(each for each in order.invoices if each in book.voids.voided),
     )
 
 

@@ -392,7 +392,11 @@ def _void_credit_order(e: State, d: Directive[VoidArgs], doc_id: str, what: str)
         return NOTHING_ELSE
     programs = e.book.programs
     made = e.book.voids.made[doc_id].transactions
-    if any(p.units.currency in programs for txn in made for p in txn.postings):
+    if any(
+        posting.units is not None and posting.units.currency in programs
+        for txn in made
+        for posting in txn.postings
+    ):
         raise Invalid(
             f"{what}: it moved loyalty points; voiding a credit order that moved "
             "points is not supported by this version"
