@@ -106,6 +106,8 @@ class Engine(State):
                         key = (entry.type, entry.values[0].value)
                         if key not in self.written or entry.date < self.written[key]:
                             self.written[key] = entry.date
+                    elif entry.type in void.VOIDABLE:
+                        void.note(self, entry)
                 elif entry.type == "period-lock":
                     self.book.locks.append(entry)
                 elif entry.type not in OTHER_TYPES:

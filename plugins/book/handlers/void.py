@@ -54,6 +54,36 @@ def record(e: State, d: Directive[Any], start: int) -> None:
     made.transactions.extend(e.book.transactions[start:])
 
 
+# Where each voidable directive writes its document id: a value position, or
+# its ``id`` metadata.
+_ID_AT: dict[str, int | None] = {
+    "invoice": 1,
+    "payment": None,
+    "refund": None,
+    "credit": 0,
+    "credit-memo": 0,
+    "credit-order": 0,
+    "stock-in": 0,
+}
+
+
+def note(e: State, entry: data.Custom) -> None:
+    """While the ledger is read: the first date each document id is written,
+    so that a void dated before its document says so."""
+    position = _ID_AT[entry.type]
+    if position is None:
+        doc_id = entry.meta.get("id")
+    else:
+        value = entry.values[position] if len(entry.values) > position else None
+        doc_id = value.value if value is not None else None
+    if isinstance(doc_id, str):
+        key, last = ("document", doc_id), ("document-last", doc_id)
+        if key not in e.written or entry.date < e.written[key]:
+            e.written[key] = entry.date
+        if last not in e.written or entry.date > e.written[last]:
+            e.written[last] = entry.date
+
+
 def _document_of(e: State, d: Directive[Any], start: int) -> tuple[str, str | None]:
     args = d.args
     match d.type:
@@ -122,6 +152,15 @@ def _check(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> Made:
             f"{done.meta.get('lineno')}); a document is voided once"
         )
     made = log.made.get(doc_id)
+    # A document dated after the void (every stock-in of the id, for a stock-in).
+    later = e.written_later("document-last" if made else "document", doc_id)
+    if later is None and made is not None and d.date < made.date:
+        later = made.date
+    if later is not None:
+        raise Invalid(
+            f'{what}: the void is dated {d.date}, before "{doc_id}" ({later}); '
+            "a void is dated on or after its document"
+        )
     if made is None:
         kind = e.book.documents.get(doc_id)
         if kind == "order":
@@ -136,11 +175,6 @@ def _check(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> Made:
         raise Invalid(
             f'{what}: unknown document "{doc_id}" (a void names an invoice, credit '
             "order, credit memo, credit, refund, payment with an id, or stock-in)"
-        )
-    if d.date < made.date:
-        raise Invalid(
-            f"{what}: the void is dated {d.date}, before the {made.kind} ({made.date}); "
-            "a void is dated on or after its document"
         )
     for lock in e.book.locks:
         through = lock.values[0].value if lock.values else None
