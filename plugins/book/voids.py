@@ -93,3 +93,29 @@ def keep_return(
         if line.cost != cost_before[line.number]
     )
     log.returns[credit_order] = ReturnTaken(tuple(plans), cost_back)
+
+
+# The metadata of other directives and of generated transactions that a void
+# reads (the void's own keys are in the registry).
+
+
+def own_id(meta: data.Meta) -> Any:
+    """The ``id`` metadata of a payment or refund (None: it has none)."""
+    return meta.get("id")
+
+
+def refund_id(txn: data.Transaction) -> str | None:
+    """The refund id a refund's transaction carries (given or made from its date)."""
+    value = txn.meta.get("refund")
+    return value if isinstance(value, str) else None
+
+
+def program_of(txn: data.Transaction) -> str | None:
+    """The loyalty program of a points transaction (None: not one)."""
+    value = txn.meta.get("program")
+    return value if isinstance(value, str) else None
+
+
+def from_receivable(meta: data.Meta) -> bool:
+    """Whether a refund paid back money from the receivable (``from``)."""
+    return meta.get("from") == "receivable"

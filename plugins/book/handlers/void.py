@@ -72,7 +72,7 @@ def note(e: State, entry: data.Custom) -> None:
     so that a void dated before its document says so."""
     position = _ID_AT[entry.type]
     if position is None:
-        doc_id = entry.meta.get("id")
+        doc_id = voids.own_id(entry.meta)
     else:
         value = entry.values[position] if len(entry.values) > position else None
         doc_id = value.value if value is not None else None
@@ -90,11 +90,11 @@ def _document_of(e: State, d: Directive[Any], start: int) -> tuple[str, str | No
         case "invoice":
             return voids.INVOICE, args.invoice
         case "payment":
-            doc_id = d.meta.get("id")
+            doc_id = voids.own_id(d.meta)
             return voids.PAYMENT, doc_id if isinstance(doc_id, str) else None
         case "refund":
             made = e.book.transactions[start:]
-            return voids.REFUND, made[0].meta.get("refund") if made else None
+            return voids.REFUND, voids.refund_id(made[0]) if made else None
         case "credit":
             return voids.CREDIT, args.credit
         case "credit-memo":
@@ -326,7 +326,7 @@ def _unearn(
     earned = [
         txn
         for txn in e.book.voids.made[invoice.id].transactions
-        if txn.meta.get("program") == program_id
+        if voids.program_of(txn) == program_id
     ]
     taken, _ = points_back._claw_back(e, invoice, customer, program, claw)
     if taken <= 0:
@@ -387,7 +387,7 @@ def _void_credit(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> Un
 def _void_refund(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> Undone:
     refund = next(each for each in e.book.refunds if each.id == doc_id)
     customer = e.book.customers[refund.customer]
-    if refund.meta.get("from") != "receivable":
+    if not voids.from_receivable(refund.meta):
         customer.credit[refund.currency] += refund.amount
         return NOTHING_ELSE
     settlement_id = f"refund:{refund.meta.get('filename')}:{refund.meta.get('lineno')}"
