@@ -383,6 +383,23 @@ def test_each_void_error(loaded):
 
 
 @ledger(expect_errors=True)
+def test_a_voided_invoice_cannot_be_credited(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
+    2024-01-05 custom "invoice" "SO-1" "INV-1"
+    2024-01-06 custom "void" "INV-1"
+    2024-01-07 custom "credit-order" "CO-1" "INV-1"
+      full: TRUE
+    """
+    assert loaded.messages == [
+        (8, 'Credit order "CO-1": invoice "INV-1" is voided (on 2024-01-06)')
+    ]
+
+
+@ledger(expect_errors=True)
 def test_a_void_dated_before_its_document_on_file(loaded):
     """
     plugin "beancount_orders.orders"

@@ -169,6 +169,8 @@ def on_credit_order(e: State, d: Directive[CreditOrderArgs]) -> None:
         kind = e.book.documents.get(invoice_id)
         hint = f' ("{invoice_id}" is {kind_article(kind)})' if kind else ""
         raise Invalid(f'{what}: unknown invoice "{invoice_id}"{hint}')
+    if invoice.voided is not None:
+        raise Invalid(f'{what}: invoice "{invoice_id}" is voided (on {invoice.voided})')
     order = e.book.orders[invoice.order]
     customer = e.book.customers[order.customer]
     settings = _settings(e, d, invoice, order, what)
