@@ -101,7 +101,10 @@ def orders_document(
                 row.cost,
                 row.currency,
                 row.po,
-                row.invoices,
+                tuple(
+                    f"{each} (void)" if each in row.voided else each
+                    for each in row.invoices
+                ),
                 *(
                     (
                         row.discount_terms,
@@ -650,7 +653,7 @@ def _memos_table(report: CreditsReport) -> Table:
             _c("reason"),
         ),
         tuple(
-            (m.id, m.date, m.customer, m.invoice, m.amount, m.currency, m.reason)
+            (m.label, m.date, m.customer, m.invoice, m.amount, m.currency, m.reason)
             for m in report.memos
         ),
     )
@@ -671,7 +674,16 @@ def _credits_table(report: CreditsReport) -> Table:
             _c("reason"),
         ),
         tuple(
-            (c.id, c.date, c.customer, c.amount, c.currency, c.order, c.invoice, c.reason)
+            (
+                c.label,
+                c.date,
+                c.customer,
+                c.amount,
+                c.currency,
+                c.order,
+                c.invoice,
+                c.reason,
+            )
             for c in report.credits
         ),
     )

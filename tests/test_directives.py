@@ -152,6 +152,7 @@ EXAMPLES: dict[str, list[Any]] = {
     ],
     "credit-memo": ["CM-1", "acme", Amount(Decimal("5.00"), "GBP")],
     "allocate": ["PAY-1", "INV-1", Amount(Decimal("5.00"), "GBP")],
+    "void": ["INV-1"],
     "loyalty-program": ["PKLP"],
     "loyalty-adjust": ["acme", Amount(Decimal(10), "PKLP")],
     "stock-in": ["PO-1", "WIDGET", (Decimal(10), Decimal), Amount(Decimal("4.00"), "GBP")],

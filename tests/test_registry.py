@@ -19,6 +19,7 @@ from beancount_orders.book.handlers import loyalty
 from beancount_orders.book.handlers import orders
 from beancount_orders.book.handlers import payments
 from beancount_orders.book.handlers import stock
+from beancount_orders.book.handlers import void
 from beancount_orders.importers import common
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,7 @@ FAMILIES = {
     "credit_orders": credit_orders,
     "stock": stock,
     "loyalty": loyalty,
+    "void": void,
 }
 
 

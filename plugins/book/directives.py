@@ -181,6 +181,10 @@ class TransferArgs(NamedTuple):
     target: str
 
 
+class VoidArgs(NamedTuple):
+    document: str
+
+
 A = TypeVar("A", bound=tuple[Any, ...])
 
 

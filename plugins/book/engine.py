@@ -27,6 +27,7 @@ from beancount_orders.book import fx
 from beancount_orders.book.config import Config
 from beancount_orders.book.handlers import loyalty
 from beancount_orders.book.handlers import stock
+from beancount_orders.book.handlers import void
 from beancount_orders.book.postings import is_generated
 from beancount_orders.book.registry import DIRECTIVE_TYPES
 from beancount_orders.book.registry import PHASE_COUNT
@@ -46,7 +47,6 @@ OTHER_TYPES = frozenset({"period-lock", "fava-option", "fava-extension", "budget
 # is reported, never dropped in silence.
 NOT_YET = frozenset(
     {
-        "void",
         "company",
         "supplier",
         "purchase-order",
@@ -107,6 +107,8 @@ class Engine(State):
                         key = (entry.type, entry.values[0].value)
                         if key not in self.written or entry.date < self.written[key]:
                             self.written[key] = entry.date
+                    elif entry.type in void.VOIDABLE:
+                        void.note(self, entry)
                 elif entry.type == "period-lock":
                     self.book.locks.append(entry)
                 elif entry.type not in OTHER_TYPES:
@@ -212,8 +214,11 @@ class Engine(State):
         if spec.handler is None:  # pragma: no cover - only credit lines, filed apart
             return
         self.free_meta = free
+        start = len(self.book.transactions)
         try:
             spec.handler(self, directive)
+            if entry.type in void.VOIDABLE:
+                void.record(self, directive, start)
         except Invalid as exc:
             self.error(entry, str(exc))
         except Exception as exc:  # a bug must not stop the other directives

@@ -388,6 +388,7 @@ class Invoice:
     # discount that settled it, if one did.
     discount_terms: DiscountTerms | None = None
     discount_taken: Decimal = ZERO
+    voided: datetime.date | None = None  # the date of its ``void``, if any
     # Totals of its lines (which never change once billed).
     net: Decimal = dataclasses.field(init=False)
     tax: Decimal = dataclasses.field(init=False)
@@ -412,7 +413,9 @@ class Invoice:
 
     @property
     def open_amount(self) -> Decimal:
-        """What is still owed on this invoice."""
+        """What is still owed on this invoice (nothing once it is voided)."""
+        if self.voided is not None:
+            return ZERO
         return self.gross - self.allocated
 
 
@@ -435,6 +438,7 @@ class Settlement:
     currency: str
     meta: data.Meta
     allocations: list[Allocation] = dataclasses.field(default_factory=list)
+    voided: datetime.date | None = None  # the date of its ``void``, if any
 
     allocated: Decimal = dataclasses.field(init=False, default=ZERO)
     # Unallocated money of it paid back by a refund from the receivable (on the
@@ -448,6 +452,8 @@ class Settlement:
 
     @property
     def unallocated(self) -> Decimal:
+        if self.voided is not None:  # a voided payment no longer pays
+            return ZERO
         return self.amount - self.allocated - self.refunded
 
 

@@ -24,6 +24,7 @@ from beancount_orders.book.handlers import loyalty
 from beancount_orders.book.handlers import orders
 from beancount_orders.book.handlers import payments
 from beancount_orders.book.handlers import stock
+from beancount_orders.book.handlers import void
 from beancount_orders.book.state import State
 
 MetaKind = Literal["string", "number", "rate", "days", "amount", "date", "bool", "account"]
@@ -378,6 +379,16 @@ SPECS: tuple[Spec, ...] = (
         payments.on_allocate,
         "payments",
         "credits.md#matching-money-to-invoices-allocate",
+    ),
+    Spec(
+        "void",
+        d.VoidArgs,
+        (("DOCUMENT", "ref"),),
+        _keys(_REASON),
+        17,  # last of the day: after everything else of its date
+        void.on_void,
+        "void",
+        "void.md#void",
     ),
 )
 

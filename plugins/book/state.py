@@ -50,6 +50,7 @@ from beancount_orders.book.postings import TxnBuilder
 from beancount_orders.book.rules import account_component
 from beancount_orders.book.stock import Holding
 from beancount_orders.book.stock import Stock
+from beancount_orders.book.voids import VoidLog
 
 
 class Invalid(Exception):
@@ -141,6 +142,8 @@ class Book:
     errors: list[OrdersError] = dataclasses.field(default_factory=list)
     # Foreign money: the operating currency, rates, receivable lots (book/fx.py).
     fx: FxBook = dataclasses.field(default_factory=FxBook)
+    # What voids need: the transactions of each voidable document, and the voids.
+    voids: VoidLog = dataclasses.field(default_factory=VoidLog)
 
     @property
     def generated(self) -> list[data.Directive]:

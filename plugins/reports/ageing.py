@@ -194,7 +194,7 @@ def _aged_items(
 
     items: dict[tuple[str, str], list[AgedItem]] = {}
     for invoice in book.invoices.values():
-        if invoice.date > as_of:
+        if invoice.date > as_of or _voided(invoice.voided, as_of):
             continue
         allocated = sum((a.amount for a in invoice.allocations if a.date <= as_of), ZERO)
         open_amount = invoice.gross - allocated
@@ -219,7 +219,7 @@ def _aged_items(
             )
         )
     for settlement in book.settlements.values():
-        if settlement.date > as_of:
+        if settlement.date > as_of or _voided(settlement.voided, as_of):
             continue
         allocated = sum((a.amount for a in settlement.allocations if a.date <= as_of), ZERO)
         left = settlement.amount - allocated
@@ -242,6 +242,11 @@ def _aged_items(
             )
         )
     return items
+
+
+def _voided(voided: datetime.date | None, as_of: datetime.date) -> bool:
+    """Whether a document voided on ``voided`` is out of the ageing on ``as_of``."""
+    return voided is not None and voided <= as_of
 
 
 def _row(

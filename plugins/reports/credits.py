@@ -24,6 +24,7 @@ from beancount_orders.reports.period import ALL
 from beancount_orders.reports.period import Period
 
 STATUSES = ("OPEN", "APPROVED", "READY")
+VOID = "VOID"  # a credit order's status once it is voided (listed last)
 CONDITIONS = ("resaleable", "damaged")
 
 
@@ -47,7 +48,7 @@ class CreditOrderRow:
     id: str
     date: datetime.date
     post_date: datetime.date
-    status: str  # "OPEN", "APPROVED" or "READY"
+    status: str  # "OPEN", "APPROVED", "READY", or "VOID" once voided
     invoice: str
     order: str
     customer: str
@@ -87,6 +88,12 @@ class MemoRow:
     currency: str
     reason: str | None
     meta: dict[str, object]
+    status: str = ""  # "void" once voided
+
+    @property
+    def label(self) -> str:
+        """Its id, with ``(void)`` once voided."""
+        return f"{self.id} ({self.status})" if self.status else self.id
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,6 +110,12 @@ class CreditRow:
     invoice: str | None
     reason: str | None
     meta: dict[str, object]
+    status: str = ""  # "void" once voided
+
+    @property
+    def label(self) -> str:
+        """Its id, with ``(void)`` once voided."""
+        return f"{self.id} ({self.status})" if self.status else self.id
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,7 +171,7 @@ def _credit_order_row(book: Book, co: CreditOrder) -> CreditOrderRow:
         co.id,
         co.date,
         co.post_date,
-        co.status,
+        VOID if co.id in book.voids.voided else co.status,
         co.invoice,
         co.order,
         co.customer,
@@ -200,6 +213,7 @@ def _memo_row(book: Book, memo: CreditMemo) -> MemoRow:
         memo.currency,
         memo.reason,
         dict(memo.meta),
+        book.voids.status(memo.id) or "",
     )
 
 
@@ -215,6 +229,7 @@ def _credit_row(book: Book, credit: CustomerCredit) -> CreditRow:
         credit.invoice,
         credit.reason,
         dict(credit.meta),
+        book.voids.status(credit.id) or "",
     )
 
 
@@ -222,6 +237,8 @@ def _balances(book: Book) -> tuple[CreditBalance, ...]:
     """Each customer's credit given, used and still owed, as the books stand."""
     given: dict[tuple[str, str], Decimal] = {}
     for credit in book.credits.values():
+        if credit.id in book.voids.voided:  # given and taken back: not used
+            continue
         key = (credit.customer, credit.currency)
         given[key] = given.get(key, ZERO) + credit.amount
     balances = []
@@ -239,11 +256,15 @@ def _balances(book: Book) -> tuple[CreditBalance, ...]:
 
 def credits_report(book: Book, period: Period = ALL) -> CreditsReport:
     """Documents dated in the period; balances as they stand."""
+    order = (*STATUSES, VOID)
     credit_orders = tuple(
-        _credit_order_row(book, co)
-        for co in sorted(
-            (co for co in book.credit_orders.values() if co.date in period),
-            key=lambda co: (STATUSES.index(co.status), co.date, co.id),
+        sorted(
+            (
+                _credit_order_row(book, co)
+                for co in book.credit_orders.values()
+                if co.date in period
+            ),
+            key=lambda co: (order.index(co.status), co.date, co.id),
         )
     )
     returns = tuple(_return_row(book, r) for r in book.returns.values() if r.date in period)
@@ -255,7 +276,8 @@ def credits_report(book: Book, period: Period = ALL) -> CreditsReport:
         _balances(book),
         tuple(
             StatusGroup(status, tuple(co for co in credit_orders if co.status == status))
-            for status in STATUSES
+            for status in order
+            if status != VOID or any(co.status == VOID for co in credit_orders)
         ),
         tuple(
             ConditionGroup(condition, tuple(r for r in returns if r.condition == condition))

@@ -163,6 +163,59 @@ def facts(book: Book) -> Iterator[Fact]:
                 cogs=-returned.cost,
                 document=returned.id,
             )
+    yield from _voided_facts(book)
+
+
+def _voided_facts(book: Book) -> Iterator[Fact]:
+    """What voids took back, on their dates: an invoice's revenue, a credit
+    order's credits and the cost of its returned goods, a customer credit."""
+    for voided in book.voids.voided.values():
+        date, doc = voided.date, voided.document
+        if voided.kind == "invoice":
+            invoice = book.invoices[doc]
+            for line in invoice.lines:
+                yield Fact(
+                    date,
+                    invoice.order,
+                    invoice.customer,
+                    line.item,
+                    invoice.currency,
+                    revenue=-line.net,
+                    document=doc,
+                )
+        elif voided.kind == "credit order" and book.credit_orders[doc].posted:
+            co = book.credit_orders[doc]
+            for credit_line in co.lines:
+                yield Fact(
+                    date,
+                    co.order,
+                    co.customer,
+                    credit_line.item,
+                    co.currency,
+                    credits=-credit_line.net,
+                    document=doc,
+                )
+                if credit_line.lots:
+                    yield Fact(
+                        date,
+                        co.order,
+                        co.customer,
+                        credit_line.item,
+                        credit_line.lots[0].cost.currency,
+                        cogs=credit_line.cost,
+                        document=doc,
+                    )
+        elif voided.kind == "credit":
+            credit = book.credits[doc]
+            yield Fact(
+                date,
+                credit.order,
+                credit.customer,
+                None,
+                credit.currency,
+                credits=-credit.amount,
+                document=doc,
+            )
 
 
 def _key(
@@ -187,6 +240,11 @@ def _apart(book: Book, group: str, period: Period) -> tuple[ApartRow, ...]:
                 order = book.invoices[memo.invoice].order
             key = _key(group, memo.date, order, memo.customer, None)
             apart.setdefault((key, memo.currency), [ZERO, ZERO])[0] += memo.amount
+        voided = book.voids.voided.get(memo.id)
+        if voided is not None and voided.date in period:  # taken back on its date
+            order = book.invoices[memo.invoice].order if memo.invoice else None
+            key = _key(group, voided.date, order, memo.customer, None)
+            apart.setdefault((key, memo.currency), [ZERO, ZERO])[0] -= memo.amount
     for settlement in book.settlements.values():
         if settlement.kind == "redemption" and settlement.date in period:
             key = _key(group, settlement.date, settlement.order, settlement.customer, None)

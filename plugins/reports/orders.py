@@ -53,6 +53,7 @@ class OrderRow:
     discount_until: datetime.date | None = None
     discount: Decimal | None = None
     discount_taken: Decimal = ZERO
+    voided: tuple[str, ...] = ()  # its invoices that are voided (status void)
 
     @property
     def state(self) -> str:
@@ -98,6 +99,7 @@ def order_row(book: Book, order: Order) -> OrderRow:
         order.meta.get("filename", ""),
         order.meta.get("lineno", 0),
         *_discount(book, order),
+        tuple(each for each in order.invoices if each in book.voids.voided),
     )
 
 

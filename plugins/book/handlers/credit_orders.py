@@ -16,6 +16,7 @@ from beancount.core import data
 from beancount_orders.book import directives
 from beancount_orders.book import fx
 from beancount_orders.book import rules
+from beancount_orders.book import voids
 from beancount_orders.book.credits import Costing
 from beancount_orders.book.credits import CreditLine
 from beancount_orders.book.credits import CreditMemo
@@ -174,6 +175,8 @@ def on_credit_order(e: State, d: Directive[CreditOrderArgs]) -> None:
         kind = e.book.documents.get(invoice_id)
         hint = f' ("{invoice_id}" is {kind_article(kind)})' if kind else ""
         raise Invalid(f'{what}: unknown invoice "{invoice_id}"{hint}')
+    if invoice.voided is not None:
+        raise Invalid(f'{what}: invoice "{invoice_id}" is voided (on {invoice.voided})')
     order = e.book.orders[invoice.order]
     customer = e.book.customers[order.customer]
     settings = _settings(e, d, invoice, order, what)
@@ -512,7 +515,9 @@ def _post_credit_order(
             links,
             meta,
         )
+    cost_before = {line.number: line.cost for line in order.lines}
     back = _restock(e, credit_order, order, plans, stock_txn)
+    voids.keep_return(e.book.voids, credit_order.id, order.lines, plans, cost_before)
     e.emit(txn)
     if stock_txn is not txn and stock_txn.postings:
         e.emit(stock_txn)
