@@ -471,3 +471,41 @@ def test_a_void_inside_a_locked_period_is_an_error():
     ]
     assert inside.book.voids.voided == {}
     assert inside.balances()["Assets:Clearing:Card"] == "30.00 GBP"
+
+
+@ledger(expect_errors=True)
+def test_voids_this_version_does_not_undo_are_errors(loaded):
+    """
+    plugin "beancount_orders.orders"
+    option "operating_currency" "GBP"
+    2025-01-01 commodity EUR
+    2025-01-01 custom "customer" "kh" "Kaffeehaus"
+    2025-01-01 custom "customer" "acme" "Acme"
+      discount: "2/10"
+    2025-03-03 price EUR 0.8412 GBP
+    2025-03-03 custom "order" "SO-1" "kh"
+    2025-03-03 custom "line" "SO-1" "TEA" 10 10.00 EUR
+    2025-03-05 custom "invoice" "SO-1" "INV-1"
+    2025-03-06 custom "void" "INV-1"
+    2025-03-03 custom "order" "SO-2" "acme"
+    2025-03-03 custom "line" "SO-2" "TEA" 10 10.00 GBP
+    2025-03-05 custom "invoice" "SO-2" "INV-2"
+    2025-03-06 custom "payment" "INV-2" 98.00 GBP "card"
+      id: "PAY-2"
+    2025-03-07 custom "void" "PAY-2"
+    2025-03-07 custom "void" "INV-2"
+    """
+    settled = (
+        "invoice INV-2 was settled with an early-payment discount (2.00 GBP); voiding "
+        "it, or the money that settled it, is not supported by this version"
+    )
+    assert loaded.messages == [
+        (
+            12,
+            'Void of "INV-1": it is in EUR, not the operating currency: voiding a '
+            "foreign-currency document is not supported by this version",
+        ),
+        (18, f'Void of "PAY-2": {settled}'),
+        (19, f'Void of "INV-2": {settled}'),
+    ]
+    assert not loaded.book.voids.voided

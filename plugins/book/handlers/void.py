@@ -122,6 +122,7 @@ def on_void(e: State, d: Directive[VoidArgs]) -> None:
     what = f'Void of "{doc_id}"'
     log = e.book.voids
     made = _check(e, d, doc_id, what)
+    _not_yet(e, doc_id, what)
     reason = e.meta_string(d.meta, "reason", what)
     keep, own = _APPLY[made.kind](e, d, doc_id, what)
     skip = {id(txn) for txn in keep}
@@ -184,6 +185,30 @@ def _check(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> Made:
                 f"at line {lock.meta.get('lineno')}); date the void after the lock"
             )
     return made
+
+
+def _not_yet(e: State, doc_id: str, what: str) -> None:
+    """:class:`Invalid` for the voids this version does not undo in full: of a
+    foreign-currency document (its receivable lots and realised fx), and of an
+    invoice settled by an early-payment discount or the money that settled it."""
+    invoice = e.book.invoices.get(doc_id)
+    settlement = e.book.settlements.get(doc_id)
+    currency = invoice.currency if invoice else settlement.currency if settlement else None
+    if currency is not None and e.book.fx.foreign(currency):
+        raise Invalid(
+            f"{what}: it is in {currency}, not the operating currency: voiding a "
+            "foreign-currency document is not supported by this version"
+        )
+    touched = [invoice] if invoice else []
+    if settlement is not None:
+        touched += [e.book.invoices[each.invoice] for each in settlement.allocations]
+    for each in touched:
+        if each.discount_taken:
+            raise Invalid(
+                f"{what}: invoice {each.id} was settled with an early-payment discount "
+                f"({each.discount_taken} {each.currency}); voiding it, or the money "
+                "that settled it, is not supported by this version"
+            )
 
 
 def _reverse(
