@@ -120,7 +120,7 @@ def due_discount(e: State, invoice: Invoice, on: datetime.date) -> Decimal:
     the amount still open when it is more than nothing and no more than the
     allowance, inside the window; else zero."""
     last = until(invoice)
-    if last is None or not invoice.date <= on <= last:
+    if last is None or invoice.voided is not None or not invoice.date <= on <= last:
         return ZERO
     left = invoice.open_amount
     if left <= 0:

@@ -117,7 +117,12 @@ def _discount(
         taken += invoice.discount_taken
         last = discounts.until(invoice)
         amount = discounts.offered(invoice, book.config.quantum)
-        if last is None or amount is None or invoice.open_amount <= 0:
+        if (
+            last is None
+            or amount is None
+            or invoice.open_amount <= 0
+            or invoice.voided is not None
+        ):
             continue
         until = last if until is None else min(until, last)
         offered = amount if offered is None else offered + amount
