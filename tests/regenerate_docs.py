@@ -18,7 +18,6 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from beancount_orders import cli
-
 from tests.test_docs import PAGES
 from tests.test_docs import ROOT
 from tests.test_docs import Block

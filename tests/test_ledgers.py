@@ -143,8 +143,13 @@ def test_example_customer_balances(example: Loaded) -> None:
         "web": ("Assets:Receivable:Web", "-51.40"),  # paid ahead of any invoice
         # 41.40 - 41.40 + 13.00 - 4.00 (points) - 9.00 = 0
         "joan": ("Assets:Receivable:Joan", "0.00"),
+        # 122.60 - 120.15 paid in the window - 2.45 early-payment discount = 0
+        "kettle-yard": ("Assets:Receivable:Kettle-yard", "0.00"),
     }
-    assert sorted(example.book.customers) == sorted(expected)
+    # The customer abroad: 161.60 EUR invoiced, 80.00 + 81.60 EUR paid.
+    assert example.book.customers["kaffeehaus"].receivable["EUR"] == Decimal("0.00")
+    assert "Assets:Receivable:Kaffeehaus" not in example.balances()
+    assert sorted(example.book.customers) == sorted([*expected, "kaffeehaus"])
     balances = example.balances()
     for customer_id, (account, amount) in expected.items():
         customer = example.book.customers[customer_id]
@@ -162,13 +167,21 @@ def test_example_account_balances(example: Loaded) -> None:
     balances = example.balances()
     # 2500.00 - 140.00 + 120.00 + 410.00 + 100.00 - 76.80 - 16.80 - 17.00
     assert balances["Assets:Bank:Current"] == "2879.40 GBP"
-    assert balances["Assets:Clearing:Card"] == "101.80 GBP"  # 51.40 + 41.40 + 9.00
+    # 51.40 + 41.40 + 9.00 + 120.15 (Kettle Yard, inside the discount window)
+    assert balances["Assets:Clearing:Card"] == "221.95 GBP"
     # 128.00 teapots (bramble) + 96.00 mugs (hartley) + 32.00 teapot (joan)
-    assert balances["Income:Sales"] == "-256.00 GBP"
-    assert balances["Income:Sales:Tea"] == "-523.00 GBP"  # 412.50 + 97.50 + 13.00
+    # + 48.00 mugs (kettle-yard) + 57.10 teapots (kaffeehaus: 68.00 EUR at 0.8397)
+    assert balances["Income:Sales"] == "-361.10 GBP"
+    # 412.50 + 97.50 + 13.00 + 65.00 (kettle-yard) + 78.60 (93.60 EUR at 0.8397)
+    assert balances["Income:Sales:Tea"] == "-666.60 GBP"
     assert balances["Income:Sales:Services"] == "-2.50 GBP"  # the gift wrapping
-    # 25.60 + 19.20 + 6.90 - 2.00 given back by CO-0001
-    assert balances["Liabilities:SalesTax"] == "-49.70 GBP"
+    # 25.60 + 19.20 + 6.90 - 2.00 given back by CO-0001 + 9.60 (kettle-yard's mugs)
+    assert balances["Liabilities:SalesTax"] == "-59.30 GBP"
+    assert balances["Expenses:Sales:Discounts"] == "2.45 GBP"  # 2 % of 122.60
+    # INV-2009: +0.00448 conversion, -0.464 gain (80.00 EUR at 0.8455),
+    # +0.28952 loss (81.60 EUR at 0.8361): a 0.17 GBP gain in all
+    assert balances["Income:FX"] == "-0.17000 GBP"
+    assert balances["Assets:Bank:EUR"] == "161.60 EUR"
     assert balances["Income:Sales:Returns"] == "10.00 GBP"  # CO-0001: 8.00 + 2.00
     assert balances["Income:Sales:Credits"] == "47.00 GBP"  # CR-0001
     assert balances["Expenses:CreditMemos"] == "2.50 GBP"  # M-0001

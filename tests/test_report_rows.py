@@ -67,6 +67,7 @@ def test_every_report_with_a_period_uses_it(book: Book) -> None:
     week = Period(day(2025, 3, 13), day(2025, 3, 22))
     assert [row.id for row in orders_report(book, period=week)] == [
         "SO-1008",
+        "SO-1010",  # Kettle Yard's, placed on the 18th
         "SO-1006",
         "SO-1007",
     ]
@@ -202,12 +203,13 @@ def test_the_margin_report_gives_the_chart_months_and_the_movements(book: Book) 
     report = margin_report(book, "customer")
     (gbp,) = report.by_month
     assert gbp.currency == "GBP"
+    # 781.50 + 113.00 (Kettle Yard) + 135.70 (the euro order, in GBP as posted)
     assert [(row.key, row.revenue, row.credits, row.cogs) for row in gbp.months] == [
-        ("2025-03", D("781.50"), D("57.00"), D("340.10")),
+        ("2025-03", D("1030.20"), D("57.00"), D("340.10")),
     ]
     (total,) = report.totals
     assert (total.revenue, total.credits, total.cogs) == (
-        D("781.50"),
+        D("1030.20"),
         D("57.00"),
         D("340.10"),
     )

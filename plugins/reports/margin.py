@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from beancount_orders.book import Book
 from beancount_orders.book.model import ZERO
+from beancount_orders.book.model import Invoice
+from beancount_orders.book.model import InvoiceLine
 from beancount_orders.reports.movements import Movement
 from beancount_orders.reports.movements import movements
 from beancount_orders.reports.orders import ReportError
@@ -99,26 +101,35 @@ def facts(book: Book) -> Iterator[Fact]:
     """Every revenue, credit and cost movement the engine recorded."""
     for invoice in book.invoices.values():
         for line in invoice.lines:
+            revenue, currency = _revenue(book, invoice, line)
             yield Fact(
                 invoice.date,
                 invoice.order,
                 invoice.customer,
                 line.item,
-                invoice.currency,
-                revenue=line.net,
+                currency,
+                revenue=revenue,
                 document=invoice.id,
             )
     for credit_order in book.credit_orders.values():
         if not credit_order.posted:
             continue
+        foreign_invoice = book.fx.invoices.get(credit_order.invoice)
         for credit_line in credit_order.lines:
+            credits: Decimal | None = credit_line.net
+            currency = credit_order.currency
+            if foreign_invoice is not None:  # at the invoice's rate
+                credits = book.fx.value(
+                    credit_order.invoice, credit_line.net, book.config.quantum
+                )
+                currency = book.fx.opc or currency
             yield Fact(
                 credit_order.post_date,
                 credit_order.order,
                 credit_order.customer,
                 credit_line.item,
-                credit_order.currency,
-                credits=credit_line.net,
+                currency,
+                credits=credits or ZERO,
                 document=credit_order.id,
             )
             if credit_line.lots:
@@ -166,6 +177,21 @@ def facts(book: Book) -> Iterator[Fact]:
     yield from _voided_facts(book)
 
 
+def _revenue(book: Book, invoice: Invoice, line: InvoiceLine) -> tuple[Decimal, str]:
+    """An invoice line's revenue and its currency: a foreign invoice's in the
+    operating currency, as its sales posting converted it."""
+    foreign = book.fx.invoices.get(invoice.id)
+    if foreign is None:
+        return line.net, invoice.currency
+    converted = foreign.net.get((line.item, line.line))
+    value = (
+        converted.value
+        if converted is not None
+        else book.fx.value(invoice.id, line.net, book.config.quantum)
+    )
+    return value or ZERO, book.fx.opc or invoice.currency
+
+
 def _voided_facts(book: Book) -> Iterator[Fact]:
     """What voids took back, on their dates: an invoice's revenue, a credit
     order's credits and the cost of its returned goods, a customer credit."""
@@ -174,13 +200,14 @@ def _voided_facts(book: Book) -> Iterator[Fact]:
         if voided.kind == "invoice":
             invoice = book.invoices[doc]
             for line in invoice.lines:
+                revenue, currency = _revenue(book, invoice, line)
                 yield Fact(
                     date,
                     invoice.order,
                     invoice.customer,
                     line.item,
-                    invoice.currency,
-                    revenue=-line.net,
+                    currency,
+                    revenue=-revenue,
                     document=doc,
                 )
         elif voided.kind == "credit order" and book.credit_orders[doc].posted:
