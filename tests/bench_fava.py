@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-PAGES = ["Orders", "Receivables", "Loyalty", "Margin", "Stock", "Credits"]
+PAGES = ["Orders", "Receivables", "Loyalty", "Margin", "Stock", "Credits", "FX"]
 
 
 def simple_ledger(orders: int, seed: int = 1) -> Iterator[str]:

@@ -3,7 +3,8 @@
 Debian's Chromium (``/usr/bin/chromium``; installed with apt-get when missing,
 which needs root, as in CI) is driven by Playwright's Python package against
 ``fava`` started as a subprocess on a free loopback port with
-tests/data/fava/shop.beancount, and against ``bean-orders serve`` (with its
+tests/data/fava/shop.beancount (and tests/data/fava/foreign.beancount for the
+foreign-currency pages), and against ``bean-orders serve`` (with its
 Content-Security-Policy) and plain ``fava`` on tests/data/fava/hostile.beancount,
 whose customers' names are HTML with event handlers. Screenshots of every page go
 to ``test-artifacts/`` at the top of the repository. Nothing here is skipped: a
@@ -27,6 +28,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOP = ROOT / "tests" / "data" / "fava" / "shop.beancount"
+FOREIGN = ROOT / "tests" / "data" / "fava" / "foreign.beancount"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -129,6 +131,19 @@ def fava_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         [*command, str(SHOP)],
         f"http://127.0.0.1:{port}/shop/",
         tmp_path_factory.mktemp("fava") / "fava.log",
+    )
+
+
+@pytest.fixture(scope="module")
+def foreign_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``fava`` server on the foreign-currency ledger."""
+    port = _free_port()
+    command = [sys.executable, "-m", "fava.cli", "--host", "127.0.0.1", "-p", str(port)]
+    yield from _server(
+        [*command, str(FOREIGN)],
+        f"http://127.0.0.1:{port}/foreign/",
+        tmp_path_factory.mktemp("foreign") / "fava.log",
+        ready="extension/FX/",
     )
 
 
@@ -259,6 +274,41 @@ def test_options_and_sidebar(page: Any, fava_url: str) -> None:
     page.get_by_role("button", name="Show").click()
     page.locator('tr[data-key="WIDGET"]').get_by_text("198.00").wait_for()
     _shot(page, "Margin-by-item")
+
+
+def _console_errors(page: Any) -> list[str]:
+    return [
+        *page.errors,
+        *(message.text for message in page.messages if message.type == "error"),
+    ]
+
+
+def test_fx_page(page: Any, foreign_url: str) -> None:
+    """The Foreign currency page from the sidebar, its as-of date, and the
+    Receivables page's values in pounds; no script error on the way."""
+    page.goto(f"{foreign_url}extension/Orders/")
+    page.locator("aside").get_by_role("link", name="Foreign currency").click()
+    page.locator("article h2", has_text="Foreign currency").wait_for()
+    page.locator('input[name="as_of"]').fill("2024-03-31")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**as_of=2024-03-31*")
+    row = page.locator('#orders-fx-lots tr[data-document="INV-1"]')
+    for text in ("70.00", "0.86", "60.20", "0.88", "61.60", "1.40"):
+        row.get_by_text(text, exact=True).wait_for()
+    content = page.locator(".orders-page")
+    assert content.get_by_text(SCRIPT, exact=True).count() > 0
+    totals = page.locator('#orders-fx-totals tr[data-total="USD"]')
+    totals.get_by_text("no rate").wait_for()
+    _shot(page, "FX")
+    page.goto(f"{foreign_url}extension/Receivables/?as_of=2024-03-31")
+    page.locator("#orders-ageing th", has_text="Value (GBP)").wait_for()
+    row = page.locator('#orders-ageing tr[data-customer="acme"]')
+    row.get_by_text("60.20", exact=True).wait_for()
+    _shot(page, "Receivables-foreign")
+    page.goto(f"{foreign_url}extension/FX/?as_of=2024-01-01")
+    page.get_by_text("No foreign receivables open as of 2024-01-01").wait_for()
+    page.wait_for_load_state("networkidle")
+    assert _console_errors(page) == []
 
 
 # -- hostile names under `bean-orders serve` ------------------------------------------
@@ -395,6 +445,7 @@ def test_no_payload_runs_in_the_whole_journal(page: Any, served_url: str) -> Non
 # Fava's pages and ours, each with text it shows once its scripts have run.
 SERVED_PAGES = [
     *((f"extension/{name}/", title) for name, title, _ in PAGES),
+    ("extension/FX/", "No foreign receivables open"),
     ("income_statement/", "Net Profit"),
     ("balance_sheet/", "Receivable"),
     ("trial_balance/", "Widgetco"),

@@ -1,13 +1,16 @@
 """The Fava report pages on a real Fava (its Flask app) and a real ledger.
 
 The ledger is tests/data/fava/shop.beancount; the figures below are worked out
-by hand in its comments. Pages are read as HTML tables: each row's cells as
-whitespace-collapsed text, found by the row's data-* attributes.
+by hand in its comments. The foreign-currency pages are checked on
+tests/data/fava/foreign.beancount against ``bean-orders report``. Pages are read
+as HTML tables: each row's cells as whitespace-collapsed text, found by the
+row's data-* attributes.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import socket
 import subprocess
@@ -15,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,13 +26,17 @@ from urllib.parse import parse_qs
 from urllib.parse import urlparse
 
 import pytest
+from click.testing import CliRunner
 from fava.application import create_app
 from markupsafe import Markup
 
+from beancount_orders import cli
 from beancount_orders.fava_ext import charts
 from beancount_orders.fava_ext import serve
 
 SHOP = Path(__file__).parent / "data" / "fava" / "shop.beancount"
+FOREIGN = Path(__file__).parent / "data" / "fava" / "foreign.beancount"
+# The pages that show the shop's script-named customer.
 PAGES = {
     "Orders": "Orders",
     "Receivables": "Aged receivables",
@@ -37,6 +45,8 @@ PAGES = {
     "Stock": "Stock",
     "Credits": "Credits and returns",
 }
+# Every page: the FX page shows the shop (all in pounds) no customer.
+ALL_PAGES = {**PAGES, "FX": "Foreign currency"}
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
@@ -197,7 +207,7 @@ def test_orders_pages(client: Any) -> None:
 def test_bad_page_options_show_a_message(
     client: Any, args: dict[str, str], message: str
 ) -> None:
-    for page in PAGES:
+    for page in ALL_PAGES:
         if page == "Credits" and "page" in args:
             continue  # its tables are paged by credits_page, memos_page ...
         text = get(client, page, **args)
@@ -205,7 +215,7 @@ def test_bad_page_options_show_a_message(
 
 
 def test_bad_time_filter_shows_a_message(client: Any) -> None:
-    for page in PAGES:
+    for page in ALL_PAGES:
         text = get(client, page, time="someday")
         if page == "Stock":
             assert 'class="orders-error"' not in text  # stock has no period
@@ -428,7 +438,7 @@ def test_credits_time_filter(client: Any) -> None:
 
 
 def test_pages_fetch_nothing_from_the_network(client: Any) -> None:
-    for page in PAGES:
+    for page in ALL_PAGES:
         text = get(client, page, partial="true")
         start = text.index('<div class="orders-page"')
         content = text[start : text.index("</div>", start)]
@@ -445,14 +455,16 @@ def test_serve_app_adds_the_pages_to_a_ledger_without_them(tmp_path: Path) -> No
     assert plain.test_client().get("/shop/extension/Orders/").status_code == 404
     fava_app = serve.create_app(ledger_file)
     client = fava_app.test_client()
-    for page in PAGES:
+    for page in ALL_PAGES:
         response = client.get(f"/shop/extension/{page}/")
         assert response.status_code == 200, page
     # A ledger that declares the pages gets each page once.
     declared = serve.create_app(SHOP)
     ledger = declared.config["LEDGERS"].ledgers[0]
     names = [details.name for details in ledger.extensions.extension_details]
-    assert sorted(names) == sorted(PAGES)
+    assert sorted(names) == sorted(ALL_PAGES)
+    titles = {d.name: d.report_title for d in ledger.extensions.extension_details}
+    assert titles == ALL_PAGES
 
 
 def _free_port() -> int:
@@ -534,3 +546,196 @@ def test_charts_escape_their_text() -> None:
     empty = charts.bar_chart([], [], SCRIPT)
     assert ESCAPED in empty
     assert SCRIPT not in empty
+
+
+# -- foreign currency: tests/data/fava/foreign.beancount ------------------------------
+
+
+@pytest.fixture(scope="module")
+def foreign() -> Any:
+    return create_app([str(FOREIGN.resolve())], load=True).test_client()
+
+
+def foreign_get(client: Any, report: str, /, **args: str) -> str:
+    response = client.get(f"/foreign/extension/{report}/", query_string=args)
+    assert response.status_code == 200, response.data[-2000:]
+    return str(response.get_data(as_text=True))
+
+
+def cli_report(report: str, *args: str) -> dict[str, Any]:
+    """``bean-orders report REPORT FOREIGN ARGS --format json``, parsed."""
+    result = CliRunner().invoke(
+        cli.main, ["report", report, str(FOREIGN), *args, "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    document: dict[str, Any] = json.loads(result.output)
+    return document
+
+
+def same_money(cell: str, value: str | None) -> bool:
+    """A page's figure is the CLI's (the CLI writes a zero as 0, the page 0.00)."""
+    if value is None:
+        return cell == ""
+    return Decimal(cell) == Decimal(value)
+
+
+def linked(cell: str) -> str:
+    return cell.removesuffix(" ✎")
+
+
+@pytest.mark.parametrize("as_of", ["2024-01-31", "2024-02-05", "2024-03-31"])
+def test_fx_page_shows_the_cli_report(foreign: Any, as_of: str) -> None:
+    text = foreign_get(foreign, "FX", as_of=as_of)
+    html = Page(text)
+    cli_fx = cli_report("fx", "--as-of", as_of)
+    assert cli_fx["operating_currency"] == "GBP"
+    assert cli_fx["lots"]
+    assert html.keys("document") == [lot["document"] for lot in cli_fx["lots"]]
+    names = {"acme": "Acme GmbH", "xss": SCRIPT, "yank": "Yankee Corp"}
+    for lot in cli_fx["lots"]:
+        cells = html.row(document=lot["document"])
+        assert cells[0] == names[lot["customer"]]
+        assert linked(cells[1]) == lot["document"]
+        assert cells[2] == lot["kind"]
+        assert linked(cells[3]) == lot["order"]
+        assert cells[4] == lot["date"]
+        assert same_money(cells[5], lot["amount"])
+        assert cells[6] == lot["currency"]
+        assert cells[7] == lot["booked_rate"]
+        assert same_money(cells[8], lot["booked"])
+        assert cells[9] == (lot["rate"] or "no rate")
+        assert same_money(cells[10], lot["revalued"])
+        assert same_money(cells[11], lot["difference"])
+    for total in cli_fx["totals"]:
+        cells = html.row(total=total["currency"])
+        assert same_money(cells[1], total["amount"])
+        assert same_money(cells[2], total["booked"])
+        if total["revalued"] is None:
+            assert cells[3:] == ["no rate", ""]
+        else:
+            assert same_money(cells[3], total["revalued"])
+            assert same_money(cells[4], total["difference"])
+    assert len(html.keys("total")) == len(cli_fx["totals"])
+    assert (ESCAPED in text) == any(lot["customer"] == "xss" for lot in cli_fx["lots"])
+    assert SCRIPT not in text
+
+
+def test_fx_page_figures(foreign: Any) -> None:
+    """The figures worked out in the ledger's comments."""
+    html = Page(foreign_get(foreign, "FX", as_of="2024-03-31"))
+    assert html.row(document="INV-1") == [
+        "Acme GmbH", "INV-1 ✎", "invoice", "SO-1 ✎", "2024-01-05", "70.00", "EUR",
+        "0.86", "60.20", "0.88", "61.60", "1.40",
+    ]  # fmt: skip
+    assert html.row(document="PAY-1")[5:] == [
+        "-40.00", "EUR", "0.85", "-34.00", "0.88", "-35.20", "-1.20",
+    ]  # fmt: skip
+    assert html.row(document="INV-3")[5:] == [
+        "100.00", "USD", "0.79", "79.00", "no rate", "", "",
+    ]  # fmt: skip
+    assert html.row(total="EUR") == ["EUR", "30.00", "26.20", "26.40", "0.20"]
+    assert html.row(total="USD") == ["USD", "90.00", "71.00", "no rate", ""]
+    assert "Booked GBP" in str(html.rows[0][1])
+
+
+def test_fx_page_links(foreign: Any) -> None:
+    html = Page(foreign_get(foreign, "FX", as_of="2024-03-31"))
+    docs = {link["data-doc"] for link in html.links if link.get("class") == "orders-doc"}
+    # Invoices, money with an id and orders link to the journal; the lot of
+    # money paid without an id is labelled PAYMENT-SO-4, which no entry carries.
+    assert docs == {"INV-1", "INV-3", "PAY-1", "SO-1", "SO-2", "SO-3", "SO-4"}
+    sources = [link for link in html.links if link.get("class") == "orders-source"]
+    lines = FOREIGN.read_text().splitlines()
+    payment = lines.index('2024-02-11 custom "payment" "SO-4" 10.00 USD "card"') + 1
+    assert any(link["href"].endswith(f"&line={payment}") for link in sources)
+    assert len(sources) == 8  # each document and each order
+
+
+def test_fx_page_as_of_follows_the_time_filter(foreign: Any) -> None:
+    text = foreign_get(foreign, "FX", time="2024-02")
+    assert 'value="2024-02-29"' in text
+    # On 2024-02-29 EUR is at 0.85: INV-1's 70.00 EUR is worth 59.50 GBP.
+    assert Page(text).row(document="INV-1")[9:] == ["0.85", "59.50", "-0.70"]
+    # Without an as-of date or a time filter: today.
+    text = foreign_get(foreign, "FX")
+    assert f'value="{datetime.date.today()}"' in text
+    assert Page(text).keys("document") == ["INV-1", "PAY-1", "INV-3", "PAYMENT-SO-4"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"as_of": "2024-13-45"}, "Invalid as-of date &#39;2024-13-45&#39;"),
+        ({"as_of": SCRIPT}, "Invalid as-of date"),
+        ({"time": "someday"}, "Invalid time filter &#39;someday&#39;"),
+    ],
+)
+def test_fx_page_bad_options_show_a_message(
+    foreign: Any, args: dict[str, str], message: str
+) -> None:
+    text = foreign_get(foreign, "FX", **args)
+    assert message in text
+    assert 'class="orders-error"' in text
+    assert SCRIPT not in text
+
+
+def test_fx_page_before_any_foreign_document(foreign: Any) -> None:
+    text = foreign_get(foreign, "FX", as_of="2024-01-04")
+    assert 'data-empty="none-open"' in text
+    assert "No foreign receivables open as of 2024-01-04" in text
+    assert 'id="orders-fx-lots"' not in text
+
+
+def test_receivables_show_the_operating_currency_values(foreign: Any) -> None:
+    text = foreign_get(foreign, "Receivables", as_of="2024-03-31")
+    html = Page(text)
+    ageing = cli_report("ageing", "--as-of", "2024-03-31")
+    assert text.count('<th class="num">Value (GBP)</th>') == 3  # all three tables
+    for customer in ageing["customers"]:
+        cells = html.row(customer=customer["customer"], currency=customer["currency"])
+        assert same_money(cells[-1], customer["value"]), customer
+    # Acme owes 70.00 EUR, 60.20 GBP at the invoice's rate; Bob's pounds have no
+    # value of their own.
+    assert html.row(customer="acme", currency="EUR")[1:] == [
+        "EUR", "0.00", "0.00", "0.00", "70.00", "0.00",
+        "70.00", "0.00", "70.00", "", "", "60.20",
+    ]  # fmt: skip
+    assert html.row(customer="bob", currency="GBP")[-1] == ""
+    assert html.row(customer="yank", currency="USD")[-1] == "71.00"
+    documents = {
+        item["document"] or item["kind"]: item["value"] for item in ageing["items"]
+    }
+    assert html.row(document="INV-1")[6:] == ["70.00", "EUR", "60.20"]
+    assert same_money(html.row(document="INV-1")[-1], documents["INV-1"])
+    assert html.row(document="INV-5")[6:] == ["25.00", "GBP", ""]
+    assert html.row(document="PAY-1")[7:] == ["-40.00", "EUR", "-34.00"]
+    assert same_money(html.row(document="PAY-1")[-1], documents["PAY-1"])
+    # The payment without an id: its row on the page is its only unnamed one.
+    (unnamed,) = [
+        cells
+        for attrs, cells in html.rows
+        if attrs.get("data-document", "").startswith("payment:")
+    ]
+    assert unnamed[7:] == ["-10.00", "USD", "-8.00"]
+    assert same_money(unnamed[-1], documents["payment"])
+
+
+def test_pages_without_foreign_orders(client: Any, tmp_path: Path) -> None:
+    # The shop is all in pounds: no foreign receivables, no value column.
+    text = get(client, "FX", as_of="2024-06-30")
+    assert "No foreign receivables open as of 2024-06-30" in text
+    assert "Value (GBP)" not in get(client, "Receivables", as_of="2024-06-30")
+    # A ledger without an operating currency has no foreign orders at all.
+    ledger_file = tmp_path / "shop.beancount"
+    ledger_file.write_text(SHOP.read_text().replace('option "operating_currency"', ";"))
+    plain = create_app([str(ledger_file)], load=True).test_client()
+    for page in ALL_PAGES:
+        response = plain.get(f"/shop/extension/{page}/")
+        assert response.status_code == 200, page
+        text = response.get_data(as_text=True)
+        assert 'class="orders-error"' not in text, page
+    text = plain.get("/shop/extension/FX/").get_data(as_text=True)
+    assert 'data-empty="no-operating-currency"' in text
+    text = plain.get("/shop/extension/Receivables/").get_data(as_text=True)
+    assert "Value (" not in text
+    assert 'data-customer="acme"' in text

@@ -81,8 +81,8 @@ from tests.test_robustness import insert
 EXAMPLES = int(os.environ.get("FUZZ_FACES_EXAMPLES", "300"))
 RANDOM = bool(os.environ.get("FUZZ_RANDOM"))
 
-PAGES = ("Orders", "Receivables", "Loyalty", "Margin", "Stock", "Credits")
-REPORTS = ("ageing", "credits", "loyalty", "margin", "orders", "stock")
+PAGES = ("Orders", "Receivables", "Loyalty", "Margin", "Stock", "Credits", "FX")
+REPORTS = ("ageing", "credits", "fx", "loyalty", "margin", "orders", "stock")
 FORMATS = ("table", "csv", "json")
 
 # -- hostile values ------------------------------------------------------------------
@@ -404,6 +404,7 @@ REPORT_OPTIONS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("--customer", "c1", "--end", "2024-02-01"),
     ),
     "stock": ((), ("--item", "HUGE"), ("--section", "uncosted")),
+    "fx": ((), ("--as-of", "2024-02-29"), ("--section", "totals")),
 }
 # Drawn options of the pages, by page.
 PAGE_OPTIONS: dict[str, tuple[dict[str, str], ...]] = {
@@ -423,6 +424,7 @@ PAGE_OPTIONS: dict[str, tuple[dict[str, str], ...]] = {
     "Margin": ({"group": "item"}, {"group": "customer"}, {"group": "month"}),
     "Stock": ({"per_page": "2"}, {"page": "2"}),
     "Credits": ({"per_page": "1", "page": "2"}, {"credit_orders_page": "2"}),
+    "FX": ({"as_of": "2024-02-29"}, {"as_of": "2023-01-01", "per_page": "1"}),
 }
 
 

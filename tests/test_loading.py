@@ -33,7 +33,7 @@ from beancount_orders.fava_ext import serve
 from tests.helpers import dedent
 
 SHOP = Path(__file__).parent / "data" / "fava" / "shop.beancount"
-PAGES = ("Orders", "Receivables", "Loyalty", "Margin", "Stock", "Credits")
+PAGES = ("Orders", "Receivables", "Loyalty", "Margin", "Stock", "Credits", "FX")
 
 BOOKS = dedent(
     """
@@ -159,7 +159,7 @@ def test_fava_runs_the_engine_once_per_load(
 ) -> None:
     path = shop_copy(tmp_path)
     app, client, slug = fava_client(path)
-    assert len(engine_runs) == 1  # the plugin's; six pages' after_load_file run none
+    assert len(engine_runs) == 1  # the plugin's; seven pages' after_load_file run none
     for page in PAGES:
         response = client.get(f"/{slug}/extension/{page}/")
         assert response.status_code == 200, page
@@ -182,7 +182,7 @@ def test_fava_books_a_ledger_without_the_plugin_once_per_load(
 ) -> None:
     path = shop_copy(tmp_path, plugin=False)
     app, client, slug = fava_client(path)
-    assert len(engine_runs) == 1  # in after_load_file, for all six pages
+    assert len(engine_runs) == 1  # in after_load_file, for all seven pages
     for page in PAGES:
         assert client.get(f"/{slug}/extension/{page}/").status_code == 200, page
     assert len(engine_runs) == 1

@@ -1,5 +1,5 @@
 """Fava report pages for the order books: orders, receivables, loyalty, margin,
-stock, and credits and returns.
+stock, credits and returns, and foreign receivables (fx).
 
 Enable them in the ledger (beside ``plugin "beancount_orders.orders"``)::
 
@@ -20,11 +20,10 @@ through its module (``base.ReportPage``), never imported by name.
 
 from __future__ import annotations
 
-import datetime
-
 from beancount_orders.fava_ext import base
 from beancount_orders.fava_ext import views
 from beancount_orders.reports import ageing
+from beancount_orders.reports import fx
 from beancount_orders.reports import margin
 
 
@@ -50,34 +49,19 @@ class Receivables(base.ReportPage):
 
     report_title = "Aged receivables"
 
-    def default_as_of(self) -> datetime.date:
-        """The last day of Fava's time filter, else today."""
-        end = self.period()[1]
-        if end is not None:
-            return end - datetime.timedelta(days=1)
-        return datetime.date.today()
-
     def page(self) -> base.Page[views.ReceivablesView]:
         as_of_text = self.arg("as_of")
         basis = self.arg("basis") or "invoice"
         buckets_text = self.arg("buckets") or ",".join(map(str, ageing.DEFAULT_BUCKETS))
 
         def make() -> views.ReceivablesView:
-            as_of = (
-                base.parse_date(as_of_text, "as-of date")
-                if as_of_text
-                else self.default_as_of()
-            )
+            as_of = self.as_of(as_of_text)
             buckets = ageing.parse_buckets(buckets_text)
             return views.receivables_view(self.book, as_of, basis, buckets, self.pager())
 
-        try:
-            shown = as_of_text or str(self.default_as_of())
-        except views.OptionError:
-            shown = ""  # a bad time filter: the page says so
         return self.build(
             make,
-            as_of=shown,
+            as_of=self.as_of_shown(as_of_text),
             basis=basis,
             buckets=buckets_text,
         )
@@ -136,3 +120,22 @@ class Credits(base.ReportPage):
         return self.build(
             lambda: views.credits_view(self.book, self.period(), self.pager())
         )
+
+
+class FX(base.ReportPage):
+    """Open foreign receivables revalued at an as-of date (the fx report)."""
+
+    report_title = "Foreign currency"
+
+    def page(self) -> base.Page[views.FxView]:
+        as_of_text = self.arg("as_of")
+        return self.build(
+            lambda: views.fx_view(self.book, self.as_of(as_of_text), self.pager()),
+            as_of=self.as_of_shown(as_of_text),
+        )
+
+    def lot_linked(self, row: fx.FxRow) -> bool:
+        """Whether the lot's document is a link of its transactions: an invoice,
+        or money with an ``id`` (the lot of a payment without one is labelled
+        ``PAYMENT-<reference>``, which no transaction carries)."""
+        return self.linkable(row.document) and row.document == row.lot

@@ -133,6 +133,26 @@ class ReportPage(FavaExtensionBase):
             return None, None
         return date_range.begin, date_range.end
 
+    def default_as_of(self) -> datetime.date:
+        """An as-of date not asked for: the last day of Fava's time filter, else
+        today (the Receivables and FX pages)."""
+        end = self.period()[1]
+        if end is not None:
+            return end - datetime.timedelta(days=1)
+        return datetime.date.today()
+
+    def as_of(self, text: str) -> datetime.date:
+        """The as-of date ``text`` asked for (``YYYY-MM-DD``), else the default."""
+        return parse_date(text, "as-of date") if text else self.default_as_of()
+
+    def as_of_shown(self, text: str) -> str:
+        """The as-of date for the page's date field ('' under a bad time filter,
+        which the page reports)."""
+        try:
+            return text or str(self.default_as_of())
+        except OptionError:
+            return ""
+
     def period_text(self) -> str | None:
         """The time filter's dates for the page heading, e.g. 2024-01-01 to 2024-12-31."""
         try:

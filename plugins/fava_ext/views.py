@@ -25,6 +25,7 @@ from beancount_orders.book.model import Status
 from beancount_orders.fava_ext import charts
 from beancount_orders.reports import ageing
 from beancount_orders.reports import credits
+from beancount_orders.reports import fx
 from beancount_orders.reports import loyalty
 from beancount_orders.reports import margin
 from beancount_orders.reports import orders
@@ -289,3 +290,14 @@ def credits_view(book: Book, dates: Dates, pager: Pager) -> CreditsView:
         pager.take(report.credits, "credits_page"),
         pager.take(report.balances, "balances_page"),
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class FxView:
+    report: fx.FxReport
+    rows: Paged[fx.FxRow]
+
+
+def fx_view(book: Book, as_of: datetime.date, pager: Pager) -> FxView:
+    report = fx.fx_report(book, as_of)
+    return FxView(report, pager.take(report.rows))

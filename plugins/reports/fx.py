@@ -35,6 +35,10 @@ class FxRow:
     rate: Decimal | None  # the as-of rate, None when the ledger has none
     revalued: Decimal | None  # amount x as-of rate, rounded
     account: str
+    # The book's key of the lot's document (the invoice's id, or the settlement's,
+    # which ``document`` names by its lot label): where the Fava page finds its
+    # source line.
+    lot: str = ""
 
     @property
     def difference(self) -> Decimal | None:
@@ -92,6 +96,7 @@ def fx_report(book: Book, as_of: datetime.date) -> FxReport:
                 rate,
                 None if rate is None else round_money(amount * rate, quantum),
                 lot.account,
+                lot.document,
             )
         )
     rows.sort(key=lambda row: (row.customer, row.currency, row.date, row.document))
