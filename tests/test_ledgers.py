@@ -146,9 +146,12 @@ def test_example_customer_balances(example: Loaded) -> None:
         # 122.60 - 120.15 paid in the window - 2.45 early-payment discount = 0
         "kettle-yard": ("Assets:Receivable:Kettle-yard", "0.00"),
     }
-    # The customer abroad: 161.60 EUR invoiced, 80.00 + 81.60 EUR paid.
-    assert example.book.customers["kaffeehaus"].receivable["EUR"] == Decimal("0.00")
-    assert "Assets:Receivable:Kaffeehaus" not in example.balances()
+    # The customer abroad: 161.60 EUR invoiced, 80.00 + 60.00 EUR paid, the rest
+    # a lot of the invoice at its rate.
+    assert example.book.customers["kaffeehaus"].receivable["EUR"] == Decimal("21.60")
+    assert example.balances()["Assets:Receivable:Kaffeehaus"] == (
+        '21.60 EUR {0.8397 GBP, 2025-03-05, "INV-2009"}'
+    )
     assert sorted(example.book.customers) == sorted([*expected, "kaffeehaus"])
     balances = example.balances()
     for customer_id, (account, amount) in expected.items():
@@ -178,10 +181,10 @@ def test_example_account_balances(example: Loaded) -> None:
     # 25.60 + 19.20 + 6.90 - 2.00 given back by CO-0001 + 9.60 (kettle-yard's mugs)
     assert balances["Liabilities:SalesTax"] == "-59.30 GBP"
     assert balances["Expenses:Sales:Discounts"] == "2.45 GBP"  # 2 % of 122.60
-    # INV-2009: +0.00448 conversion, -0.464 gain (80.00 EUR at 0.8455),
-    # +0.28952 loss (81.60 EUR at 0.8361): a 0.17 GBP gain in all
-    assert balances["Income:FX"] == "-0.17000 GBP"
-    assert balances["Assets:Bank:EUR"] == "161.60 EUR"
+    # INV-2009: +0.00448 conversion, -0.464 gain (80.00 EUR at 0.8455 against
+    # 0.8397), +0.212 loss (60.00 EUR at 0.8361, 50.17 GBP, against 50.382)
+    assert balances["Income:FX"] == "-0.24752 GBP"
+    assert balances["Assets:Bank:EUR"] == "140.00 EUR"
     assert balances["Income:Sales:Returns"] == "10.00 GBP"  # CO-0001: 8.00 + 2.00
     assert balances["Income:Sales:Credits"] == "47.00 GBP"  # CR-0001
     assert balances["Expenses:CreditMemos"] == "2.50 GBP"  # M-0001
