@@ -95,7 +95,7 @@ def test_a_voided_payment_undoes_its_discount_and_a_new_one_takes_it_again(loade
           discount: "2/10"
           Expenses:Sales:Discounts   2.00 GBP
           Assets:Receivable:Acme    -2.00 GBP
-    """)
+    """)  # noqa: E501
     book = loaded.book
     invoice = book.invoices["INV-2"]
     assert (invoice.open_amount, invoice.discount_taken) == (D("0.00"), D("2.00"))
@@ -164,7 +164,7 @@ def test_a_voided_allocated_payment_undoes_its_discount_and_none_after_the_windo
           invoice: "INV-1"
           Assets:Clearing:Card     49.00 GBP
           Assets:Receivable:Acme  -49.00 GBP
-    """)
+    """)  # noqa: E501
     # After the window (it closed on the 15th) the new payment is ordinary.
     invoice = loaded.book.invoices["INV-1"]
     assert (invoice.open_amount, invoice.discount_taken) == (D("1.00"), D("0"))
@@ -263,7 +263,7 @@ def test_an_invoice_settled_with_a_discount_voided(loaded):
           reason: "charged back"
           Expenses:Sales:Discounts  -1.00 GBP
           Assets:Receivable:Acme     1.00 GBP
-    """)
+    """)  # noqa: E501
     book = loaded.book
     order = book.orders["SO-1"]
     assert (order.paid, order.credited, order.outstanding) == (D("0"), D("0"), D("50.00"))
@@ -366,7 +366,7 @@ def test_a_voided_credit_order_gives_back_the_points_it_clawed_back(loaded):
           program: "PKLP"
           Liabilities:Loyalty:PKLP             36 PKLP
           Expenses:Loyalty:PointsDistributed  -36 PKLP
-    """)
+    """)  # noqa: E501
     # Fully credited (Remainders): no points, no money, no tax left anywhere.
     assert loaded.book.points("acme", "PKLP") == 0
     assert loaded.balances() == {
@@ -470,7 +470,7 @@ def test_a_voided_credit_order_takes_again_the_points_it_gave_back(loaded):
           Expenses:Loyalty:PointsDistributed     40 PKLP
           Assets:Receivable:Acme               5.00 GBP
           Expenses:Loyalty:Discounts          -5.00 GBP
-    """)
+    """)  # noqa: E501
     # CO-2 completes INV-2: it gives back the 50 redeemed less the 10 the
     # customer kept (40), and all 5.00 GBP of the discount; SO-2 nets to zero.
     book = loaded.book
@@ -541,5 +541,49 @@ def test_points_clawed_back_return_to_their_parcel_with_its_expiry(loaded):
             item: "WIDGET"
             type: "credit"
           Assets:Receivable:Acme   30.00 GBP
-    """)
+    """)  # noqa: E501
     assert loaded.book.points("acme", "PKLP") == 0
+
+
+@ledger()
+def test_points_clawed_back_from_an_expired_parcel_return_as_a_new_one(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 custom "loyalty-program" "PKLP"
+      expiry: 10
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+      program: "PKLP"
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 3 10.00 GBP
+    2024-01-05 custom "invoice" "SO-1" "INV-1"
+    2024-01-07 custom "credit-order" "CO-1" "INV-1"
+      full: TRUE
+    2024-01-20 custom "void" "CO-1"
+    """
+    # INV-1's parcel expired on the 15th: the 30 points come back as a parcel of
+    # the void's date, expiring ten days later.
+    assert _tail(loaded.expand(), 5) == dedent("""
+        2024-01-20 * "Acme Ltd" "Void of Loyalty on credit order CO-1: 30 PKLP clawed back" ^CO-1 ^INV-1 ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          invoice: "INV-1"
+          credit-order: "CO-1"
+          program: "PKLP"
+          void: "CO-1"
+          Liabilities:Loyalty:PKLP            -30 PKLP
+          Expenses:Loyalty:PointsDistributed   30 PKLP
+
+        2024-01-30 * "Acme Ltd" "Expiry of 30 PKLP earned 2024-01-20 on credit order CO-1" ^CO-1
+          customer: "acme"
+          program: "PKLP"
+          credit-order: "CO-1"
+          Liabilities:Loyalty:PKLP             30 PKLP
+          Expenses:Loyalty:PointsDistributed  -30 PKLP
+    """)  # noqa: E501
+    wallet = loaded.book.wallets[("acme", "PKLP")]
+    assert [(p.source, p.date, p.points, p.expires) for p in wallet.parcels] == [
+        ("INV-1", datetime.date(2024, 1, 5), D(30), datetime.date(2024, 1, 15)),
+        ("CO-1", datetime.date(2024, 1, 20), D(30), datetime.date(2024, 1, 30)),
+    ]
+    invoice = loaded.book.invoices["INV-1"]
+    assert (invoice.points_earned, invoice.points_clawed) == (D(30), D(0))

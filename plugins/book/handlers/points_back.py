@@ -375,7 +375,8 @@ def undo_on_void(
     if clawed > 0:
         e.invoice_parcels[invoice.id].clawed -= clawed
         invoice.points_clawed -= clawed
-        event(e, date, customer, program, "clawed-back", clawed, None, credit_order.id, meta)
+        co_id = credit_order.id
+        event(e, date, customer, program, "clawed-back", clawed, None, co_id, meta)
     taken = ZERO
     if moved.parcel is not None:
         parcel = moved.parcel
@@ -391,6 +392,8 @@ def undo_on_void(
         invoice.points_given_back -= taken
     if moved.reopened is not None:
         reopened, value = moved.reopened, moved.value
+        # The credit order matched at least this much to the invoice right after
+        # the give-back reopened it, and its void has just unmatched that.
         allocation = Allocation(reopened.id, invoice.id, date, value)
         reopened.match(allocation)
         invoice.match(allocation)
@@ -400,8 +403,9 @@ def undo_on_void(
         order.discount += value
         invoice.value_given_back -= value
     if moved.given_back > 0 or moved.value > 0:
-        value = -moved.value if moved.value else None
-        event(e, date, customer, program, "given-back", -taken, value, credit_order.id, meta)
+        money = -moved.value if moved.value else None
+        co_id = credit_order.id
+        event(e, date, customer, program, "given-back", -taken, money, co_id, meta)
     txn = moved.transaction
     if txn is None or taken == moved.given_back:
         return [], []
@@ -429,3 +433,4 @@ def undo_on_void(
         builder.post(e.receivable(customer), -moved.value, invoice.currency)
         builder.post(program.discount, moved.value, invoice.currency)
     return [txn], [builder]
+
