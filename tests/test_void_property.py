@@ -1,14 +1,17 @@
 """Voids keep the invariants of docs/invariants.md, on random histories.
 
 Hypothesis draws a small valid history (customers earning loyalty points,
-stock-ins, orders with taxed lines, payments ahead with an id, invoices,
-dispatches, payments on invoices and on account, credit memos, customer credits,
-credit orders), then a last document and its void. Two properties:
+stock-ins, orders with taxed lines, some with early-payment discount terms and
+points redeemed on them, payments ahead with an id, invoices, dispatches,
+payments on invoices and on account, payments inside the window that take the
+discount, credit memos, customer credits, full credit orders that claw back and
+give back points), then a last document and its void. Two properties:
 
 - **A void undoes its document.** A history, then one more document (an
   invoice, a payment with an id, a credit memo, a customer credit, a credit
   order of a unit, a stock-in), then its void and nothing else: every account
-  is back at its balance without the document, and so are the engine's figures
+  is back at its balance without the document (a payment that took a discount,
+  a full credit order that moved points, included), and so are the engine's figures
   (each order's invoiced, paid, credited and outstanding and its status axes;
   each customer's receivable, credit and points; the stock on hand; the ageing
   on the last day).
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 from typing import Any
 
@@ -46,6 +50,7 @@ HEADER = """\
 plugin "beancount_orders.orders"
 option "booking_method" "FIFO"
 2024-01-01 custom "loyalty-program" "PKLP"
+  value: 0.01 GBP
 2024-01-01 custom "customer" "acme" "Acme Ltd"
   program: "PKLP"
 2024-01-01 custom "customer" "bolt" "Bolt plc"
@@ -65,6 +70,10 @@ class History:
     invoices: list[tuple[str, str, str, D]] = dataclasses.field(default_factory=list)
     open_order: tuple[str, str] | None = None  # an order left uninvoiced
     documents: list[str] = dataclasses.field(default_factory=list)  # voidable ids
+    credited: set[str] = dataclasses.field(default_factory=set)  # fully credited
+    # An invoice with discount terms nothing was matched to but its order's
+    # redemption: (invoice, its day, what is open, the discount allowed).
+    untouched: tuple[str, int, D, D] | None = None
 
     def date(self) -> datetime.date:
         return START + datetime.timedelta(days=self.day)
@@ -84,13 +93,26 @@ def histories(draw: Any) -> History:
         history.day += draw(st.integers(1, 5))
         order, customer = f"SO-{number}", draw(st.sampled_from(CUSTOMERS))
         history.write(f'custom "order" "{order}" "{customer}"')
+        terms = draw(st.booleans())
+        if terms:
+            history.lines.append('  discount: "2/10"')
+        gross = D(0)
         for item in draw(
             st.lists(st.sampled_from(ITEMS), min_size=1, max_size=2, unique=True)
         ):
             qty, price = draw(st.integers(1, 5)), draw(st.sampled_from(PRICES))
             history.write(f'custom "line" "{order}" "{item}" {qty} {price} GBP')
+            gross += qty * price
             if draw(st.booleans()):
                 history.lines.append("  tax: 0.20")
+                gross += _cents(qty * price * D("0.20"))
+        redeemed = D(0)
+        if customer == "acme" and draw(st.booleans()):
+            points = draw(st.integers(1, 10))
+            history.write('custom "loyalty-adjust" "acme" 20 PKLP')
+            history.day += 1  # redemptions apply before adjustments within a day
+            history.write(f'custom "redeem" "{order}" {points} PKLP')
+            redeemed = points * D("0.01")
         paid_ahead = draw(st.booleans())
         if paid_ahead:
             amount = draw(st.sampled_from(PRICES))
@@ -107,11 +129,33 @@ def histories(draw: Any) -> History:
         if draw(st.booleans()):
             history.write(f'custom "dispatch" "{order}"')
         history.invoices.append((invoice, order, customer, draw(st.sampled_from(PRICES))))
+        invoiced_on = history.day
         history.day += draw(st.integers(0, 10))
-        kind = draw(st.sampled_from(("none", "payment", "account", "memo", "credit")))
+        kind = draw(
+            st.sampled_from(
+                ("none", "payment", "account", "memo", "credit", "discount", "credit-order")
+            )
+        )
         if kind == "account" and paid_ahead:  # the invoice may be paid already
             kind = "none"
-        if kind == "payment":
+        allowed = _cents((gross - redeemed) * D("0.02"))
+        if kind == "discount" and (paid_ahead or not terms or allowed <= 0):
+            kind = "none"
+        history.untouched = None
+        if kind == "none" and terms and not paid_ahead and allowed > 0:
+            history.untouched = (invoice, invoiced_on, gross - redeemed, allowed)
+        if kind == "discount":  # inside the window, leaving the discount open
+            history.write(
+                f'custom "payment" "{invoice}" {gross - redeemed - allowed} GBP "card"'
+            )
+            history.lines.append(f'  id: "PAY-{number}D"')
+            history.documents.append(f"PAY-{number}D")
+        elif kind == "credit-order":
+            history.write(f'custom "credit-order" "CO-{number}" "{invoice}"')
+            history.lines.append("  full: TRUE")
+            history.documents.append(f"CO-{number}")
+            history.credited.add(invoice)
+        elif kind == "payment":
             history.write(f'custom "payment" "{invoice}" 5.00 GBP "card"')
             history.lines.append(f'  id: "PAY-{number}B"')
             history.documents.append(f"PAY-{number}B")
@@ -130,7 +174,20 @@ def histories(draw: Any) -> History:
     return history
 
 
-LAST_KINDS = ("invoice", "payment", "memo", "credit", "credit-order", "stock-in")
+def _cents(amount: D) -> D:
+    return amount.quantize(D("0.01"), rounding=ROUND_HALF_UP)
+
+
+LAST_KINDS = (
+    "invoice",
+    "payment",
+    "memo",
+    "credit",
+    "credit-order",
+    "stock-in",
+    "full-credit",
+    "discount",
+)
 
 
 def last_document(history: History, kind: str, item: str) -> str | None:
@@ -146,9 +203,24 @@ def last_document(history: History, kind: str, item: str) -> str | None:
         history.write(f'custom "stock-in" "PO-LAST" "{item}" 3 1.125 GBP')
         history.lines.append('  supplier: "Other Co"')
         return "PO-LAST"
+    if kind == "discount":
+        if history.untouched is None:
+            return None
+        invoice, invoiced_on, open_amount, allowed = history.untouched
+        if history.day > invoiced_on + 10:  # after the window
+            return None
+        history.write(f'custom "payment" "{invoice}" {open_amount - allowed} GBP "card"')
+        history.lines.append('  id: "PAY-LAST"')
+        return "PAY-LAST"
     if not history.invoices:
         return None
     invoice, order, customer, _ = history.invoices[-1]
+    if kind == "full-credit":
+        if invoice in history.credited:
+            return None
+        history.write(f'custom "credit-order" "CO-LAST" "{invoice}"')
+        history.lines.append("  full: TRUE")
+        return "CO-LAST"
     if kind == "payment":
         history.write(f'custom "payment" "{order}" 4.10 GBP "card"')
         history.lines.append('  id: "PAY-LAST"')
@@ -160,6 +232,8 @@ def last_document(history: History, kind: str, item: str) -> str | None:
     if kind == "credit":
         history.write(f'custom "credit" "CR-LAST" "{customer}" 2.00 GBP')
         return "CR-LAST"
+    if invoice in history.credited:
+        return None
     history.write(f'custom "credit-order" "CO-LAST" "{invoice}"')
     history.write(
         f'custom "credit-line" "CO-LAST" "{_first_item(history, order)}" '

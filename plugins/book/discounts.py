@@ -161,10 +161,12 @@ class Taken(NamedTuple):
     settlement: Settlement | None = None  # its settlement (for a foreign invoice)
 
 
-def post(e: State, source: data.Meta, taken: Taken, customer: Customer) -> None:
+def post(
+    e: State, source: data.Meta, taken: Taken, customer: Customer
+) -> data.Transaction:
     """The discount's transaction: Dr ``discounts_allowed`` (less the tax share to
     sales tax with ``discount_reduces_tax``), Cr receivable, linked to the order and
-    the invoice, at the line of the directive that settled it."""
+    the invoice, at the line of the directive that settled it; returns it."""
     invoice, amount, currency = taken.invoice, taken.amount, taken.invoice.currency
     terms = invoice.discount_terms
     assert terms is not None
@@ -199,10 +201,9 @@ def post(e: State, source: data.Meta, taken: Taken, customer: Customer) -> None:
             debits.append((sales_tax, value))
         assert taken.settlement is not None
         fx.post_credit(e, txn, taken.settlement, [(invoice.id, amount)], debits)
-        e.emit(txn)
-        return
+        return e.emit(txn)
     txn.post(allowed, expense, currency)
     for rate, jurisdiction, tax in taxes:
         txn.post(sales_tax, tax, currency, rate=rate, jurisdiction=jurisdiction)
     txn.post(e.receivable(customer), -amount, currency)
-    e.emit(txn)
+    return e.emit(txn)

@@ -112,6 +112,14 @@ class Wallet:
         self.balance -= sum((used for _, used in taken), ZERO)
         return taken
 
+    def put_back(self, parcel: Parcel, points: Decimal) -> None:
+        """Put ``points`` back into a parcel of this wallet they were taken from
+        (one that has not expired): used again in its expiry order."""
+        if parcel.remaining <= 0 and not any(entry[2] is parcel for entry in self._heap):
+            heapq.heappush(self._heap, (parcel.expires or NEVER, parcel.seq, parcel))
+        parcel.remaining += points
+        self.balance += points
+
     def take_from(self, parcel: Parcel, points: Decimal) -> None:
         """Use ``points`` of one parcel (the caller checks it holds them)."""
         parcel.remaining -= points

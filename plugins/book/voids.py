@@ -3,7 +3,8 @@
 While the pass applies the documents a ``void`` may name (invoices, credit
 orders, credit memos, credits, payments and refunds with an id, stock-ins), it
 keeps here the transactions each generated, so that a void can post their exact
-reverse; and, for a credit order that took goods back, what it took back. Each
+reverse; for a credit order that took goods back, what it took back; for one
+that moved loyalty points, which; and each early-payment discount taken. Each
 void applied is a :class:`Voided`.
 """
 
@@ -58,12 +59,36 @@ class Voided:
 
 
 @dataclasses.dataclass(slots=True)
+class PointsMoved:
+    """What a credit order moved of its invoice's loyalty points, so that a void
+    can move them back: the points it clawed back (the parcels they came from),
+    the parcel of the points it gave back, the money of those points (its
+    settlement, which reopened the invoice by that much) and its transaction."""
+
+    program: str
+    clawed: tuple[tuple[Any, Decimal], ...]  # (loyalty.Parcel, points)
+    given_back: Decimal
+    parcel: Any  # loyalty.Parcel of the points given back, or None
+    value: Decimal
+    reopened: Any  # model.Settlement of the money of the points, or None
+    transaction: data.Transaction | None
+
+
+@dataclasses.dataclass(slots=True)
 class VoidLog:
     """Everything the engine keeps for voids."""
 
     made: dict[str, Made] = dataclasses.field(default_factory=dict)
     returns: dict[str, ReturnTaken] = dataclasses.field(default_factory=dict)
     voided: dict[str, Voided] = dataclasses.field(default_factory=dict)
+    # Early-payment discounts in force, by invoice: the discount's settlement and
+    # transaction; and the discount transactions voids undid (reversed once).
+    discounts: dict[str, tuple[Any, data.Transaction]] = dataclasses.field(
+        default_factory=dict
+    )
+    undone: list[data.Transaction] = dataclasses.field(default_factory=list)
+    # What each credit order moved of loyalty points.
+    points: dict[str, PointsMoved] = dataclasses.field(default_factory=dict)
 
     def status(self, document: str) -> str | None:
         """``"void"`` when the document is voided, else None."""

@@ -227,12 +227,18 @@ def take_discount(e: State, invoice: Invoice, d: Directive[Any]) -> None:
     """Settle an invoice by its early-payment discount when the money just matched
     to it on the directive's date leaves no more than the discount open
     (:func:`~beancount_orders.book.discounts.due_discount`): a settlement of kind
-    ``discount`` matched to it, and its transaction at the directive's line."""
+    ``discount`` matched to it, and its transaction at the directive's line
+    (kept for a void that undoes it: ``discount:INVOICE``, and after such a void
+    ``discount:INVOICE:2`` and so on)."""
     amount = discounts.due_discount(e, invoice, d.date)
     if amount <= 0:
         return
+    discount_id, again = f"discount:{invoice.id}", 1
+    while discount_id in e.book.settlements:
+        again += 1
+        discount_id = f"discount:{invoice.id}:{again}"
     discount = Settlement(
-        id=f"discount:{invoice.id}",
+        id=discount_id,
         kind=SettlementKind.DISCOUNT,
         customer=invoice.customer,
         order=invoice.order,
@@ -245,7 +251,10 @@ def take_discount(e: State, invoice: Invoice, d: Directive[Any]) -> None:
     settle(e, discount, e.book.orders[invoice.order], invoice)
     invoice.discount_taken = amount
     customer = e.book.customers[invoice.customer]
-    discounts.post(e, d.meta, discounts.Taken(invoice, amount, d.date, discount), customer)
+    txn = discounts.post(
+        e, d.meta, discounts.Taken(invoice, amount, d.date, discount), customer
+    )
+    e.book.voids.discounts[invoice.id] = (discount, txn)
 
 
 def _post_payment(

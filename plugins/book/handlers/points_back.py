@@ -6,6 +6,7 @@ redemptions.
 
 from __future__ import annotations
 
+import datetime
 from decimal import ROUND_CEILING
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
@@ -20,6 +21,7 @@ from beancount_orders.book.handlers.loyalty import add_parcel
 from beancount_orders.book.handlers.loyalty import event
 from beancount_orders.book.handlers.loyalty import program_of
 from beancount_orders.book.handlers.loyalty import wallet_of
+from beancount_orders.book.loyalty import Parcel
 from beancount_orders.book.loyalty import Program
 from beancount_orders.book.model import ZERO
 from beancount_orders.book.model import Allocation
@@ -32,6 +34,7 @@ from beancount_orders.book.rules import SettlementKind
 from beancount_orders.book.rules import round_money
 from beancount_orders.book.state import State
 from beancount_orders.book.state import fmt
+from beancount_orders.book.voids import PointsMoved
 
 
 def loyalty_on_credit(
@@ -71,12 +74,14 @@ def loyalty_on_credit(
         return
     date = d.date  # points move when the credit order is made, whatever its credit-date
     short = ZERO
+    clawed: list[tuple[Parcel, Decimal]] = []
     if claw > 0:
-        claw, short = _claw_back(e, invoice, customer, program, claw)
+        claw, short = _claw_back(e, invoice, customer, program, claw, clawed)
     invoice.points_given_back += back
     invoice.value_given_back += value
+    parcel = None
     if back > 0:
-        add_parcel(e, program, customer, date, back, credit_order.id, d.meta)
+        parcel = add_parcel(e, program, customer, date, back, credit_order.id, d.meta)
     parts = []
     if claw > 0:
         parts.append(f"{fmt(claw)} {program.symbol} clawed back")
@@ -113,10 +118,20 @@ def loyalty_on_credit(
     if back > 0:
         txn.post(program.liability, -back, program.symbol)
         txn.post(program.expense, back, program.symbol)
+    reopened = None
     if value > 0:
-        _reopen_discount(e, txn, credit_order, invoice, order, program, value, d.meta)
-    if txn.postings:
-        e.emit(txn)
+        reopened = _reopen_discount(
+            e, txn, credit_order, invoice, order, program, value, d.meta
+        )
+    e.book.voids.points[credit_order.id] = PointsMoved(
+        program.symbol,
+        tuple(clawed),
+        back,
+        parcel,
+        value,
+        reopened,
+        e.emit(txn) if txn.postings else None,
+    )
 
 
 def _credited_gross(e: State, invoice: Invoice, order: Order) -> Decimal:
@@ -127,6 +142,7 @@ def _credited_gross(e: State, invoice: Invoice, order: Order) -> Decimal:
             for co in order.credit_orders
             if e.book.credit_orders[co].invoice == invoice.id
             and e.book.credit_orders[co].posted
+            and co not in e.book.voids.voided
         ),
         ZERO,
     )
@@ -172,12 +188,18 @@ def _redeemed_on_invoice(e: State, invoice: Invoice, order: Order) -> None:
 
 
 def _claw_back(
-    e: State, invoice: Invoice, customer: Customer, program: Program, claw: Decimal
+    e: State,
+    invoice: Invoice,
+    customer: Customer,
+    program: Program,
+    claw: Decimal,
+    taken: list[tuple[Parcel, Decimal]] | None = None,
 ) -> tuple[Decimal, Decimal]:
     """Take back up to ``claw`` points the invoice earned; return (taken, short).
 
     First what is left of the invoice's own parcel; then, for points of it that
     were redeemed (not those that expired), other points the customer holds.
+    The parcels the points came from are added to ``taken``.
     """
     wallet = wallet_of(e, customer.id, program.symbol)
     parcel = e.invoice_parcels[invoice.id]  # an invoice that earned points has one
@@ -185,11 +207,15 @@ def _claw_back(
     if own:
         wallet.take_from(parcel, own)
         parcel.clawed += own
+        if taken is not None:
+            taken.append((parcel, own))
     redeemed = parcel.points - parcel.remaining - parcel.expired - parcel.clawed
     other = min(claw - own, redeemed, wallet.balance)
     if other > 0:
-        wallet.take(other)
+        used = wallet.take(other)
         parcel.clawed += other
+        if taken is not None:
+            taken.extend(used)
     # Only what was taken counts: a later credit (the one that completes the
     # invoice) tries again for the rest.
     invoice.points_clawed += own + other
@@ -205,9 +231,9 @@ def _reopen_discount(
     program: Program,
     value: Decimal,
     meta: data.Meta,
-) -> None:
+) -> Settlement:
     """The money of points given back: the discount no longer settles the
-    invoice, which is open again by ``value``."""
+    invoice, which is open again by ``value`` (returns the settlement saying so)."""
     currency, date = invoice.currency, txn.date
     customer = e.book.customers[invoice.customer]
     txn.post(e.receivable(customer), value, currency)
@@ -229,6 +255,7 @@ def _reopen_discount(
     customer.receivable[currency] += value
     order.credited -= value
     order.discount -= value
+    return reversal
 
 
 def on_cancelled(e: State, order: Order, d: Directive[Any]) -> None:
@@ -315,3 +342,95 @@ def _remaining_gross(e: State, order: Order) -> Decimal:
             net, tax = line.invoice_split(line.uninvoiced)
             total += net + tax
     return total
+
+
+def undo_on_void(
+    e: State, credit_order: CreditOrder, date: datetime.date, meta: data.Meta
+) -> tuple[list[data.Transaction], list[TxnBuilder]]:
+    """A voided credit order's points move back on the void's ``date``.
+
+    The points it clawed back return to the customer: into the parcels they came
+    from, with their expiry, when those have not expired by then, else as a new
+    parcel from the void's date. The points it gave back are taken again (from
+    their parcel; for those of it used, other points), capped by what the
+    customer holds; the money of them settles the invoice again. The invoice
+    counts as clawed back and given back only what is still so, so that a later
+    credit takes the rest (SPEC, Remainders). Returns its loyalty transaction
+    and the void's own for it when the cap leaves that one no exact reverse, else
+    nothing (the exact reverse does)."""
+    moved = e.book.voids.points.pop(credit_order.id, None)
+    if moved is None:
+        return [], []
+    invoice = e.book.invoices[credit_order.invoice]
+    order = e.book.orders[credit_order.order]
+    customer = e.book.customers[credit_order.customer]
+    program = e.book.programs[moved.program]
+    wallet = wallet_of(e, customer.id, program.symbol)
+    clawed = sum((points for _, points in moved.clawed), ZERO)
+    for parcel, points in moved.clawed:
+        if parcel.expires is None or parcel.expires > date:
+            wallet.put_back(parcel, points)
+        else:  # its points expired meanwhile: a parcel of the void's date
+            add_parcel(e, program, customer, date, points, credit_order.id, meta)
+    if clawed > 0:
+        e.invoice_parcels[invoice.id].clawed -= clawed
+        invoice.points_clawed -= clawed
+        co_id = credit_order.id
+        event(e, date, customer, program, "clawed-back", clawed, None, co_id, meta)
+    taken = ZERO
+    if moved.parcel is not None:
+        parcel = moved.parcel
+        used = parcel.points - parcel.remaining - parcel.expired - parcel.clawed
+        own = min(moved.given_back, parcel.remaining)
+        if own > 0:
+            wallet.take_from(parcel, own)
+        other = min(moved.given_back - own, used, wallet.balance)
+        if other > 0:
+            wallet.take(other)
+        parcel.clawed += own + other
+        taken = own + other
+        invoice.points_given_back -= taken
+    if moved.reopened is not None:
+        reopened, value = moved.reopened, moved.value
+        # The credit order matched at least this much to the invoice right after
+        # the give-back reopened it, and its void has just unmatched that.
+        allocation = Allocation(reopened.id, invoice.id, date, value)
+        reopened.match(allocation)
+        invoice.match(allocation)
+        reopened.voided = date
+        customer.receivable[reopened.currency] -= value
+        order.credited += value
+        order.discount += value
+        invoice.value_given_back -= value
+    if moved.given_back > 0 or moved.value > 0:
+        money = -moved.value if moved.value else None
+        co_id = credit_order.id
+        event(e, date, customer, program, "given-back", -taken, money, co_id, meta)
+    txn = moved.transaction
+    if txn is None or taken == moved.given_back:
+        return [], []
+    builder = TxnBuilder(
+        meta,
+        date,
+        customer.name,
+        f"Void of loyalty on credit order {credit_order.id}: {fmt(taken)} of "
+        f"{fmt(moved.given_back)} {program.symbol} given back taken again",
+        txn.links | {credit_order.id},
+        {
+            key: value
+            for key, value in txn.meta.items()
+            if key not in ("filename", "lineno") and not key.startswith("__")
+        }
+        | {"void": credit_order.id, "reason": meta.get("reason")},
+    )
+    if clawed > 0:
+        builder.post(program.liability, -clawed, program.symbol)
+        builder.post(program.expense, clawed, program.symbol)
+    if taken > 0:
+        builder.post(program.liability, taken, program.symbol)
+        builder.post(program.expense, -taken, program.symbol)
+    if moved.reopened is not None:
+        builder.post(e.receivable(customer), -moved.value, invoice.currency)
+        builder.post(program.discount, moved.value, invoice.currency)
+    return [txn], [builder]
+

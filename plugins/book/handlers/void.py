@@ -28,6 +28,7 @@ from beancount_orders.book.model import PendingRedemption
 from beancount_orders.book.model import Settlement
 from beancount_orders.book.postings import GENERATED
 from beancount_orders.book.postings import TxnBuilder
+from beancount_orders.book.rules import SettlementKind
 from beancount_orders.book.state import Invalid
 from beancount_orders.book.state import State
 from beancount_orders.book.state import fmt
@@ -123,15 +124,17 @@ def on_void(e: State, d: Directive[VoidArgs]) -> None:
     log = e.book.voids
     made = _check(e, d, doc_id, what)
     _not_yet(e, doc_id, what)
+    discounted = _discounted(e, doc_id)
     reason = e.meta_string(d.meta, "reason", what)
     keep, own = _APPLY[made.kind](e, d, doc_id, what)
-    skip = {id(txn) for txn in keep}
+    skip = {id(txn) for txn in (*keep, *log.undone)}
     posted = [
         _reverse(e, d, txn, doc_id, reason)
         for txn in made.transactions
         if id(txn) not in skip
     ]
     posted.extend(e.emit(builder) for builder in own)
+    posted.extend(_undo_discounts(e, d, discounted, made, reason))
     log.voided[doc_id] = voids.Voided(
         doc_id, made.kind, d.date, reason, d.meta, tuple(posted)
     )
@@ -189,8 +192,7 @@ def _check(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> Made:
 
 def _not_yet(e: State, doc_id: str, what: str) -> None:
     """:class:`Invalid` for the voids this version does not undo in full: of a
-    foreign-currency document (its receivable lots and realised fx), and of an
-    invoice settled by an early-payment discount or the money that settled it."""
+    foreign-currency document (its receivable lots and realised fx)."""
     invoice = e.book.invoices.get(doc_id)
     settlement = e.book.settlements.get(doc_id)
     currency = invoice.currency if invoice else settlement.currency if settlement else None
@@ -199,16 +201,50 @@ def _not_yet(e: State, doc_id: str, what: str) -> None:
             f"{what}: it is in {currency}, not the operating currency: voiding a "
             "foreign-currency document is not supported by this version"
         )
-    touched = [invoice] if invoice else []
-    if settlement is not None:
-        touched += [e.book.invoices[each.invoice] for each in settlement.allocations]
-    for each in touched:
-        if each.discount_taken:
-            raise Invalid(
-                f"{what}: invoice {each.id} was settled with an early-payment discount "
-                f"({each.discount_taken} {each.currency}); voiding it, or the money "
-                "that settled it, is not supported by this version"
-            )
+
+
+# -- early-payment discounts: undone with what they rested on -----------------
+
+
+def _discounted(e: State, doc_id: str) -> list[str]:
+    """The invoices whose early-payment discount a void of ``doc_id`` undoes: the
+    invoice itself, or those the money or credit matched to (the discount was
+    taken on what they paid)."""
+    settled = e.book.voids.discounts
+    if doc_id in e.book.invoices:
+        return [doc_id] if doc_id in settled else []
+    settlement = e.book.settlements.get(doc_id)
+    if settlement is None:
+        return []
+    return [
+        invoice
+        for invoice, amount in _net_by(settlement.allocations, "invoice").items()
+        if amount > 0 and invoice in settled
+    ]
+
+
+def _undo_discounts(
+    e: State,
+    d: Directive[VoidArgs],
+    invoices: list[str],
+    made: Made,
+    reason: str | None,
+) -> list[data.Transaction]:
+    """Each invoice's discount no longer settles it from the void's date (its
+    settlement unmatched, ``discount_taken`` back to 0): the invoice is open again
+    by that much, and money inside the window may take it again. Reverses the
+    discount's transaction unless it was the voided document's own (reversed
+    with the rest of it); returns the reversals posted here."""
+    log, doc_ids = e.book.voids, {id(txn) for txn in made.transactions}
+    posted = []
+    for invoice_id in invoices:
+        settlement, txn = log.discounts.pop(invoice_id)
+        _void_settlement(e, settlement, d.date)
+        e.book.invoices[invoice_id].discount_taken = ZERO
+        log.undone.append(txn)
+        if id(txn) not in doc_ids:
+            posted.append(_reverse(e, d, txn, d.args.document, reason))
+    return posted
 
 
 def _reverse(
@@ -320,9 +356,9 @@ def _void_invoice(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> U
     customer.receivable[invoice.currency] -= invoice.gross
     # The money matched to it becomes unallocated money of its order.
     for source, amount in _net_by(invoice.allocations, "source").items():
-        if amount <= 0:
-            continue
         settlement = e.book.settlements[source]
+        if amount <= 0 or settlement.kind is SettlementKind.DISCOUNT:
+            continue  # a discount is undone apart (_undo_discounts)
         _unmatch(settlement, invoice, d.date, amount)
         if source not in order.pending:
             order.pending = (*order.pending, source)
@@ -449,17 +485,6 @@ def _void_credit_order(e: State, d: Directive[VoidArgs], doc_id: str, what: str)
     credit_order = e.book.credit_orders[doc_id]
     if not credit_order.posted:
         return NOTHING_ELSE
-    programs = e.book.programs
-    made = e.book.voids.made[doc_id].transactions
-    if any(
-        posting.units is not None and posting.units.currency in programs
-        for txn in made
-        for posting in txn.postings
-    ):
-        raise Invalid(
-            f"{what}: it moved loyalty points; voiding a credit order that moved "
-            "points is not supported by this version"
-        )
     taken = e.book.voids.returns.get(doc_id)
     order = e.book.orders[credit_order.order]
     if taken is not None:
@@ -478,7 +503,7 @@ def _void_credit_order(e: State, d: Directive[VoidArgs], doc_id: str, what: str)
             order_line.written_off -= credit_line.qty
     invoice_line_below(invoice)
     _void_settlement(e, e.book.settlements[doc_id], d.date)
-    return NOTHING_ELSE
+    return points_back.undo_on_void(e, credit_order, d.date, d.meta)
 
 
 def invoice_line_below(invoice: Invoice) -> None:
