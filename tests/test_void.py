@@ -471,28 +471,3 @@ def test_a_void_inside_a_locked_period_is_an_error():
     ]
     assert inside.book.voids.voided == {}
     assert inside.balances()["Assets:Clearing:Card"] == "30.00 GBP"
-
-
-@ledger(expect_errors=True)
-def test_voids_this_version_does_not_undo_are_errors(loaded):
-    """
-    plugin "beancount_orders.orders"
-    option "operating_currency" "GBP"
-    2025-01-01 commodity EUR
-    2025-01-01 custom "customer" "kh" "Kaffeehaus"
-    2025-01-01 custom "customer" "acme" "Acme"
-      discount: "2/10"
-    2025-03-03 price EUR 0.8412 GBP
-    2025-03-03 custom "order" "SO-1" "kh"
-    2025-03-03 custom "line" "SO-1" "TEA" 10 10.00 EUR
-    2025-03-05 custom "invoice" "SO-1" "INV-1"
-    2025-03-06 custom "void" "INV-1"
-    """
-    assert loaded.messages == [
-        (
-            12,
-            'Void of "INV-1": it is in EUR, not the operating currency: voiding a '
-            "foreign-currency document is not supported by this version",
-        ),
-    ]
-    assert not loaded.book.voids.voided

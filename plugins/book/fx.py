@@ -116,6 +116,17 @@ class FxBook:
     )
     lots: dict[str, FxLot] = dataclasses.field(default_factory=dict)
     invoices: dict[str, FxInvoice] = dataclasses.field(default_factory=dict)
+    # The cost a settlement's money held ahead has, or would have had (its rate,
+    # date and label): a void that frees money matched to an invoice holds it so.
+    held: dict[str, Cost] = dataclasses.field(default_factory=dict)
+    # What each credit order took of its invoice's converted lines and taxes
+    # (given back when it is voided), and the takes of the one being posted.
+    takes: dict[str, list[tuple[Converted, Decimal, Decimal]]] = dataclasses.field(
+        default_factory=dict
+    )
+    taking: list[tuple[Converted, Decimal, Decimal]] = dataclasses.field(
+        default_factory=list
+    )
 
     def foreign(self, currency: str) -> bool:
         return self.opc is not None and currency != self.opc
@@ -264,6 +275,7 @@ def _credit_receivable(
     account = e.receivable(customer)
     weight = ZERO
     left = settlement.amount
+    fx.held[settlement.id] = Cost(rate, fx.opc or "", txn.date, label)
     for invoice_id, amount in allocated:
         lot = fx.lots[invoice_id]
         txn.post(account, -amount, settlement.currency, lot.cost)
@@ -271,7 +283,7 @@ def _credit_receivable(
         weight -= amount * lot.rate
         left -= amount
     if left > 0:
-        cost = Cost(rate, fx.opc or "", txn.date, label)
+        cost = fx.held[settlement.id]
         txn.post(account, -left, settlement.currency, cost)
         lot = FxLot(
             settlement.id,
@@ -323,6 +335,9 @@ def post_credit(
     invoice_id = settlement.invoice or ""
     record = e.book.fx.invoices[invoice_id]
     weight = _credit_receivable(e, txn, settlement, allocated, record.rate, settlement.id)
+    fx = e.book.fx
+    if fx.taking:
+        fx.takes[settlement.id], fx.taking = fx.taking, []
     _post_fx(e, txn, weight + sum((value for _, value in debits), ZERO))
 
 
@@ -331,7 +346,14 @@ def credit_line_value(
 ) -> Decimal:
     """The OPC value of a credited net of an invoice line."""
     record = e.book.fx.invoices[invoice_id]
-    return record.net[key].take(net, record.rate, e.quantum)
+    return _take(e, record.net[key], net, record.rate)
+
+
+def _take(e: State, converted: Converted, amount: Decimal, rate: Decimal) -> Decimal:
+    """Take ``amount`` of a converted total for the credit being posted."""
+    value = converted.take(amount, rate, e.quantum)
+    e.book.fx.taking.append((converted, amount, value))
+    return value
 
 
 def credit_tax_value(
@@ -342,7 +364,7 @@ def credit_tax_value(
     converted = record.tax.get(key)
     if converted is None:  # tax the invoice did not charge at that rate
         return rules.round_money(tax * record.rate, e.quantum)
-    return converted.take(tax, record.rate, e.quantum)
+    return _take(e, converted, tax, record.rate)
 
 
 def memo_value(e: State, invoice_id: str, amount: Decimal) -> Decimal:
@@ -417,3 +439,96 @@ def opc_value(e: State, invoice_id: str, amount: Decimal) -> Decimal:
     gross: the receivable's weight rounded)."""
     record = e.book.fx.invoices[invoice_id]
     return rules.round_money(amount * record.rate, e.quantum)
+
+
+def after_void(
+    e: State,
+    meta: data.Meta,
+    date: datetime.date,
+    document: str,
+    reversals: list[data.Transaction],
+) -> list[data.Transaction]:
+    """A void's reversals of foreign documents: their lots change as posted; a
+    voided credit order gives back what it took of its invoice's converted lines
+    and taxes. Then the receivable lots the void touched are set to what the book
+    now says is open on them (a voided invoice's lot: nothing; money matched to it:
+    held as its own lot again; a voided payment's or credit's: nothing, and the
+    invoices it paid open again), by one transaction moving the units between
+    those lots at their costs, the difference to ``fx``."""
+    fx = e.book.fx
+    if not fx.lots:
+        return []
+    by_cost = {(lot.account, lot.cost): lot for lot in fx.lots.values()}
+    touched: dict[str, FxLot] = {}
+    for txn in reversals:
+        for posting in txn.postings:
+            cost, amount = posting.cost, posting.units
+            lot = by_cost.get((posting.account, cost)) if isinstance(cost, Cost) else None
+            if lot is not None and amount is not None and amount.number is not None:
+                lot.change(date, amount.number)
+                touched[lot.document] = lot
+    for converted, taken, value in fx.takes.pop(document, []):
+        converted.taken -= taken
+        converted.taken_value -= value
+    book = e.book
+    invoice = book.invoices.get(document)
+    settlement = book.settlements.get(document)
+    others = set()
+    if invoice is not None:
+        others = {each.source for each in invoice.allocations}
+    elif settlement is not None:
+        others = {each.invoice for each in settlement.allocations}
+    for other in sorted(others | {document}):
+        lot = fx.lots.get(other)
+        held = book.settlements.get(other)
+        if lot is None and held is not None and other in fx.held and held.unallocated:
+            account = e.receivable(book.customers[held.customer])
+            lot = fx.lots[other] = FxLot(
+                other,
+                held.kind.value,
+                held.customer,
+                held.order,
+                account,
+                fx.held[other],
+                ZERO,
+                held.currency,
+            )
+        if lot is not None:
+            touched[other] = lot
+    moves = []
+    for name, lot in sorted(touched.items()):
+        if name in book.invoices:
+            wanted = book.invoices[name].open_amount
+        elif name in book.settlements:
+            wanted = -book.settlements[name].unallocated
+        else:  # pragma: no cover - every lot is an invoice's or a settlement's
+            continue
+        if wanted != lot.units:
+            moves.append((lot, wanted - lot.units))
+    if not moves or sum((units for _, units in moves), ZERO) != 0:
+        return []
+    first = moves[0][0]
+    customer = book.customers[first.customer]
+    links = {document} | {lot.order for lot, _ in moves if lot.order}
+    what = "the money matched to it held" if invoice else "what it settled open"
+    orders = {lot.order for lot, _ in moves}
+    builder = TxnBuilder(
+        meta,
+        date,
+        customer.name,
+        f"Void of {document}: {what} again",
+        frozenset(links),
+        {
+            "order": orders.pop() if len(orders) == 1 else None,
+            "customer": customer.id,
+            "void": document,
+            "reason": meta.get("reason"),
+        },
+    )
+    weight = ZERO
+    for lot, units in moves:
+        builder.post(lot.account, units, lot.currency, lot.cost)
+        lot.change(date, units)
+        weight += units * lot.rate
+    _post_fx(e, builder, weight)
+    return [e.emit(builder)]

@@ -16,6 +16,7 @@ from typing import Any
 
 from beancount.core import data
 
+from beancount_orders.book import fx
 from beancount_orders.book import voids
 from beancount_orders.book.directives import Directive
 from beancount_orders.book.directives import VoidArgs
@@ -123,7 +124,6 @@ def on_void(e: State, d: Directive[VoidArgs]) -> None:
     what = f'Void of "{doc_id}"'
     log = e.book.voids
     made = _check(e, d, doc_id, what)
-    _not_yet(e, doc_id, what)
     discounted = _discounted(e, doc_id)
     reason = e.meta_string(d.meta, "reason", what)
     keep, own = _APPLY[made.kind](e, d, doc_id, what)
@@ -135,6 +135,7 @@ def on_void(e: State, d: Directive[VoidArgs]) -> None:
     ]
     posted.extend(e.emit(builder) for builder in own)
     posted.extend(_undo_discounts(e, d, discounted, made, reason))
+    posted.extend(fx.after_void(e, d.meta, d.date, doc_id, posted))
     log.voided[doc_id] = voids.Voided(
         doc_id, made.kind, d.date, reason, d.meta, tuple(posted)
     )
@@ -188,19 +189,6 @@ def _check(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> Made:
                 f"at line {lock.meta.get('lineno')}); date the void after the lock"
             )
     return made
-
-
-def _not_yet(e: State, doc_id: str, what: str) -> None:
-    """:class:`Invalid` for the voids this version does not undo in full: of a
-    foreign-currency document (its receivable lots and realised fx)."""
-    invoice = e.book.invoices.get(doc_id)
-    settlement = e.book.settlements.get(doc_id)
-    currency = invoice.currency if invoice else settlement.currency if settlement else None
-    if currency is not None and e.book.fx.foreign(currency):
-        raise Invalid(
-            f"{what}: it is in {currency}, not the operating currency: voiding a "
-            "foreign-currency document is not supported by this version"
-        )
 
 
 # -- early-payment discounts: undone with what they rested on -----------------
