@@ -2,7 +2,9 @@
 
 Each history: orders in EUR on a USD ledger, invoiced in one or two parts at
 the day's price, paid in random pieces at random rates (some before the
-invoice, some with ``rate:``), sometimes a credit order first. Whatever
+invoice, some with ``rate:``), sometimes a credit order first; some invoices
+voided and invoiced again, some money paid ahead voided after its invoice took
+it, some payments bounced (voided the day they were made). Whatever
 happens: no error, every transaction balances (Beancount checks it), the
 customers owe what the engine says, and once every invoice of an order is paid
 the receivable holds no lot of it and Income:FX holds whole cents.
@@ -49,17 +51,29 @@ def histories(draw: st.DrawFn) -> str:
         if ahead:
             lines += [
                 f'2024-01-03 custom "payment" "{order}" {ahead} EUR "card"',
+                f'  id: "PAY-{number}-A"',
                 f"  rate: {draw(RATES)}",
             ]
+        invoice = f"INV-{number}"
         lines += [
             f"2024-01-05 price EUR {draw(RATES)} USD",
-            f'2024-01-05 custom "invoice" "{order}" "INV-{number}"',
+            f'2024-01-05 custom "invoice" "{order}" "{invoice}"',
         ]
+        if draw(st.booleans()):  # voided and invoiced again
+            lines += [
+                f'2024-01-06 custom "void" "{invoice}"',
+                f"2024-01-07 price EUR {draw(RATES)} USD",
+                f'2024-01-07 custom "invoice" "{order}" "{invoice}-2"',
+            ]
+            invoice += "-2"
+        if ahead and draw(st.booleans()):  # the money paid ahead bounced
+            lines += [f'2024-01-08 custom "void" "PAY-{number}-A"']
+            ahead = D(0)
         left = gross - ahead
         if draw(st.booleans()) and qty > 1:
             lines += [
-                f'2024-01-06 custom "credit-order" "CO-{number}" "INV-{number}"',
-                f'2024-01-06 custom "credit-line" "CO-{number}" "W" "credit" 1 {price} EUR',
+                f'2024-01-09 custom "credit-order" "CO-{number}" "{invoice}"',
+                f'2024-01-09 custom "credit-line" "CO-{number}" "W" "credit" 1 {price} EUR',
             ]
             left -= gross_of(price)
         day = 10
@@ -67,8 +81,17 @@ def histories(draw: st.DrawFn) -> str:
             piece = min(left, D(draw(st.integers(1, 100000))).scaleb(-2))
             if draw(st.booleans()):
                 piece = left
+            if draw(st.booleans()) and day < 27:  # a payment that bounced, voided
+                bounced = min(left, D(draw(st.integers(1, 100000))).scaleb(-2))
+                lines += [
+                    f"2024-02-{day:02d} price EUR {draw(RATES)} USD",
+                    f'2024-02-{day:02d} custom "payment" "{order}" {bounced} EUR "card"',
+                    f'  id: "PAY-{number}-{day}"',
+                    f'2024-02-{day:02d} custom "void" "PAY-{number}-{day}"',
+                ]
+                day += 1
+            lines += [f"2024-02-{day:02d} price EUR {draw(RATES)} USD"]
             lines += [
-                f"2024-02-{day:02d} price EUR {draw(RATES)} USD",
                 f'2024-02-{day:02d} custom "payment" "{order}" {piece} EUR "card"',
             ]
             left -= piece
@@ -88,6 +111,7 @@ def test_foreign_histories_close_every_lot(text: str) -> None:
     for order in book.orders.values():
         assert order.outstanding <= 0, text
     assert all(lot.units == 0 for lot in book.fx.lots.values()), text
+    assert not [inv for inv in book.invoices.values() if inv.open_amount], text
     balances = loaded.balances()
     assert "Assets:Receivable:Acme" not in balances, text
     fx = sum(
