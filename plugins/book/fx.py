@@ -40,6 +40,7 @@ from beancount_orders.book.rules import ZERO
 if TYPE_CHECKING:
     from beancount_orders.book.model import Customer
     from beancount_orders.book.model import Invoice
+    from beancount_orders.book.model import Order
     from beancount_orders.book.model import Settlement
     from beancount_orders.book.state import State
 
@@ -127,6 +128,12 @@ class FxBook:
     taking: list[tuple[Converted, Decimal, Decimal]] = dataclasses.field(
         default_factory=list
     )
+    # Loyalty: each redemption on a foreign order, its amount in the order's
+    # currency and its discount in OPC (what of it has been set against the
+    # invoices' earning basis); and per invoice the redemptions set against it
+    # (what of them credits gave back).
+    redemptions: dict[str, Converted] = dataclasses.field(default_factory=dict)
+    redeemed: dict[str, Converted] = dataclasses.field(default_factory=dict)
 
     def foreign(self, currency: str) -> bool:
         return self.opc is not None and currency != self.opc
@@ -434,6 +441,126 @@ def post_refund(
     _post_fx(e, txn, weight - total)
 
 
+def redemption_rate(e: State, order: Order, date: datetime.date, what: str) -> Decimal:
+    """The rate a redemption on a foreign order converts at: that of the order's
+    oldest invoice still open (the one it settles first), else the day's price."""
+    for invoice_id in order.invoices:
+        invoice = e.book.invoices[invoice_id]
+        if invoice.open_amount > 0 and invoice_id in e.book.fx.invoices:
+            return e.book.fx.invoices[invoice_id].rate
+    from beancount_orders.book.state import Invalid  # state.py imports this module
+
+    fx, currency = e.book.fx, order.currency or ""
+    rate = fx.price(currency, date)
+    if rate is None:
+        raise Invalid(
+            f"{what}: no rate for {currency} in {fx.opc} on or before {date}: write a "
+            f"price ({date} price {currency} RATE {fx.opc})"
+        )
+    return rate
+
+
+def post_redemption(
+    e: State,
+    txn: TxnBuilder,
+    redemption: Settlement,
+    account: str,
+    value: Decimal,
+    rate: Decimal,
+) -> None:
+    """A redemption on a foreign order: Dr the loyalty discount ``value`` OPC, Cr
+    the receivable lots of the invoices it settles at their cost (the rest as a
+    lot of its own at ``rate``), the difference to ``fx``."""
+    fx = e.book.fx
+    txn.post(account, value, fx.opc or "")
+    label = f"REDEMPTION-{redemption.order}"
+    weight = _credit_receivable(e, txn, redemption, allocated_now(redemption), rate, label)
+    _post_fx(e, txn, value + weight)
+    fx.redemptions[redemption.id] = Converted(redemption.amount, value)
+
+
+def set_against(e: State, invoice_id: str, redemption: str, amount: Decimal) -> None:
+    """``amount`` of a redemption (in the order's currency) set against a foreign
+    invoice's earning basis: its OPC share goes with it."""
+    fx = e.book.fx
+    source = fx.redemptions.get(redemption)
+    if source is None or invoice_id not in fx.invoices:
+        return
+    rate = source.value / source.total if source.total else ZERO
+    value = source.take(amount, rate, e.quantum)
+    record = fx.redeemed.setdefault(invoice_id, Converted(ZERO, ZERO))
+    record.total += amount
+    record.value += value
+
+
+def give_back(
+    e: State,
+    txn: TxnBuilder,
+    invoice: Invoice,
+    account: str,
+    amount: Decimal,
+    credit: str,
+) -> None:
+    """The discount money of points given back on a foreign invoice by the credit
+    order ``credit``: Dr the receivable ``amount`` (first the credit order's own
+    lot, the part of it beyond what was open on the invoice, which settling it
+    will now match to the invoice; then the invoice's lot), at their cost; Cr the
+    loyalty discount the OPC value the points were redeemed at (the credit that
+    gives back the last of it, exactly what is left); the difference to ``fx``."""
+    fx = e.book.fx
+    record = fx.redeemed.get(invoice.id) or Converted(
+        amount, opc_value(e, invoice.id, amount)
+    )
+    rate = record.value / record.total if record.total else fx.invoices[invoice.id].rate
+    value = record.take(amount, rate, e.quantum)
+    weight = ZERO
+    for lot in (fx.lots.get(credit), fx.lots[invoice.id]):
+        if lot is None:
+            continue
+        units = amount if lot.document == invoice.id else min(amount, -lot.units)
+        if units <= 0:
+            continue
+        txn.post(lot.account, units, invoice.currency, lot.cost)
+        lot.change(txn.date, units)
+        weight += units * lot.rate
+        amount -= units
+    txn.post(account, -value, fx.opc or "")
+    _post_fx(e, txn, weight - value)
+
+
+def cancel_redemptions(
+    e: State, txn: TxnBuilder, parts: list[tuple[str, Decimal]], account: str
+) -> None:
+    """The discount money of redemptions a cancel reverses on a foreign order:
+    Dr each redemption's own lot the part reversed, at its cost; Cr the loyalty
+    discount the OPC value it was redeemed at (the last of a redemption, exactly
+    what is left); the difference to ``fx``."""
+    fx = e.book.fx
+    weight = value = ZERO
+    for redemption, part in parts:
+        source = fx.redemptions[redemption]
+        rate = source.value / source.total if source.total else ZERO
+        value += source.take(part, rate, e.quantum)
+        lot = fx.lots.get(redemption)
+        if lot is None:
+            settlement = e.book.settlements[redemption]
+            lot = fx.lots[redemption] = FxLot(
+                redemption,
+                settlement.kind.value,
+                settlement.customer,
+                settlement.order,
+                e.receivable(e.book.customers[settlement.customer]),
+                fx.held[redemption],
+                ZERO,
+                settlement.currency,
+            )
+        txn.post(lot.account, part, lot.currency, lot.cost)
+        lot.change(txn.date, part)
+        weight += part * lot.rate
+    txn.post(account, -value, fx.opc or "")
+    _post_fx(e, txn, weight - value)
+
+
 def opc_value(e: State, invoice_id: str, amount: Decimal) -> Decimal:
     """An amount of a foreign invoice in OPC at the invoice's rate (its whole
     gross: the receivable's weight rounded)."""
@@ -470,6 +597,11 @@ def after_void(
     for converted, taken, value in fx.takes.pop(document, []):
         converted.taken -= taken
         converted.taken_value -= value
+    redeemed = fx.redeemed.get(document)
+    if redeemed is not None and redeemed.total > redeemed.taken:  # wait for an invoice
+        fx.redemptions[document] = Converted(
+            redeemed.total - redeemed.taken, redeemed.value - redeemed.taken_value
+        )
     book = e.book
     invoice = book.invoices.get(document)
     settlement = book.settlements.get(document)

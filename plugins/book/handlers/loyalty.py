@@ -17,6 +17,7 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 from beancount_orders.book import directives
+from beancount_orders.book import fx
 from beancount_orders.book.directives import Directive
 from beancount_orders.book.directives import InvoiceArgs
 from beancount_orders.book.directives import LoyaltyAdjustArgs
@@ -202,19 +203,21 @@ def earn(
     if program is None:
         return
     invoice.program = program.symbol
-    foreign = e.book.fx.invoices.get(invoice.id)
-    basis = foreign.value if foreign is not None else invoice.gross  # OPC value
+    basis = invoice.gross
     if order.redemptions_unapplied:
         for redemption in order.redemptions_unapplied:
             if redemption.value <= 0 or basis <= 0:
                 continue
             used = min(redemption.value, basis)
+            fx.set_against(e, invoice.id, redemption.settlement, used)
             invoice.redeemed_points += redemption.split(used)
             invoice.redeemed_value += used
             basis -= used
         order.redemptions_unapplied = tuple(
             r for r in order.redemptions_unapplied if r.value > 0
         )
+    if invoice.id in e.book.fx.invoices:  # earned on its value in OPC
+        basis = fx.opc_value(e, invoice.id, basis)
     points = (basis * program.earn).to_integral_value(rounding=ROUND_FLOOR)
     if points <= 0:
         return
@@ -268,20 +271,23 @@ def on_redeem(e: State, d: Directive[RedeemArgs]) -> None:
             "(value metadata such as 0.10 GBP)"
         )
     currency = program.value.currency
-    if order.currency is not None and e.book.fx.foreign(order.currency):
-        raise Invalid(
-            f"{what}: order is in {order.currency}, a foreign currency: points are "
-            "not redeemed on foreign-currency orders"
-        )
-    if order.currency is not None and order.currency != currency:
+    foreign = order.currency is not None and e.book.fx.foreign(order.currency)
+    if order.currency is not None and order.currency != currency and not foreign:
         raise Invalid(
             f"{what}: points are worth {currency} and the order is in {order.currency}"
+        )
+    if foreign and currency != e.book.fx.opc:
+        raise Invalid(
+            f"{what}: points are worth {currency}; on an order in {order.currency}, a "
+            f"foreign currency, they are redeemed at their value in {e.book.fx.opc}"
         )
     wallet = wallet_of(e, customer.id, program.symbol)
     if points.number > wallet.balance:
         raise Invalid(f"{what}: {_short_of_points(customer, program, wallet)}")
     check_product(points.number, number(program.value), what)
     value = round_money(points.number * number(program.value), e.quantum)
+    rate = fx.redemption_rate(e, order, d.date, what) if foreign else None
+    amount = value if rate is None else round_money(value / rate, e.quantum)
     wallet.take(points.number)
     redemption_id = f"redemption:{d.meta.get('filename')}:{d.meta.get('lineno')}"
     event(e, d.date, customer, program, "redeemed", -points.number, value, order.id, d.meta)
@@ -295,9 +301,6 @@ def on_redeem(e: State, d: Directive[RedeemArgs]) -> None:
     )
     txn.post(program.liability, points.number, program.symbol)
     txn.post(program.expense, -points.number, program.symbol)
-    txn.post(program.discount, value, currency)
-    txn.post(e.receivable(customer), -value, currency)
-    e.emit(txn)
     settlement = Settlement(
         id=redemption_id,
         kind=SettlementKind.REDEMPTION,
@@ -305,16 +308,24 @@ def on_redeem(e: State, d: Directive[RedeemArgs]) -> None:
         order=order.id,
         invoice=None,
         date=d.date,
-        amount=value,
-        currency=currency,
+        amount=amount,
+        currency=(order.currency or currency) if rate is not None else currency,
         meta=d.meta,
     )
-    payments.settle(e, settlement, order, None)
-    order.discount += value
-    if value > 0:
+    if rate is None:
+        txn.post(program.discount, value, currency)
+        txn.post(e.receivable(customer), -value, currency)
+        e.emit(txn)
+        payments.settle(e, settlement, order, None)
+    else:  # the discount in OPC, the receivable's lots in CUR (what it settles)
+        payments.settle(e, settlement, order, None)
+        fx.post_redemption(e, txn, settlement, program.discount, value, rate)
+        e.emit(txn)
+    order.discount += amount
+    if amount > 0:
         order.redemptions_unapplied = (
             *order.redemptions_unapplied,
-            PendingRedemption(points.number, value, redemption_id),
+            PendingRedemption(points.number, amount, redemption_id),
         )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from beancount.core import data
 
+from beancount_orders.book import fx
 from beancount_orders.book.credits import CreditOrder
 from beancount_orders.book.directives import CreditOrderArgs
 from beancount_orders.book.directives import Directive
@@ -180,6 +181,7 @@ def _redeemed_on_invoice(e: State, invoice: Invoice, order: Order) -> None:
         )
         part = min(settled, redemption.value)
         if part > 0:
+            fx.set_against(e, invoice.id, redemption.settlement, part)
             invoice.redeemed_points += redemption.split(part)
             invoice.redeemed_value += part
     order.redemptions_unapplied = tuple(
@@ -236,8 +238,11 @@ def _reopen_discount(
     invoice, which is open again by ``value`` (returns the settlement saying so)."""
     currency, date = invoice.currency, txn.date
     customer = e.book.customers[invoice.customer]
-    txn.post(e.receivable(customer), value, currency)
-    txn.post(program.discount, -value, currency)
+    if invoice.id in e.book.fx.invoices:  # at the OPC value it was redeemed at
+        fx.give_back(e, txn, invoice, program.discount, value, credit_order.id)
+    else:
+        txn.post(e.receivable(customer), value, currency)
+        txn.post(program.discount, -value, currency)
     reversal = Settlement(
         id=f"{credit_order.id}:points",
         kind=SettlementKind.REDEMPTION,
@@ -277,6 +282,7 @@ def on_cancelled(e: State, order: Order, d: Directive[Any]) -> None:
         return
     currency = order.currency or (program.value.currency if program.value else "")
     points = value = ZERO
+    parts = []
     for pending in reversed(order.redemptions_unapplied):
         if excess <= 0:
             break
@@ -292,6 +298,7 @@ def on_cancelled(e: State, order: Order, d: Directive[Any]) -> None:
         # The redemption no longer settles ``part``: from the cancel's date on
         # (the reversal below), never before it.
         e.book.settlements[pending.settlement].refunded += part
+        parts.append((pending.settlement, part))
         points += back
         value += part
         excess -= part
@@ -328,8 +335,11 @@ def on_cancelled(e: State, order: Order, d: Directive[Any]) -> None:
     if points:
         txn.post(program.liability, -points, program.symbol)
         txn.post(program.expense, points, program.symbol)
-    txn.post(e.receivable(customer), value, currency)
-    txn.post(program.discount, -value, currency)
+    if e.book.fx.foreign(currency):  # at the OPC value it was redeemed at
+        fx.cancel_redemptions(e, txn, parts, program.discount)
+    else:
+        txn.post(e.receivable(customer), value, currency)
+        txn.post(program.discount, -value, currency)
     e.emit(txn)
 
 
