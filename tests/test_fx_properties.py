@@ -4,7 +4,8 @@ Each history: orders in EUR on a USD ledger, invoiced in one or two parts at
 the day's price, paid in random pieces at random rates (some before the
 invoice, some with ``rate:``), sometimes a credit order first; some invoices
 voided and invoiced again, some money paid ahead voided after its invoice took
-it, some payments bounced (voided the day they were made). Whatever
+it, some payments bounced (voided the day they were made), some loyalty points
+redeemed before the invoice or after it. Whatever
 happens: no error, every transaction balances (Beancount checks it), the
 customers owe what the engine says, and once every invoice of an order is paid
 the receivable holds no lot of it and Income:FX holds whole cents.
@@ -20,6 +21,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from beancount_orders.book.rules import round_money
 from tests.helpers import load
 
 RATES = st.integers(min_value=9000, max_value=13000).map(lambda n: D(n).scaleb(-4))
@@ -32,10 +34,16 @@ def gross_of(net: D) -> D:
 
 @st.composite
 def histories(draw: st.DrawFn) -> str:
+    early = draw(RATES)  # the one price of the day points are redeemed ahead
     lines = [
         'option "operating_currency" "USD"',
         'plugin "beancount_orders.orders"',
+        '2024-01-01 custom "loyalty-program" "PTS"',
+        "  value: 0.10 USD",
         '2024-01-01 custom "customer" "acme" "Acme GmbH"',
+        '  program: "PTS"',
+        '2024-01-01 custom "loyalty-adjust" "acme" 10000000 PTS',
+        f"2024-01-04 price EUR {early} USD",
     ]
     for number in range(draw(st.integers(1, 3))):
         order = f"SO-{number}"
@@ -43,11 +51,20 @@ def histories(draw: st.DrawFn) -> str:
         price = D(draw(st.integers(1, 99999))).scaleb(-2)
         gross = gross_of(qty * price)
         ahead = draw(st.sampled_from([D(0), (gross / 3).quantize(D("0.01"))]))
+        redeem = draw(st.sampled_from(["none", "before", "after"]))
+        rate = draw(RATES)  # of the invoices of an order redeemed on after them
         lines += [
             f'2024-01-02 custom "order" "{order}" "acme"',
             f'2024-01-02 custom "line" "{order}" "W" {qty} {price} EUR',
             "  tax: 0.19",
         ]
+        redeemed = D(0)
+        most = int((gross - ahead) * D("0.9") * 10 / 2)  # points worth half or less
+        if redeem == "before" and most >= 1:
+            points = draw(st.integers(1, most))
+            redeemed = round_money(points * D("0.10") / early, D("0.01"))
+            lines += [f'2024-01-04 custom "redeem" "{order}" {points} PTS']
+        fixed = [f"  rate: {rate}"] if redeem == "after" else []
         if ahead:
             lines += [
                 f'2024-01-03 custom "payment" "{order}" {ahead} EUR "card"',
@@ -58,24 +75,31 @@ def histories(draw: st.DrawFn) -> str:
         lines += [
             f"2024-01-05 price EUR {draw(RATES)} USD",
             f'2024-01-05 custom "invoice" "{order}" "{invoice}"',
+            *fixed,
         ]
         if draw(st.booleans()):  # voided and invoiced again
             lines += [
                 f'2024-01-06 custom "void" "{invoice}"',
                 f"2024-01-07 price EUR {draw(RATES)} USD",
                 f'2024-01-07 custom "invoice" "{order}" "{invoice}-2"',
+                *fixed,
             ]
             invoice += "-2"
         if ahead and draw(st.booleans()):  # the money paid ahead bounced
             lines += [f'2024-01-08 custom "void" "PAY-{number}-A"']
             ahead = D(0)
-        left = gross - ahead
-        if draw(st.booleans()) and qty > 1:
+        left = gross - ahead - redeemed
+        if draw(st.booleans()) and qty > 1 and not redeemed:  # (no points given back)
             lines += [
                 f'2024-01-09 custom "credit-order" "CO-{number}" "{invoice}"',
                 f'2024-01-09 custom "credit-line" "CO-{number}" "W" "credit" 1 {price} EUR',
             ]
             left -= gross_of(price)
+        most = int(left * D("0.9") * 10 / 2)
+        if redeem == "after" and most >= 1:
+            points = draw(st.integers(1, most))
+            left -= round_money(points * D("0.10") / rate, D("0.01"))
+            lines += [f'2024-01-10 custom "redeem" "{order}" {points} PTS']
         day = 10
         while left > 0:
             piece = min(left, D(draw(st.integers(1, 100000))).scaleb(-2))
