@@ -468,3 +468,161 @@ def test_voided_invoice_hands_its_redemption_to_the_next(loaded):
         "Expenses:Loyalty:PointsDistributed",
     }
     assert balances["Liabilities:Loyalty:PTS"] == "-500 PTS"
+
+
+@ledger()
+def test_voided_credit_order_takes_its_foreign_give_back_again(loaded):
+    """
+    option "operating_currency" "USD"
+    plugin "beancount_orders.orders"
+    2024-01-01 custom "loyalty-program" "PTS"
+      value: 0.10 USD
+    2024-01-01 custom "customer" "acme" "Acme GmbH"
+      program: "PTS"
+    2024-01-01 custom "loyalty-adjust" "acme" 200 PTS
+    2024-01-02 custom "order" "SO-1" "acme"
+    2024-01-02 custom "line" "SO-1" "WIDGET" 3 33.33 EUR
+      tax: 0.19
+    2024-01-05 price EUR 1.1734 USD
+    2024-01-05 custom "invoice" "SO-1" "INV-1"
+    2024-01-06 custom "redeem" "SO-1" 150 PTS
+    2024-01-20 custom "credit-order" "CO-1" "INV-1"
+    2024-01-20 custom "credit-line" "CO-1" "WIDGET" "credit" 3 33.33 EUR
+    2024-01-21 custom "loyalty-adjust" "acme" -200 PTS
+    2024-01-22 custom "void" "CO-1"
+    2024-01-23 custom "credit-order" "CO-2" "INV-1"
+    2024-01-23 custom "credit-line" "CO-2" "WIDGET" "credit" 3 33.33 EUR
+    """
+    # The void of CO-1 takes back what it gave back (capped at 139 PTS: the customer spent the rest) and the discount money exactly, its lot and fx; CO-2 then gives back the same 15.00 USD: the discount nets to zero.
+    assert loaded.expand() == dedent("""
+        2024-01-01 * "Acme GmbH" "Loyalty adjustment of 200 PTS" ^ADJUST-20240101-1
+          customer: "acme"
+          program: "PTS"
+          adjustment: "ADJUST-20240101-1"
+          Liabilities:Loyalty:PTS             -200 PTS
+          Expenses:Loyalty:PointsDistributed   200 PTS
+
+        2024-01-05 * "Acme GmbH" "Invoice INV-1 for order SO-1" ^INV-1 ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          invoice: "INV-1"
+          Assets:Receivable:Acme     118.99 EUR {1.1734 USD, 2024-01-05, "INV-1"}
+          Income:Sales              -117.33 USD
+            item: "WIDGET"
+          Liabilities:SalesTax       -22.29 USD
+            rate: 0.19
+          Income:FX               -0.002866 USD
+
+        2024-01-05 * "Acme GmbH" "PTS points earned on invoice INV-1" ^INV-1 ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          invoice: "INV-1"
+          program: "PTS"
+          Liabilities:Loyalty:PTS             -139 PTS
+          Expenses:Loyalty:PointsDistributed   139 PTS
+
+        2024-01-06 * "Acme GmbH" "Redemption of 150 PTS on order SO-1" ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          program: "PTS"
+          Liabilities:Loyalty:PTS                   150 PTS
+          Expenses:Loyalty:PointsDistributed       -150 PTS
+          Expenses:Loyalty:Discounts              15.00 USD
+          Assets:Receivable:Acme                 -12.78 EUR {1.1734 USD, 2024-01-05, "INV-1"}
+          Income:FX                           -0.003948 USD
+
+        2024-01-20 * "Acme GmbH" "Credit order CO-1 against invoice INV-1" ^CO-1 ^INV-1 ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          invoice: "INV-1"
+          credit-order: "CO-1"
+          Income:Sales:Returns      117.33 USD
+            item: "WIDGET"
+            type: "credit"
+          Liabilities:SalesTax       22.29 USD
+            rate: 0.19
+          Assets:Receivable:Acme   -106.21 EUR {1.1734 USD, 2024-01-05, "INV-1"}
+          Assets:Receivable:Acme    -12.78 EUR {1.1734 USD, 2024-01-20, "CO-1"}
+          Income:FX               0.002866 USD
+
+        2024-01-20 * "Acme GmbH" "Loyalty on credit order CO-1: 139 PTS clawed back, 150 PTS given back" ^CO-1 ^INV-1 ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          invoice: "INV-1"
+          credit-order: "CO-1"
+          program: "PTS"
+          Liabilities:Loyalty:PTS                  139 PTS
+          Expenses:Loyalty:PointsDistributed      -139 PTS
+          Liabilities:Loyalty:PTS                 -150 PTS
+          Expenses:Loyalty:PointsDistributed       150 PTS
+          Assets:Receivable:Acme                 12.78 EUR {1.1734 USD, 2024-01-20, "CO-1"}
+          Expenses:Loyalty:Discounts            -15.00 USD
+          Income:FX                           0.003948 USD
+
+        2024-01-21 * "Acme GmbH" "Loyalty adjustment of -200 PTS" ^ADJUST-20240121-1
+          customer: "acme"
+          program: "PTS"
+          adjustment: "ADJUST-20240121-1"
+          Liabilities:Loyalty:PTS              200 PTS
+          Expenses:Loyalty:PointsDistributed  -200 PTS
+
+        2024-01-22 * "Acme GmbH" "Void of Credit order CO-1 against invoice INV-1" ^CO-1 ^INV-1 ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          invoice: "INV-1"
+          credit-order: "CO-1"
+          void: "CO-1"
+          Income:Sales:Returns      -117.33 USD
+            item: "WIDGET"
+            type: "credit"
+          Liabilities:SalesTax       -22.29 USD
+            rate: 0.19
+          Assets:Receivable:Acme     106.21 EUR {1.1734 USD, 2024-01-05, "INV-1"}
+          Assets:Receivable:Acme      12.78 EUR {1.1734 USD, 2024-01-20, "CO-1"}
+          Income:FX               -0.002866 USD
+
+        2024-01-22 * "Acme GmbH" "Void of loyalty on credit order CO-1: 139 of 150 PTS given back taken again" ^CO-1 ^INV-1 ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          invoice: "INV-1"
+          credit-order: "CO-1"
+          program: "PTS"
+          void: "CO-1"
+          Liabilities:Loyalty:PTS                  -139 PTS
+          Expenses:Loyalty:PointsDistributed        139 PTS
+          Liabilities:Loyalty:PTS                   139 PTS
+          Expenses:Loyalty:PointsDistributed       -139 PTS
+          Assets:Receivable:Acme                 -12.78 EUR {1.1734 USD, 2024-01-20, "CO-1"}
+          Expenses:Loyalty:Discounts              15.00 USD
+          Income:FX                           -0.003948 USD
+
+        2024-01-23 * "Acme GmbH" "Credit order CO-2 against invoice INV-1" ^CO-2 ^INV-1 ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          invoice: "INV-1"
+          credit-order: "CO-2"
+          Income:Sales:Returns      117.33 USD
+            item: "WIDGET"
+            type: "credit"
+          Liabilities:SalesTax       22.29 USD
+            rate: 0.19
+          Assets:Receivable:Acme   -106.21 EUR {1.1734 USD, 2024-01-05, "INV-1"}
+          Assets:Receivable:Acme    -12.78 EUR {1.1734 USD, 2024-01-23, "CO-2"}
+          Income:FX               0.002866 USD
+
+        2024-01-23 * "Acme GmbH" "Loyalty on credit order CO-2: 139 PTS already used, not clawed back, 139 PTS given back" ^CO-2 ^INV-1 ^SO-1
+          order: "SO-1"
+          customer: "acme"
+          invoice: "INV-1"
+          credit-order: "CO-2"
+          program: "PTS"
+          Liabilities:Loyalty:PTS                 -139 PTS
+          Expenses:Loyalty:PointsDistributed       139 PTS
+          Assets:Receivable:Acme                 12.78 EUR {1.1734 USD, 2024-01-23, "CO-2"}
+          Expenses:Loyalty:Discounts            -15.00 USD
+          Income:FX                           0.003948 USD
+    """)
+
+    balances = loaded.balances()
+    assert "Expenses:Loyalty:Discounts" not in balances and "Income:FX" not in balances
+    assert all(lot.units == 0 for lot in loaded.book.fx.lots.values())

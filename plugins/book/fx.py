@@ -513,6 +513,7 @@ def give_back(
     )
     rate = record.value / record.total if record.total else fx.invoices[invoice.id].rate
     value = record.take(amount, rate, e.quantum)
+    fx.takes.setdefault(credit, []).append((record, amount, value))
     weight = ZERO
     for lot in (fx.lots.get(credit), fx.lots[invoice.id]):
         if lot is None:
@@ -526,6 +527,17 @@ def give_back(
         amount -= units
     txn.post(account, -value, fx.opc or "")
     _post_fx(e, txn, weight - value)
+
+
+def reverse_money(builder: TxnBuilder, txn: data.Transaction, symbol: str) -> None:
+    """The exact reverse of a foreign give-back's money (its receivable lots, its
+    discount in OPC and its ``fx``): the postings of ``txn`` not in points."""
+    for posting in txn.postings:
+        if posting.units is None or posting.units.currency == symbol:
+            continue
+        meta = {**(posting.meta or {}), "filename": builder.filename}
+        meta["lineno"] = builder.lineno
+        builder.postings.append(posting._replace(units=-posting.units, meta=meta))  # type: ignore[operator]
 
 
 def cancel_redemptions(

@@ -439,8 +439,9 @@ def undo_on_void(
     if taken > 0:
         builder.post(program.liability, taken, program.symbol)
         builder.post(program.expense, -taken, program.symbol)
-    if moved.reopened is not None:
+    if moved.reopened is not None and invoice.id in e.book.fx.invoices:
+        fx.reverse_money(builder, txn, program.symbol)  # lots, OPC discount, fx
+    elif moved.reopened is not None:
         builder.post(e.receivable(customer), -moved.value, invoice.currency)
         builder.post(program.discount, moved.value, invoice.currency)
     return [txn], [builder]
-
