@@ -471,3 +471,37 @@ def test_a_void_inside_a_locked_period_is_an_error():
     ]
     assert inside.book.voids.voided == {}
     assert inside.balances()["Assets:Clearing:Card"] == "30.00 GBP"
+
+
+@ledger()
+def test_a_redemption_freed_by_a_voided_invoice_meets_a_later_credit_order(loaded):
+    """
+    plugin "beancount_orders.orders"
+    2024-01-01 custom "loyalty-program" "LEAF"
+      value: 0.10 GBP
+    2024-01-01 custom "customer" "joan" "Joan"
+      program: "LEAF"
+    2024-01-01 custom "loyalty-adjust" "joan" 200 LEAF
+    2024-01-02 custom "order" "SO-1" "joan"
+    2024-01-02 custom "line" "SO-1" "TEA" 2 10.00 GBP
+    2024-01-02 custom "line" "SO-1" "POT" 1 30.00 GBP
+    2024-01-03 custom "redeem" "SO-1" 50 LEAF
+    2024-01-04 custom "invoice" "SO-1" "INV-A" "TEA" 2
+    2024-01-04 custom "invoice" "SO-1" "INV-B" "POT" 1
+    2024-01-05 custom "void" "INV-A"
+    2024-01-07 custom "credit-order" "CO-1" "INV-B"
+      full: TRUE
+    2024-01-10 custom "invoice" "SO-1" "INV-C" "TEA" 2
+    2024-01-11 custom "credit-order" "CO-3" "INV-C"
+      full: TRUE
+    """
+    # The redemption INV-A had set against its basis waits under its own
+    # settlement (it once crashed the credit order with a KeyError on INV-A);
+    # with every invoice voided or credited, points and money net to nothing.
+    assert loaded.balances() == {
+        "Expenses:Loyalty:PointsDistributed": "200 LEAF",
+        "Income:Sales": "-50.00 GBP",
+        "Income:Sales:Returns": "50.00 GBP",
+        "Liabilities:Loyalty:LEAF": "-200 LEAF",
+    }
+    assert loaded.book.customers["joan"].receivable["GBP"] == D("0.00")

@@ -171,10 +171,11 @@ def _redeemed_on_invoice(e: State, invoice: Invoice, order: Order) -> None:
     """A redemption that no invoice's basis took (none came after it) was redeemed
     on the invoices it settled: count its part on this invoice."""
     for redemption in order.redemptions_unapplied:
+        source = e.book.settlements.get(redemption.settlement)
         settled = sum(
             (
                 allocation.amount
-                for allocation in e.book.settlements[redemption.settlement].allocations
+                for allocation in (source.allocations if source else ())
                 if allocation.invoice == invoice.id
             ),
             ZERO,

@@ -351,13 +351,20 @@ def _void_invoice(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> U
         if source not in order.pending:
             order.pending = (*order.pending, source)
     invoice.voided = d.date
-    # Redemptions it set against its earning basis wait for the next invoice.
+    # Redemptions it set against its earning basis wait for the next invoice,
+    # each under its own settlement (the latest of them when it had several).
     points = invoice.redeemed_points - invoice.points_given_back
     value = invoice.redeemed_value - invoice.value_given_back
     if value > 0:
+        redemptions = [
+            each.source
+            for each in invoice.allocations
+            if each.source in e.book.settlements
+            and e.book.settlements[each.source].kind is SettlementKind.REDEMPTION
+        ]
         order.redemptions_unapplied = (
             *order.redemptions_unapplied,
-            PendingRedemption(points, value, doc_id),
+            PendingRedemption(points, value, redemptions[-1] if redemptions else doc_id),
         )
     return _unearn(e, d, invoice, order, customer)
 
