@@ -399,3 +399,36 @@ def test_foreign_refund_voided(loaded):
     assert open_lots(loaded, "2024-02-10") == []
     assert open_lots(loaded, "2024-02-12") == [("PAYMENT-INV-1", D("-10.00"), D("-11.50"))]
     assert open_lots(loaded, "2024-02-13") == []
+
+
+@ledger()
+def test_a_voided_payment_that_took_a_discount_on_a_foreign_invoice(loaded):
+    """
+    plugin "beancount_orders.orders"
+    option "operating_currency" "GBP"
+    2025-01-01 commodity EUR
+    2025-01-01 open Assets:Bank:EUR EUR
+    2025-01-01 custom "customer" "kh" "Kaffeehaus"
+      discount: "2/10"
+    2025-03-03 price EUR 0.8412 GBP
+    2025-03-03 custom "order" "SO-1" "kh"
+    2025-03-03 custom "line" "SO-1" "TEA" 10 10.00 EUR
+      tax: 0.20
+    2025-03-05 custom "invoice" "SO-1" "INV-1"
+    2025-03-10 custom "payment" "INV-1" 117.60 EUR Assets:Bank:EUR
+      rate: 0.85
+      id: "PAY-1"
+    2025-03-11 custom "void" "PAY-1"
+    2025-03-20 custom "payment" "INV-1" 120.00 EUR Assets:Bank:EUR
+      rate: 0.86
+    """
+    # The void takes the payment and its discount back (the invoice's lot open
+    # again at 120.00 EUR); paid in full after the window, no lot is left, no
+    # discount stays, and the fx postings add up to whole cents.
+    assert loaded.balances() == {
+        "Assets:Bank:EUR": "120.00 EUR",
+        "Income:FX": "-2.26000 GBP",  # 120.00 x (0.86 - 0.8412), to the cent
+        "Income:Sales": "-84.12 GBP",
+        "Liabilities:SalesTax": "-16.82 GBP",
+    }
+    assert loaded.book.invoices["INV-1"].discount_taken == 0
