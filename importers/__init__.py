@@ -21,8 +21,8 @@ from typing import Any
 
 import beangulp
 
+from beancount_orders.importers.base import report_errors
 from beancount_orders.importers.common import RowError
-from beancount_orders.importers.common import report_errors
 
 __all__ = ["RowError", "default_importers", "main", "report_errors"]
 

@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 from decimal import ROUND_FLOOR
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from typing import Any
 
 from beancount_orders.importers.common import ZERO
+
+# The items of the money in an order that is not its line items (all non-stock).
+TIP_ITEM = "TIP"
+DUTIES_ITEM = "DUTIES"
+# The export's tax columns, and a percentage in a tax's name ("CA State Tax 7.25%").
+TAX_COLUMNS = tuple((f"Tax {n} Name", f"Tax {n} Value") for n in range(1, 6))
+PERCENT_RE = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 
 
 @dataclasses.dataclass

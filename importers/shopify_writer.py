@@ -17,9 +17,9 @@ from beancount.core.amount import Amount
 from beancount_orders.importers.common import WARNING
 from beancount_orders.importers.common import ZERO
 from beancount_orders.importers.common import Account
-from beancount_orders.importers.common import Ledger
 from beancount_orders.importers.common import RowError
 from beancount_orders.importers.common import custom
+from beancount_orders.importers.ledger import Ledger
 from beancount_orders.importers.shopify_model import Line
 from beancount_orders.importers.shopify_model import NonStock
 from beancount_orders.importers.shopify_model import Order

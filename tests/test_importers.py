@@ -37,8 +37,8 @@ from beancount_orders.importers import default_importers
 from beancount_orders.importers import report_errors
 from beancount_orders.importers import shopify
 from beancount_orders.importers import stripe
+from beancount_orders.importers.base import OrdersImporter
 from beancount_orders.importers.common import DUPLICATE
-from beancount_orders.importers.common import OrdersImporter
 from beancount_orders.importers.common import commodity_name
 from beancount_orders.importers.common import order_id
 from tests.helpers import Loaded

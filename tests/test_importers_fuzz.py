@@ -19,7 +19,7 @@ import pytest
 from beancount import loader
 from beancount.parser import printer
 
-from beancount_orders.importers.common import OrdersImporter
+from beancount_orders.importers.base import OrdersImporter
 from tests.test_importers import CASES
 from tests.test_importers import Case
 from tests.test_stripe_real import REAL

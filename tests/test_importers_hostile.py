@@ -32,8 +32,8 @@ from click.testing import CliRunner
 from beancount_orders import cli
 from beancount_orders.importers import report_errors
 from beancount_orders.importers import stripe
+from beancount_orders.importers.base import OrdersImporter
 from beancount_orders.importers.common import WARNING
-from beancount_orders.importers.common import OrdersImporter
 from beancount_orders.importers.common import RowError
 from beancount_orders.importers.common import strip_tags
 from tests.test_importers import BY_NAME

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from beancount.core import data
+from beancount.core.amount import Amount
 
 from beancount_orders.book.model import Status
 from beancount_orders.importers import shopify
@@ -298,7 +299,7 @@ def test_tax_names_give_the_rate_and_the_jurisdiction() -> None:
             "ENAMEL-MUG",
             Decimal("0.095"),
             "CA State Tax 7.25%, Los Angeles County Tax 2.25%",
-            shopify.Amount(Decimal("3.71"), "USD"),
+            Amount(Decimal("3.71"), "USD"),
         ),
         (
             "TEA-TOWEL",

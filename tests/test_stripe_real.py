@@ -27,7 +27,7 @@ from beancount_orders.importers import stripe
 from beancount_orders.importers.common import DUPLICATE
 from beancount_orders.importers.common import WARNING
 from beancount_orders.importers.common import RowError
-from beancount_orders.importers.common import read_csv
+from beancount_orders.importers.reading import read_csv
 from tests.test_importers import CASES
 from tests.test_importers import DATA
 from tests.test_importers import REGENERATE
