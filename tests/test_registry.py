@@ -20,7 +20,7 @@ from beancount_orders.book.handlers import orders
 from beancount_orders.book.handlers import payments
 from beancount_orders.book.handlers import stock
 from beancount_orders.book.handlers import void
-from beancount_orders.importers import common
+from beancount_orders.importers import ledger as importer_ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 FAMILIES = {
@@ -57,7 +57,7 @@ def test_names_phases_and_documents() -> None:
     assert registry.PHASES["credit-order"] < registry.PHASES["refund"]
     for name, position in registry.DOCUMENT_POSITIONS.items():
         assert registry.REGISTRY[name].values[position][1] == "doc", name
-    assert common.DOC_POSITIONS is registry.DOCUMENT_POSITIONS
+    assert importer_ledger.DOC_POSITIONS is registry.DOCUMENT_POSITIONS
 
 
 def test_the_docs_table_is_the_registry() -> None:
