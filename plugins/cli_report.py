@@ -30,13 +30,13 @@ from beancount_orders.cliformat import FORMATS
 from beancount_orders.cliformat import Document
 from beancount_orders.cliformat import render
 from beancount_orders.clitables import SECTIONS
-from beancount_orders.clitables import ageing_document
 from beancount_orders.clitables import credits_document
-from beancount_orders.clitables import fx_document
 from beancount_orders.clitables import loyalty_document
 from beancount_orders.clitables import margin_document
 from beancount_orders.clitables import orders_document
 from beancount_orders.clitables import stock_document
+from beancount_orders.clitables_receivables import ageing_document
+from beancount_orders.clitables_receivables import fx_document
 from beancount_orders.reports.ageing import BASES
 from beancount_orders.reports.ageing import AgeingError
 from beancount_orders.reports.ageing import aged_receivables
