@@ -36,6 +36,7 @@ from beancount_orders.importers import RowError
 from beancount_orders.importers import default_importers
 from beancount_orders.importers import report_errors
 from beancount_orders.importers import shopify
+from beancount_orders.importers import shopify_model
 from beancount_orders.importers import stripe
 from beancount_orders.importers.base import OrdersImporter
 from beancount_orders.importers.common import DUPLICATE
@@ -684,25 +685,24 @@ def test_commodity_names(sku: str, expected: str | None) -> None:
 def test_fitted_prices_and_rates_reproduce_the_cents() -> None:
     cent = Decimal("0.01")
     # 3 for 25.00: the shortest unit price that the plugin turns into 25.00.
-    assert shopify.fit_price(
+    assert shopify_model.fit_price(
         Decimal(3), Decimal("25.00"), Decimal("10.00"), cent
     ) == Decimal("8.333")
-    assert shopify.fit_price(
+    assert shopify_model.fit_price(
         Decimal(2), Decimal("36.00"), Decimal("18.00"), cent
     ) == Decimal("18.00")
     # The nominal rate when it gives the tax, else the shortest rate that does.
-    rate = shopify.fit_rate(
+    rate = shopify_model.fit_rate(
         Decimal("36.00"), Decimal("3.20"), False, Decimal("0.08875"), cent
     )
     assert rate == Decimal("0.08875")
-    assert shopify.fit_rate(
+    assert shopify_model.fit_rate(
         Decimal("36.00"), Decimal("3.20"), False, None, cent
     ) == Decimal("0.089")
-    assert shopify.fit_rate(Decimal("39.80"), Decimal("6.35"), True, None, cent) == Decimal(
-        "0.19"
-    )
-    assert shopify.fit_rate(Decimal("1.00"), Decimal("5.00"), False, None, cent) is None
-    assert shopify.allocate(Decimal("5.00"), [Decimal(24), Decimal(9)], cent) == [
+    fit_rate = shopify_model.fit_rate
+    assert fit_rate(Decimal("39.80"), Decimal("6.35"), True, None, cent) == Decimal("0.19")
+    assert fit_rate(Decimal("1.00"), Decimal("5.00"), False, None, cent) is None
+    assert shopify_model.allocate(Decimal("5.00"), [Decimal(24), Decimal(9)], cent) == [
         Decimal("3.64"),
         Decimal("1.36"),
     ]

@@ -18,6 +18,7 @@ from beancount.core.amount import Amount
 
 from beancount_orders.book import directives
 from beancount_orders.book import fx
+from beancount_orders.book import fx_points
 from beancount_orders.book.directives import Directive
 from beancount_orders.book.directives import InvoiceArgs
 from beancount_orders.book.directives import LoyaltyAdjustArgs
@@ -209,7 +210,7 @@ def earn(
             if redemption.value <= 0 or basis <= 0:
                 continue
             used = min(redemption.value, basis)
-            fx.set_against(e, invoice.id, redemption.settlement, used)
+            fx_points.set_against(e, invoice.id, redemption.settlement, used)
             invoice.redeemed_points += redemption.split(used)
             invoice.redeemed_value += used
             basis -= used
@@ -286,7 +287,7 @@ def on_redeem(e: State, d: Directive[RedeemArgs]) -> None:
         raise Invalid(f"{what}: {_short_of_points(customer, program, wallet)}")
     check_product(points.number, number(program.value), what)
     value = round_money(points.number * number(program.value), e.quantum)
-    rate = fx.redemption_rate(e, order, d.date, what) if foreign else None
+    rate = fx_points.redemption_rate(e, order, d.date, what) if foreign else None
     amount = value if rate is None else round_money(value / rate, e.quantum)
     wallet.take(points.number)
     redemption_id = f"redemption:{d.meta.get('filename')}:{d.meta.get('lineno')}"
@@ -319,7 +320,7 @@ def on_redeem(e: State, d: Directive[RedeemArgs]) -> None:
         payments.settle(e, settlement, order, None)
     else:  # the discount in OPC, the receivable's lots in CUR (what it settles)
         payments.settle(e, settlement, order, None)
-        fx.post_redemption(e, txn, settlement, program.discount, value, rate)
+        fx_points.post_redemption(e, txn, settlement, program.discount, value, rate)
         e.emit(txn)
     order.discount += amount
     if amount > 0:

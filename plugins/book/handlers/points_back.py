@@ -14,7 +14,7 @@ from typing import Any
 
 from beancount.core import data
 
-from beancount_orders.book import fx
+from beancount_orders.book import fx_points
 from beancount_orders.book.credits import CreditOrder
 from beancount_orders.book.directives import CreditOrderArgs
 from beancount_orders.book.directives import Directive
@@ -182,7 +182,7 @@ def _redeemed_on_invoice(e: State, invoice: Invoice, order: Order) -> None:
         )
         part = min(settled, redemption.value)
         if part > 0:
-            fx.set_against(e, invoice.id, redemption.settlement, part)
+            fx_points.set_against(e, invoice.id, redemption.settlement, part)
             invoice.redeemed_points += redemption.split(part)
             invoice.redeemed_value += part
     order.redemptions_unapplied = tuple(
@@ -240,7 +240,7 @@ def _reopen_discount(
     currency, date = invoice.currency, txn.date
     customer = e.book.customers[invoice.customer]
     if invoice.id in e.book.fx.invoices:  # at the OPC value it was redeemed at
-        fx.give_back(e, txn, invoice, program.discount, value, credit_order.id)
+        fx_points.give_back(e, txn, invoice, program.discount, value, credit_order.id)
     else:
         txn.post(e.receivable(customer), value, currency)
         txn.post(program.discount, -value, currency)
@@ -337,7 +337,7 @@ def on_cancelled(e: State, order: Order, d: Directive[Any]) -> None:
         txn.post(program.liability, -points, program.symbol)
         txn.post(program.expense, points, program.symbol)
     if e.book.fx.foreign(currency):  # at the OPC value it was redeemed at
-        fx.cancel_redemptions(e, txn, parts, program.discount)
+        fx_points.cancel_redemptions(e, txn, parts, program.discount)
     else:
         txn.post(e.receivable(customer), value, currency)
         txn.post(program.discount, -value, currency)
@@ -441,7 +441,7 @@ def undo_on_void(
         builder.post(program.liability, taken, program.symbol)
         builder.post(program.expense, -taken, program.symbol)
     if moved.reopened is not None and invoice.id in e.book.fx.invoices:
-        fx.reverse_money(builder, txn, program.symbol)  # lots, OPC discount, fx
+        fx_points.reverse_money(builder, txn, program.symbol)  # lots, OPC discount, fx
     elif moved.reopened is not None:
         builder.post(e.receivable(customer), -moved.value, invoice.currency)
         builder.post(program.discount, moved.value, invoice.currency)
