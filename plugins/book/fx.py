@@ -168,10 +168,12 @@ def rate_of(
 ) -> Decimal | None:
     """The rate of a document in ``currency``: None for the operating currency
     (where ``rate:`` is an error), else its ``rate:`` or the ledger's price."""
-    from beancount_orders.book.state import Invalid  # state.py imports this module
-
     fx = e.book.fx
     value = meta.get("rate")
+    if value is None and not fx.foreign(currency):
+        return None  # the common case, first
+    from beancount_orders.book.state import Invalid  # state.py imports this module
+
     if not fx.foreign(currency):
         if value is not None:
             where = (
