@@ -18,6 +18,7 @@ from beancount_orders.book.handlers import credit_orders
 from beancount_orders.book.handlers import loyalty
 from beancount_orders.book.handlers import orders
 from beancount_orders.book.handlers import payments
+from beancount_orders.book.handlers import refunds
 from beancount_orders.book.handlers import stock
 from beancount_orders.book.handlers import void
 from beancount_orders.importers import ledger as importer_ledger
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FAMILIES = {
     "orders": orders,
     "payments": payments,
+    "refunds": refunds,
     "credit_orders": credit_orders,
     "stock": stock,
     "loyalty": loyalty,

@@ -23,6 +23,7 @@ from beancount_orders.book.handlers import credit_orders
 from beancount_orders.book.handlers import loyalty
 from beancount_orders.book.handlers import orders
 from beancount_orders.book.handlers import payments
+from beancount_orders.book.handlers import refunds
 from beancount_orders.book.handlers import stock
 from beancount_orders.book.handlers import void
 from beancount_orders.book.state import State
@@ -354,8 +355,8 @@ SPECS: tuple[Spec, ...] = (
             _RATE,
         ),
         14,  # after credit orders: it may pay back what one credited
-        payments.on_refund,
-        "payments",
+        refunds.on_refund,
+        "refunds",
         "credits.md#paying-it-out-refund",
     ),
     Spec(
