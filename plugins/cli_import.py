@@ -101,28 +101,23 @@ def decline(importer: beangulp.Importer, filepath: str) -> str | None:
         return f"internal error in {importer.name} (please report it): {exc!r}"
 
 
-def reader(importers: Sequence[beangulp.Importer], filepath: str) -> int:
-    """The position of the first importer that reads the file (-1: none)."""
-    for position, importer in enumerate(importers):
-        if decline(importer, filepath) is None:
-            return position
-    return -1
-
-
-def not_read(importers: Sequence[beangulp.Importer], filepath: str) -> str | None:
-    """Why no importer reads the file (every importer's reason), or None."""
+def first_reader(
+    importers: Sequence[beangulp.Importer], filepath: str
+) -> tuple[int, str | None]:
+    """The position of the first importer that reads the file, or -1 and why no
+    importer reads it (every importer's reason)."""
     if os.path.getsize(filepath) > beangulp.identify.FILE_TOO_LARGE_THRESHOLD:
         size = beangulp.identify.FILE_TOO_LARGE_THRESHOLD >> 20
-        return f"the file is larger than {size} MiB, which beangulp does not read"
+        return -1, f"the file is larger than {size} MiB, which beangulp does not read"
     reasons: list[tuple[str, str]] = []
-    for importer in importers:
+    for position, importer in enumerate(importers):
         reason = decline(importer, filepath)
         if reason is None:
-            return None
+            return position, None
         reasons.append((str(getattr(importer, "what", importer.name)), reason))
     if len({reason for _, reason in reasons}) == 1:
-        return reasons[0][1]
-    return "; ".join(
+        return -1, reasons[0][1]
+    return -1, "; ".join(
         reason if what in reason else f"{what}: {reason}" for what, reason in reasons
     )
 
@@ -135,27 +130,28 @@ def sort_files(
     Prints a line for each file not read (and, unless ``quiet``, for each
     file skipped) on standard error.
     """
-    read: list[str] = []
+    read: list[tuple[int, str]] = []  # (the position of the importer, the file)
     unread = 0
     for path, named, problem in walk(sources):
         if problem is None and not named and not path.lower().endswith(".csv"):
             if not quiet:
                 click.echo(f"{path}: skipped: not a .csv file", err=True)
             continue
-        try:
-            reason = problem or not_read(importers, path)
-        except OSError as exc:
-            reason = f"cannot read the file: {exc.strerror}"
+        position, reason = -1, problem
+        if problem is None:
+            try:
+                position, reason = first_reader(importers, path)
+            except OSError as exc:
+                reason = f"cannot read the file: {exc.strerror}"
         if reason is None:
-            read.append(path)
+            read.append((position, path))
         else:
             unread += 1
             click.echo(f"{path}: not imported: {reason}", err=True)
     # The files of the first importer first (Shopify's orders before the Stripe
     # balance history that pays them), each importer's in the order given.
-    positions = {path: reader(importers, path) for path in read}
-    read.sort(key=lambda path: positions[path])
-    return read, unread
+    read.sort(key=lambda found: found[0])
+    return [path for _, path in read], unread
 
 
 def row_errors(importers: Sequence[beangulp.Importer], files: Sequence[str]) -> int:
