@@ -324,6 +324,8 @@ def test_parse_config_defaults_match_the_spec():
         "loyalty_discount": "Expenses:Loyalty:Discounts",
         "discounts_allowed": "Expenses:Sales:Discounts",
         "fx": "Income:FX",
+        "grni": "Liabilities:GRNI",
+        "input_tax": "Assets:InputTax",
     }
     assert (config.prices_include_tax, config.precision, config.tax_rate, config.terms) == (
         False,

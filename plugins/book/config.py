@@ -42,6 +42,8 @@ ACCOUNT_KEYS: dict[str, tuple[str, frozenset[str]]] = {
     "loyalty_discount": ("Expenses:Loyalty:Discounts", frozenset({"program"})),
     "discounts_allowed": ("Expenses:Sales:Discounts", frozenset({"customer"})),
     "fx": ("Income:FX", frozenset()),
+    "grni": ("Liabilities:GRNI", frozenset({"supplier"})),
+    "input_tax": ("Assets:InputTax", frozenset()),
 }
 
 

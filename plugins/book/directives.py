@@ -40,7 +40,9 @@ ITEM_RE = re.compile(r"^[A-Z](?:[A-Z0-9'._-]*[A-Z0-9])?$")
 # amount   a number with a currency
 # method   a payment method string or an account
 # pairs    zero or more (ITEM QTY) pairs
-Kind = Literal["doc", "ref", "text", "item", "qty", "amount", "method", "pairs"]
+# triples  zero or more (ITEM QTY PRICE) triples
+Kind = Literal["doc", "ref", "text", "item", "qty", "amount", "method", "pairs", "triples"]
+TAILS = frozenset({"pairs", "triples"})
 
 Items = tuple[tuple[str, Decimal], ...]  # (ITEM QTY) pairs, as written
 
@@ -185,6 +187,55 @@ class VoidArgs(NamedTuple):
     document: str
 
 
+class SupplierArgs(NamedTuple):
+    id: str
+    name: str
+
+
+class PurchaseOrderArgs(NamedTuple):
+    po: str
+    supplier: str
+
+
+class POLineArgs(NamedTuple):
+    po: str
+    item: str
+    qty: Decimal
+    cost: Money
+
+
+class ReceiptArgs(NamedTuple):
+    po: str
+    receipt: str
+    items: Items
+
+
+class Priced(NamedTuple):
+    """An (ITEM QTY PRICE) triple of a bill."""
+
+    item: str
+    qty: Decimal
+    price: Money
+
+
+class BillArgs(NamedTuple):
+    po: str
+    bill: str
+    lines: tuple[Priced, ...]
+
+
+class LandedCostArgs(NamedTuple):
+    po: str
+    bill: str
+    amount: Money
+
+
+class BillPaymentArgs(NamedTuple):
+    ref: str
+    amount: Money
+    method: Method
+
+
 A = TypeVar("A", bound=tuple[Any, ...])
 
 
@@ -322,10 +373,10 @@ CHECKS: dict[str, Check] = {
 
 def parse(entry: data.Custom, spec: Spec) -> tuple[Directive[Any] | None, str | None]:
     """Check a custom entry against its usage; return the directive or a problem."""
-    checks, takes_pairs = spec.checks, spec.takes_pairs
+    checks, tail = spec.checks, spec.tail
     values = entry.values or []
     count, fixed = len(values), len(checks)
-    if count < fixed or (not takes_pairs and count > fixed):
+    if count < fixed or (tail is None and count > fixed):
         return None, (
             f"Invalid {spec.usage}: expected {fixed} "
             f"value{'s' if fixed != 1 else ''}, got {count}"
@@ -336,7 +387,12 @@ def parse(entry: data.Custom, spec: Spec) -> tuple[Directive[Any] | None, str | 
         if problem:
             return None, f"Invalid {spec.usage}: {problem}"
         args.append(value)
-    if takes_pairs:
+    if tail == "triples":
+        triples, problem = _triples(values[fixed:])
+        if problem:
+            return None, f"Invalid {spec.usage}: {problem}"
+        args.append(triples)
+    elif tail == "pairs":
         rest = values[fixed:]
         if len(rest) % 2:
             return None, (
@@ -354,6 +410,24 @@ def parse(entry: data.Custom, spec: Spec) -> tuple[Directive[Any] | None, str | 
             pairs.append((item, qty))
         args.append(tuple(pairs))
     return Directive(entry, spec.args(*args), entry.meta, entry.date), None
+
+
+def _triples(rest: list[Any]) -> tuple[tuple[Priced, ...], str | None]:
+    """The (ITEM QTY PRICE) tail of a bill, or the problem with it."""
+    if len(rest) % 3:
+        return (), f"(ITEM QTY PRICE) values must come in threes, got {len(rest)}"
+    triples: list[Priced] = []
+    for position in range(0, len(rest), 3):
+        item_value, qty_value, price_value = rest[position : position + 3]
+        item, problem = _item("ITEM", item_value.value, item_value.dtype)
+        if problem is None:
+            qty, problem = _qty("QTY", qty_value.value, qty_value.dtype)
+        if problem is None:
+            price, problem = _amount("PRICE", price_value.value, price_value.dtype)
+        if problem:
+            return (), problem
+        triples.append(Priced(item, qty, price))
+    return tuple(triples), None
 
 
 # -- metadata keys and numbers (SPEC Revision 2) ---------------------------------

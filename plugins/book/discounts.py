@@ -161,9 +161,7 @@ class Taken(NamedTuple):
     settlement: Settlement | None = None  # its settlement (for a foreign invoice)
 
 
-def post(
-    e: State, source: data.Meta, taken: Taken, customer: Customer
-) -> data.Transaction:
+def post(e: State, source: data.Meta, taken: Taken, customer: Customer) -> data.Transaction:
     """The discount's transaction: Dr ``discounts_allowed`` (less the tax share to
     sales tax with ``discount_reduces_tax``), Cr receivable, linked to the order and
     the invoice, at the line of the directive that settled it; returns it."""

@@ -45,19 +45,11 @@ __all__ = ["DIRECTIVE_TYPES", "Book", "Engine", "build_book", "paused_gc"]
 OTHER_TYPES = frozenset({"period-lock", "fava-option", "fava-extension", "budget"})
 # Directives of the SPEC's Revision 2 that this version does not apply yet: each
 # is reported, never dropped in silence.
-NOT_YET = frozenset(
-    {
-        "company",
-        "supplier",
-        "purchase-order",
-        "po-line",
-        "receipt",
-        "bill",
-        "landed-cost",
-        "bill-payment",
-    }
-) - frozenset(REGISTRY)
+NOT_YET = frozenset({"company"}) - frozenset(REGISTRY)
 KNOWN_TYPES = sorted([*REGISTRY, "period-lock"])
+# Directives whose first value names what they declare or place: the first date
+# each is written, to tell "unknown" from "not yet".
+WRITTEN = frozenset({"order", "customer", "supplier", "purchase-order"})
 
 Event = data.Custom | data.Transaction
 
@@ -103,7 +95,7 @@ class Engine(State):
                     self.collect_credit_line(entry)
                 elif entry.type in REGISTRY:
                     phase = REGISTRY[entry.type].phase
-                    if entry.type in ("order", "customer") and entry.values:
+                    if entry.type in WRITTEN and entry.values:
                         key = (entry.type, entry.values[0].value)
                         if key not in self.written or entry.date < self.written[key]:
                             self.written[key] = entry.date

@@ -19,10 +19,13 @@ from typing import Any
 from typing import Literal
 
 from beancount_orders.book import directives as d
+from beancount_orders.book.handlers import bill_payments
+from beancount_orders.book.handlers import bills
 from beancount_orders.book.handlers import credit_orders
 from beancount_orders.book.handlers import loyalty
 from beancount_orders.book.handlers import orders
 from beancount_orders.book.handlers import payments
+from beancount_orders.book.handlers import purchasing
 from beancount_orders.book.handlers import refunds
 from beancount_orders.book.handlers import stock
 from beancount_orders.book.handlers import void
@@ -57,18 +60,19 @@ class Spec:
     # and the usage line that error messages quote.
     fixed: tuple[tuple[str, d.Kind], ...] = dataclasses.field(init=False)
     checks: tuple[tuple[str, d.Check], ...] = dataclasses.field(init=False)
-    takes_pairs: bool = dataclasses.field(init=False)
+    tail: str | None = dataclasses.field(init=False)  # "pairs", "triples" or None
     usage: str = dataclasses.field(init=False)
     # Its metadata keys' names, and those with the keys every entry carries.
     keys: frozenset[str] = dataclasses.field(init=False)
     known: frozenset[str] = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
-        fixed = tuple((name, kind) for name, kind in self.values if kind != "pairs")
+        fixed = tuple((name, kind) for name, kind in self.values if kind not in d.TAILS)
         object.__setattr__(self, "fixed", fixed)
         checks = tuple((name, d.CHECKS[kind]) for name, kind in fixed)
         object.__setattr__(self, "checks", checks)
-        object.__setattr__(self, "takes_pairs", len(fixed) < len(self.values))
+        tails = [kind for _, kind in self.values if kind in d.TAILS]
+        object.__setattr__(self, "tail", tails[0] if tails else None)
         usage = " ".join([f'"{self.name}"', *(name for name, _ in self.values)])
         object.__setattr__(self, "usage", usage)
         keys = frozenset(key.name for key in self.meta)
@@ -392,6 +396,99 @@ SPECS: tuple[Spec, ...] = (
         "void.md#void",
     ),
 )
+
+_TAX_IN = MetaKey("tax", "rate", "the input tax rate, e.g. 0.20 (default 0)")
+_DUE = MetaKey("due", "date", "the due date (default: the supplier's terms after it)")
+
+PURCHASING_SPECS: tuple[Spec, ...] = (
+    Spec(
+        "supplier",
+        d.SupplierArgs,
+        (("ID", "text"), ("NAME", "text")),
+        _keys(
+            ("terms", "days", "days from bill to due date"),
+            ("account", "string", "the payable account component of the supplier"),
+        ),
+        0,
+        purchasing.on_supplier,
+        "purchasing",
+        "purchasing.md#supplier",
+    ),
+    Spec(
+        "purchase-order",
+        d.PurchaseOrderArgs,
+        (("PO", "doc"), ("SUPPLIER", "text")),
+        _keys(
+            _LOCATION,
+            ("expected", "date", "the date the goods are expected"),
+            MetaKey("tax", "rate", "the input tax rate of its lines that state none"),
+        ),
+        1,
+        purchasing.on_purchase_order,
+        "purchasing",
+        "purchasing.md#purchase-order-and-po-line",
+        document=0,
+    ),
+    Spec(
+        "po-line",
+        d.POLineArgs,
+        (("PO", "ref"), ("ITEM", "item"), ("QTY", "qty"), ("COST", "amount")),
+        _keys(_TAX_IN, ("description", "string", "the line's text")),
+        2,
+        purchasing.on_po_line,
+        "purchasing",
+        "purchasing.md#purchase-order-and-po-line",
+    ),
+    Spec(
+        "receipt",
+        d.ReceiptArgs,
+        (("PO", "ref"), ("RECEIPT", "doc"), ("(ITEM QTY)...", "pairs")),
+        _keys(_BATCH, _LOCATION),
+        3,
+        purchasing.on_receipt,
+        "purchasing",
+        "purchasing.md#receipt",
+        document=1,
+    ),
+    Spec(
+        "bill",
+        d.BillArgs,
+        (("PO", "ref"), ("BILL", "doc"), ("(ITEM QTY PRICE)...", "triples")),
+        _keys(_DUE, ("ref", "string", "the supplier's own invoice number")),
+        4,
+        bills.on_bill,
+        "bills",
+        "purchasing.md#bill",
+        document=1,
+    ),
+    Spec(
+        "landed-cost",
+        d.LandedCostArgs,
+        (("PO", "ref"), ("BILL", "doc"), ("AMOUNT", "amount")),
+        _keys(
+            ("supplier", "string", "who bills it (default: the PO's supplier)"),
+            ("basis", "string", '"value" (default: by PO cost value) or "qty"'),
+            _TAX_IN,
+            _DUE,
+        ),
+        4,
+        bills.on_landed_cost,
+        "bills",
+        "purchasing.md#landed-cost",
+        document=1,
+    ),
+    Spec(
+        "bill-payment",
+        d.BillPaymentArgs,
+        (("REF", "text"), ("AMOUNT", "amount"), ("METHOD", "method")),
+        _keys(("id", "string", "the payment's id (default: BILLPAY-YYYYMMDD-N)")),
+        11,
+        bill_payments.on_bill_payment,
+        "bill_payments",
+        "purchasing.md#bill-payment",
+    ),
+)
+SPECS = SPECS + PURCHASING_SPECS
 
 REGISTRY: dict[str, Spec] = {spec.name: spec for spec in SPECS}
 DIRECTIVE_TYPES = frozenset(REGISTRY)

@@ -47,6 +47,7 @@ from beancount_orders.book.model import StockPosition
 from beancount_orders.book.model import Transfer
 from beancount_orders.book.postings import GENERATED
 from beancount_orders.book.postings import TxnBuilder
+from beancount_orders.book.purchasing import Purchasing
 from beancount_orders.book.rules import account_component
 from beancount_orders.book.stock import Holding
 from beancount_orders.book.stock import Stock
@@ -144,6 +145,8 @@ class Book:
     fx: FxBook = dataclasses.field(default_factory=FxBook)
     # What voids need: the transactions of each voidable document, and the voids.
     voids: VoidLog = dataclasses.field(default_factory=VoidLog)
+    # Suppliers, purchase orders, receipts, bills and payables (book/purchasing.py).
+    purchasing: Purchasing = dataclasses.field(default_factory=Purchasing)
 
     @property
     def generated(self) -> list[data.Directive]:

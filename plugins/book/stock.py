@@ -185,13 +185,19 @@ class Stock:
 
     def __init__(self) -> None:
         self.holdings: dict[tuple[str, str], Holding] = {}
+        self.by_item: dict[str, list[Holding]] = {}  # each item's holdings
 
     def holding(self, account: str, item: str, method: data.Booking) -> Holding:
         key = (account, item)
         holding = self.holdings.get(key)
         if holding is None:
             holding = self.holdings[key] = Holding(account, item, method)
+            self.by_item.setdefault(item, []).append(holding)
         return holding
+
+    def of_item(self, item: str) -> list[Holding]:
+        """The item's holdings, in every inventory account it was ever in."""
+        return self.by_item.get(item, [])
 
     def get(self, account: str, item: str) -> Holding | None:
         return self.holdings.get((account, item))

@@ -25,6 +25,10 @@ CREDIT = "credit"
 CREDIT_MEMO = "credit memo"
 CREDIT_ORDER = "credit order"
 STOCK_IN = "stock-in"
+RECEIPT = "receipt"
+BILL = "bill"
+LANDED_COST = "landed cost"
+BILL_PAYMENT = "bill payment"
 
 
 @dataclasses.dataclass(slots=True)

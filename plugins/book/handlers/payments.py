@@ -6,11 +6,9 @@ and the matching of money to invoices that every settlement uses
 from __future__ import annotations
 
 import datetime
-import difflib
 from decimal import Decimal
 from typing import Any
 
-from beancount.core import account as account_lib
 from beancount.core import data
 
 from beancount_orders.book import directives
@@ -23,6 +21,8 @@ from beancount_orders.book.directives import Directive
 from beancount_orders.book.directives import Method
 from beancount_orders.book.directives import Money
 from beancount_orders.book.directives import PaymentArgs
+from beancount_orders.book.handlers import bill_payments
+from beancount_orders.book.methods import check_method_name
 from beancount_orders.book.model import ZERO
 from beancount_orders.book.model import Allocation
 from beancount_orders.book.model import Customer
@@ -103,36 +103,6 @@ def method_account(
         "clearing", method=account_component(value)
     )
     return account, value
-
-
-def check_method_name(e: State, value: str, what: str) -> None:
-    """SPEC, Methods: a METHOD name is ``"credit"``, a name of the config's
-    ``methods`` map (exactly) or, without a map, any other name; never an
-    account written in quotes."""
-    if ":" in value and account_lib.is_valid(value):
-        raise Invalid(
-            f'{what}: METHOD "{value}" is an account name in quotes: write the '
-            f"account without quotes ({value}) to pay into it"
-        )
-    if value.lower() == "credit":
-        raise Invalid(
-            f'{what}: METHOD "{value}": write "credit" (lower case) to draw on the '
-            "customer's credit balance"
-        )
-    methods = e.config.methods
-    if not methods or value in methods:
-        return
-    folded = {name.lower(): name for name in methods}
-    close = folded.get(value.lower())
-    if close is None:
-        matches = difflib.get_close_matches(value, sorted(methods), n=1, cutoff=0.6)
-        close = matches[0] if matches else None
-    names = ", ".join(f'"{name}"' for name in sorted(methods))
-    hint = f': did you mean "{close}"?' if close else ""
-    raise Invalid(
-        f'{what}: METHOD "{value}" is none of the config\'s methods ({names}) '
-        f'nor "credit"{hint}'
-    )
 
 
 def check_credit(e: State, customer: Customer, amount: Money, what: str) -> None:
@@ -388,6 +358,9 @@ def on_allocate(e: State, d: Directive[AllocateArgs]) -> None:
     Posts nothing: it changes ageing and order status, not balances.
     """
     source_id, invoice_id, amount = d.args.source, d.args.invoice, d.args.amount
+    if source_id in e.book.purchasing.payments:  # money paid to a supplier
+        bill_payments.allocate_bill_payment(e, d)
+        return
     what = f'Allocation of "{source_id}" to invoice "{invoice_id}"'
     if amount.number <= 0:
         raise Invalid(f"{what}: amount must be greater than zero, got {amount}")

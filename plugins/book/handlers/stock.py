@@ -24,6 +24,7 @@ from beancount_orders.book.directives import Items
 from beancount_orders.book.directives import ReturnArgs
 from beancount_orders.book.directives import StockInArgs
 from beancount_orders.book.directives import TransferArgs
+from beancount_orders.book.handlers import bill_payments
 from beancount_orders.book.handlers import orders
 from beancount_orders.book.model import ZERO
 from beancount_orders.book.model import Dispatch
@@ -37,7 +38,6 @@ from beancount_orders.book.model import Return
 from beancount_orders.book.model import Shortfall
 from beancount_orders.book.model import Transfer
 from beancount_orders.book.postings import TxnBuilder
-from beancount_orders.book.rules import account_component
 from beancount_orders.book.state import Invalid
 from beancount_orders.book.state import State
 from beancount_orders.book.state import check_product
@@ -87,8 +87,8 @@ def on_stock_transaction(e: State, entry: data.Transaction) -> None:
             holding.add(cost, units)
             if posting.account in e.average:
                 relot(e, holding, entry.date, entry.meta, None)
-            arrived = _arrived(e, holding, [Lot(cost, units)])
-            cost_owed(e, posting.account, item, arrived, entry.date, entry.meta)
+            came = arrived(e, holding, [Lot(cost, units)])
+            cost_owed(e, posting.account, item, came, entry.date, entry.meta)
         elif units < 0:
             try:
                 holding.remove(cost, -units)
@@ -198,7 +198,7 @@ def on_stock_in(e: State, d: Directive[StockInArgs]) -> None:
         )
     location = e.meta_string(d.meta, "location", what) or e.config.location
     account = e.inventory_account(location)
-    payable = e.config.account("payable", supplier=account_component(supplier))
+    payable = bill_payments.payable_account(e, supplier)
     cost = Cost(unit_cost.number, unit_cost.currency, d.date, batch)
     e.register(po, "purchase receipt")
     e.book.receipts.append(
@@ -218,9 +218,12 @@ def on_stock_in(e: State, d: Directive[StockInArgs]) -> None:
     payment = rules.round_money(qty * unit_cost.number, e.quantum)
     txn.post(payable, -payment, unit_cost.currency)
     e.emit(txn)
+    bill_payments.stock_in_payable(
+        e, po, supplier, d.date, payment, unit_cost.currency, d.meta
+    )
     if account in e.average:
         relot(e, holding, d.date, d.meta, po)
-    cost_owed(e, account, item, _arrived(e, holding, [Lot(cost, qty)]), d.date, d.meta)
+    cost_owed(e, account, item, arrived(e, holding, [Lot(cost, qty)]), d.date, d.meta)
 
 
 def check_stocked(
@@ -412,7 +415,7 @@ def cost_owed(
                 waiting.pop(0)
 
 
-def _arrived(e: State, holding: Holding, lots: list[Lot]) -> list[Lot]:
+def arrived(e: State, holding: Holding, lots: list[Lot]) -> list[Lot]:
     """The lots that came in, or (as many units of) the average lot they were
     re-lotted into."""
     if holding.account in e.average and len(holding.lots) == 1:
@@ -466,7 +469,7 @@ def on_transfer(e: State, d: Directive[TransferArgs]) -> None:
     e.emit(txn)
     if to_account in e.average:
         relot(e, target_holding, d.date, d.meta, None)
-    cost_owed(e, to_account, item, _arrived(e, target_holding, lots), d.date, d.meta)
+    cost_owed(e, to_account, item, arrived(e, target_holding, lots), d.date, d.meta)
 
 
 def on_return(e: State, d: Directive[ReturnArgs]) -> None:

@@ -22,6 +22,7 @@ from beancount_orders.book.directives import Directive
 from beancount_orders.book.directives import VoidArgs
 from beancount_orders.book.handlers import loyalty
 from beancount_orders.book.handlers import points_back
+from beancount_orders.book.handlers import void_purchasing
 from beancount_orders.book.model import ZERO
 from beancount_orders.book.model import Allocation
 from beancount_orders.book.model import Invoice
@@ -39,7 +40,19 @@ from beancount_orders.book.voids import Made
 
 # The directives whose documents a void may name.
 VOIDABLE = frozenset(
-    {"invoice", "payment", "refund", "credit", "credit-memo", "credit-order", "stock-in"}
+    {
+        "invoice",
+        "payment",
+        "refund",
+        "credit",
+        "credit-memo",
+        "credit-order",
+        "stock-in",
+        "receipt",
+        "bill",
+        "landed-cost",
+        "bill-payment",
+    }
 )
 
 
@@ -66,6 +79,10 @@ _ID_AT: dict[str, int | None] = {
     "credit-memo": 0,
     "credit-order": 0,
     "stock-in": 0,
+    "receipt": 1,
+    "bill": 1,
+    "landed-cost": 1,
+    "bill-payment": None,
 }
 
 
@@ -105,12 +122,23 @@ def _document_of(e: State, d: Directive[Any], start: int) -> tuple[str, str | No
             return voids.CREDIT_ORDER, args.co
         case "stock-in":
             return voids.STOCK_IN, args.po
+        case "receipt":
+            return voids.RECEIPT, args.receipt
+        case "bill":
+            return voids.BILL, args.bill
+        case "landed-cost":
+            return voids.LANDED_COST, args.bill
+        case "bill-payment":
+            made = e.book.transactions[start:]
+            paid = made[0].meta.get("bill-payment") if made else None
+            return voids.BILL_PAYMENT, paid if isinstance(paid, str) else None
     return "", None  # pragma: no cover - only the VOIDABLE directives are recorded
 
 
 def on_void(e: State, d: Directive[VoidArgs]) -> None:
     """Voids a document: an invoice, credit order, credit memo, credit, payment or
-    refund with an id, or a stock-in (every ``stock-in`` of that id).
+    refund with an id, a stock-in (every ``stock-in`` of that id), a receipt, a
+    bill, a landed cost or a bill payment.
 
     Posts, on the void's date, the exact reverse of every transaction the document
     generated (same accounts, amounts and lots), narration ``Void of ...``, links
@@ -179,7 +207,8 @@ def _check(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> Made:
             )
         raise Invalid(
             f'{what}: unknown document "{doc_id}" (a void names an invoice, credit '
-            "order, credit memo, credit, refund, payment with an id, or stock-in)"
+            "order, credit memo, credit, refund, payment with an id, stock-in, "
+            "receipt, bill, landed cost or bill payment)"
         )
     for lock in e.book.locks:
         through = lock.values[0].value if lock.values else None
@@ -563,6 +592,7 @@ def _void_stock_in(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> 
             )
     for (account, item, cost), units in wanted.items():
         e.holding(account, item).remove(cost, units)
+    void_purchasing.void_stock_in_payable(e, doc_id, d.date)
     return NOTHING_ELSE
 
 
@@ -574,4 +604,8 @@ _APPLY = {
     voids.REFUND: _void_refund,
     voids.CREDIT_ORDER: _void_credit_order,
     voids.STOCK_IN: _void_stock_in,
+    voids.RECEIPT: void_purchasing.void_receipt,
+    voids.BILL: void_purchasing.void_bill,
+    voids.LANDED_COST: void_purchasing.void_bill,
+    voids.BILL_PAYMENT: void_purchasing.void_bill_payment,
 }
