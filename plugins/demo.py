@@ -1,7 +1,9 @@
 """Generate realistic order books: ``bean-orders demo``.
 
 A day-by-day simulation of a small wholesaler: customers and items, stock
-received in batches at changing costs, orders in every state (open,
+bought in batches at changing costs (through purchase orders, receipts, bills,
+landed costs and bill payments, or plain stock-ins:
+:mod:`beancount_orders.demo_purchasing`), orders in every state (open,
 committed, part and fully invoiced and dispatched, paid, overpaid,
 cancelled), payments by several methods, transfers to a shop location,
 returns (resaleable and damaged), credit orders, credit memos, customer
@@ -15,21 +17,25 @@ values and tax rounded half-up per line (``rules.line_value`` and
 and within a day the engine's order of directives. So a payment in full pays
 exactly what is open, a payment ahead is the order's gross, and an order ends
 overpaid, or an invoice open, only where the simulation means it to:
-:meth:`Demo.outcome` says which, and why.
+:meth:`Demo.outcome` says which, and why (:mod:`beancount_orders.demo_model`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import random
-from collections import Counter
 from collections.abc import Callable
 from collections.abc import Iterator
 from decimal import Decimal
 
 from beancount_orders.book import rules
 from beancount_orders.book.registry import PHASES
+from beancount_orders.demo_model import Invoice
+from beancount_orders.demo_model import Line
+from beancount_orders.demo_model import Order
+from beancount_orders.demo_model import Outcome
+from beancount_orders.demo_purchasing import SUPPLIERS
+from beancount_orders.demo_purchasing import Buying
 
 START = datetime.date(2023, 1, 2)
 CENT = Decimal("0.01")
@@ -46,104 +52,8 @@ FIRST = [
     "Ada", "Ben", "Cleo", "Dev", "Eve", "Finn", "Gia", "Hal", "Iris", "Jon", "Kai", "Lea",
 ]
 # fmt: on
-SUPPLIERS = ("northern-metals", "acme-supply", "castings-co")
 TRADE = ["Hardware", "Supplies", "Engineering", "Workshop", "Builders", "Fixings", "Tools"]
 Action = Callable[[datetime.date], list[str]]  # an action of a day: the lines it writes
-
-
-@dataclasses.dataclass
-class _Line:
-    item: str
-    qty: int
-    price: Decimal
-    rate: Decimal
-    invoiced: int = 0
-    dispatched: int = 0
-    returned: int = 0
-    credited: int = 0
-    net: Decimal = ZERO  # as invoiced (the whole line is always invoiced at once)
-    tax: Decimal = ZERO
-    credited_net: Decimal = ZERO  # what READY credit orders took of them
-    credited_tax: Decimal = ZERO
-
-
-@dataclasses.dataclass
-class _Invoice:
-    id: str
-    lines: list[_Line]
-    gross: Decimal
-    open: Decimal
-    # What the simulation means for it: "unpaid" (never paid), "awaiting payment"
-    # (a payment is scheduled, perhaps after the books end), "part-paid", "paid".
-    plan: str
-
-
-@dataclasses.dataclass
-class _Order:
-    """An order and its money, as the engine keeps them (SPEC: outstanding and
-    allocation)."""
-
-    id: str
-    customer: str
-    lines: list[_Line]
-    location: str
-    invoices: list[_Invoice] = dataclasses.field(default_factory=list)
-    invoiced: Decimal = ZERO
-    paid: Decimal = ZERO
-    credited: Decimal = ZERO
-    ahead: Decimal = ZERO  # money and credits waiting for the order's next invoice
-    redeemed: bool = False
-    overpaid: str = ""  # why the simulation leaves it overpaid, if it does
-
-    @property
-    def outstanding(self) -> Decimal:
-        return self.invoiced - self.paid - self.credited
-
-    def settle(self, amount: Decimal, money: bool, invoice: _Invoice | None = None) -> None:
-        """Money (or a credit) on the order: matched to the invoice named, else to
-        the order's invoices oldest first, the rest waiting for its next invoice."""
-        if money:
-            self.paid += amount
-        else:
-            self.credited += amount
-        left = amount
-        for each in [invoice] if invoice else self.invoices:
-            take = min(left, each.open)
-            each.open -= take
-            left -= take
-        if invoice is None:
-            self.ahead += left
-
-    def bill(self, invoice: _Invoice) -> None:
-        """A new invoice, which takes the money waiting for it."""
-        self.invoices.append(invoice)
-        self.invoiced += invoice.gross
-        take = min(self.ahead, invoice.gross)
-        invoice.open -= take
-        self.ahead -= take
-
-    def refund(self, amount: Decimal) -> None:
-        """Overpaid money paid back (``from: "receivable"`` naming the order)."""
-        self.paid -= amount
-        self.ahead -= min(self.ahead, amount)
-
-
-@dataclasses.dataclass(frozen=True)
-class Outcome:
-    """How the simulation leaves the books: the money of its orders and invoices
-    as the engine must find it, and why each is left so."""
-
-    overpaid: dict[str, Decimal]  # order -> by how much it is overpaid
-    owing: dict[str, Decimal]  # order -> what is still owed on it
-    open_invoices: dict[str, Decimal]  # invoice -> its open amount
-    why: dict[str, str]  # each overpaid order and open invoice -> why
-    cancelled: frozenset[str]
-
-    def counts(self) -> Counter[str]:
-        """How many orders and invoices are left so, by why (and cancelled orders)."""
-        counts = Counter(self.why.values())
-        counts["cancelled"] = len(self.cancelled)
-        return counts
 
 
 def _money(value: Decimal) -> str:
@@ -179,9 +89,9 @@ class Demo:
         self.agenda: dict[int, list[tuple[int, Action]]] = {}
         self.points: dict[str, list[tuple[int, int]]] = {}  # customer -> (day, points)
         self.credit: dict[str, Decimal] = {}
-        self.made: list[_Order] = []
+        self.made: list[Order] = []
         self.cancelled: list[str] = []
-        self.po = 0
+        self.buying = Buying(self, seed, START)
         self.doc = 0
         self.day = 0
         self.end = START + datetime.timedelta(days=self.days + 60)
@@ -203,17 +113,17 @@ class Demo:
 
     # -- money, as the engine computes it ---------------------------------------
 
-    def value(self, line: _Line, qty: int) -> tuple[Decimal, Decimal]:
+    def value(self, line: Line, qty: int) -> tuple[Decimal, Decimal]:
         """The net and tax of ``qty`` units of a line as the engine invoices them:
         the value rounded half-up, split into net and tax."""
         value = rules.line_value(Decimal(qty), line.price, CENT)
         return rules.split_tax(value, line.rate, self.inclusive, CENT)
 
-    def gross(self, lines: list[_Line]) -> Decimal:
+    def gross(self, lines: list[Line]) -> Decimal:
         """The gross of these lines (all of each), as the engine invoices them."""
         return sum((sum(self.value(line, line.qty), ZERO) for line in lines), ZERO)
 
-    def credit_value(self, line: _Line, qty: int, price: Decimal) -> Decimal:
+    def credit_value(self, line: Line, qty: int, price: Decimal) -> Decimal:
         """The gross a credit line takes, and its net and tax recorded on the line:
         the credit of a line's last units at its price takes exactly what is left
         of them (SPEC, Remainders)."""
@@ -282,21 +192,17 @@ class Demo:
             if number % 5 == 0:
                 out.append(f"  credit-limit: {self.rng.randint(5, 50) * 100}.00 GBP")
         out.append("")
-        return out
+        return out + self.buying.header()
 
-    def receive(self, date: datetime.date, item: str, location: str, qty: int) -> list[str]:
-        self.po += 1
+    def receive(
+        self, date: datetime.date, item: str, location: str, qty: int, needed: int
+    ) -> list[str]:
+        """Buy ``qty`` of ``item`` for ``location`` at its drifting cost, at least
+        ``needed`` of them in stock today (:mod:`beancount_orders.demo_purchasing`)."""
         drift = Decimal(self.rng.randint(90, 115)) / 100
         self.cost[item] = (self.cost[item] * drift).quantize(CENT)
-        self.stock[(item, location)] = self.stock.get((item, location), 0) + qty
-        lines = [
-            f'{date} custom "stock-in" "PO-{self.po:06d}" "{item}" {qty} '
-            f"{_money(self.cost[item])}",
-            f'  supplier: "{self.rng.choice(SUPPLIERS)}"',
-        ]
-        if location != "Main":
-            lines.append(f'  location: "{location}"')
-        return lines
+        supplier = self.rng.choice(SUPPLIERS)[0]
+        return self.buying.restock(date, item, location, qty, needed, supplier)
 
     def lines(self, progress: Callable[[int], None] | None = None) -> Iterator[str]:
         yield from self.header()
@@ -343,7 +249,7 @@ class Demo:
         for item, _ in chosen:
             margin = Decimal(self.rng.randint(130, 190)) / 100
             lines.append(
-                _Line(
+                Line(
                     item,
                     self.rng.randint(1, 12),
                     (self.cost[item] * margin).quantize(CENT),
@@ -351,7 +257,7 @@ class Demo:
                 )
             )
         location = "Shop" if self.rng.random() < 0.15 else "Main"
-        order = _Order(order_id, customer, lines, location)
+        order = Order(order_id, customer, lines, location)
         self.made.append(order)
         out = [f'{date} custom "order" "{order_id}" "{customer}"']
         if location != "Main":
@@ -382,7 +288,7 @@ class Demo:
             self.later(0, "payment", lambda d: self.pay_ahead(d, order))
         return out
 
-    def redeem(self, date: datetime.date, order: _Order) -> list[str]:
+    def redeem(self, date: datetime.date, order: Order) -> list[str]:
         available = customer_points(self, order.customer)
         total = sum((self.value(line, line.qty)[0] for line in order.lines), ZERO)
         points = min(available // 3, int(total * 20))  # at most a fifth of the order
@@ -393,7 +299,7 @@ class Demo:
         order.settle(rules.round_money(points * POINT_VALUE, CENT), money=False)
         return [f'{date} custom "redeem" "{order.id}" {points} PKLP']
 
-    def pay_ahead(self, date: datetime.date, order: _Order) -> list[str]:
+    def pay_ahead(self, date: datetime.date, order: Order) -> list[str]:
         """The order's gross, less the points redeemed on it (and anything paid)."""
         amount = self.gross(order.lines) - order.paid - order.credited
         if amount <= 0:
@@ -401,7 +307,7 @@ class Demo:
         order.settle(amount, money=True)
         return [f'{date} custom "payment" "{order.id}" {_money(amount)} "card"']
 
-    def invoice(self, date: datetime.date, order: _Order, partial: bool) -> list[str]:
+    def invoice(self, date: datetime.date, order: Order, partial: bool) -> list[str]:
         invoice_id = self.next_id("INV")
         out = [f'{date} custom "invoice" "{order.id}" "{invoice_id}"']
         billed = (
@@ -419,14 +325,14 @@ class Demo:
         if partial:
             out[0] += f' "{billed[0].item}" {billed[0].qty}'
             self.within(5, 20, "invoice", lambda d: self.invoice(d, order, False))
-        invoice = _Invoice(invoice_id, billed, gross, gross, "unpaid")
+        invoice = Invoice(invoice_id, billed, gross, gross, "unpaid")
         order.bill(invoice)
         if customer_in_program(order.customer):
             self.points.setdefault(order.customer, []).append((self.day, int(gross)))
         self.follow_up(order, invoice)
         return out
 
-    def follow_up(self, order: _Order, invoice: _Invoice) -> None:
+    def follow_up(self, order: Order, invoice: Invoice) -> None:
         """Schedule what becomes of an invoice: paid in full (mostly), half paid,
         or never; now and then a credit order or a credit memo on it."""
         roll = self.rng.random()
@@ -443,7 +349,7 @@ class Demo:
             self.within(5, 30, "credit-memo", lambda d: self.memo(d, order, invoice))
 
     def pay(
-        self, date: datetime.date, order: _Order, invoice: _Invoice, half: bool
+        self, date: datetime.date, order: Order, invoice: Invoice, half: bool
     ) -> list[str]:
         """Pay what is open on the invoice (half of it), or on purpose a little more."""
         if invoice.open <= 0:
@@ -461,7 +367,7 @@ class Demo:
         method = self.rng.choice(('"card"', '"card"', "Assets:Bank:Current", '"paypal"'))
         return [f'{date} custom "payment" "{invoice.id}" {_money(amount)} {method}']
 
-    def dispatch(self, date: datetime.date, order: _Order) -> list[str]:
+    def dispatch(self, date: datetime.date, order: Order) -> list[str]:
         out: list[str] = []
         pairs = []
         for line in order.lines:
@@ -470,9 +376,8 @@ class Demo:
                 continue
             key = (line.item, order.location)
             if self.stock.get(key, 0) < qty:
-                out += self.receive(
-                    date, line.item, order.location, qty + self.rng.randint(20, 120)
-                )
+                extra = self.rng.randint(20, 120)
+                out += self.receive(date, line.item, order.location, qty + extra, qty)
             self.stock[key] -= qty
             line.dispatched += qty
             pairs.append(f'"{line.item}" {qty}')
@@ -485,7 +390,7 @@ class Demo:
             self.within(3, 20, "return", lambda d: self.give_back(d, order))
         return out
 
-    def give_back(self, date: datetime.date, order: _Order) -> list[str]:
+    def give_back(self, date: datetime.date, order: Order) -> list[str]:
         line = self.rng.choice(order.lines)
         qty = min(line.dispatched - line.returned, self.rng.randint(1, 3))
         if qty <= 0:
@@ -521,9 +426,11 @@ class Demo:
         return [f'{date} custom "payment" "{customer}" {_money(balance)} "credit"']
 
     def credit_order(
-        self, date: datetime.date, order: _Order, invoice: _Invoice
+        self, date: datetime.date, order: Order, invoice: Invoice
     ) -> list[str]:
         if order.redeemed:  # (its credit would give points back and reopen their money)
+            return []
+        if order.ahead > 0:  # (its pay-back would refund money paid for the next invoice)
             return []
         co_id = self.next_id("CO")
         approved_only = self.rng.random() < 0.1  # not READY: posts nothing
@@ -572,7 +479,7 @@ class Demo:
         return head + lines
 
     def pay_back(
-        self, date: datetime.date, order: _Order, co_id: str, excess: Decimal
+        self, date: datetime.date, order: Order, co_id: str, excess: Decimal
     ) -> list[str]:
         """What a credit order credited beyond what was open on its invoice: paid
         back as far as the order is overpaid (a refund from the receivable naming
@@ -598,7 +505,7 @@ class Demo:
                 )
         return out
 
-    def memo(self, date: datetime.date, order: _Order, invoice: _Invoice) -> list[str]:
+    def memo(self, date: datetime.date, order: Order, invoice: Invoice) -> list[str]:
         """Goodwill: up to 5.00 knocked off what is still open on the invoice."""
         amount = min(MEMO, invoice.open)
         if amount <= 0:
