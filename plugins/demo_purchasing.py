@@ -142,8 +142,10 @@ class Buying:
             self.demo.within(2, 12, "receipt", lambda d: self.receipt(d, po, None))
         else:
             out += self.receipt(date, po, None)
-        if self.rng.random() < 0.25:
-            self.demo.within(0, 8, "landed-cost", lambda d: self.landed_cost(d, po))
+        if self.rng.random() < 0.25:  # a day or more later: its re-lot is then
+            # written before any dispatch of its day that takes the lots, as the
+            # engine applies it (so the books written out load too)
+            self.demo.within(1, 8, "landed-cost", lambda d: self.landed_cost(d, po))
         return out
 
     def tax(self) -> Decimal:

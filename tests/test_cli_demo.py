@@ -50,7 +50,9 @@ def test_demo_has_every_kind_of_directive(workdir: Path) -> None:
     for kind in (
         "customer", "loyalty-program", "stock-in", "order", "line", "commit", "cancel",
         "invoice", "dispatch", "payment", "transfer", "return", "credit",
-        "credit-order", "credit-line", "credit-memo", "refund", "redeem",
+        "credit-order", "credit-line", "credit-memo", "refund", "redeem", "supplier",
+        "purchase-order", "po-line", "receipt", "bill", "landed-cost", "bill-payment",
+        "allocate",
     ):
         assert f' custom "{kind}" ' in text, kind
 
