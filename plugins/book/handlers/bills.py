@@ -125,7 +125,7 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     net = sum((line.net for line in lines), ZERO)
     txn.post(supplier.payable, -(net + tax), currency)
     for bill_line in lines:  # each line's share of the tax, for the reports
-        rate = next(line.tax for line in po.lines if line.number == bill_line.line)
+        rate = po.lines[bill_line.line - 1].tax  # (lines are numbered from 1)
         bill_line.tax = rules.round_money(bill_line.net * rate, quantum)
     bill = Bill(
         bill_id,
@@ -274,7 +274,9 @@ def on_landed_cost(e: State, d: Directive[LandedCostArgs]) -> None:
     e.register(bill_id, LANDED_COST)
     e.book.purchasing.payables[bill_id] = landed
     po.bills.append(bill_id)
-    if po.id not in supplier.orders:  # a landed cost from another supplier
+    # A landed cost from another supplier (the PO's own lists it already; a
+    # test of the id first would walk all the supplier's POs each time).
+    if supplier.id != po.supplier and po.id not in supplier.orders:
         supplier.orders.append(po.id)
     e.emit(txn)
 
