@@ -43,6 +43,14 @@ class Supplier:
     terms: int | None = None
     payable: str = ""  # its payable account
     orders: list[str] = dataclasses.field(default_factory=list)
+    listed: set[str] = dataclasses.field(default_factory=set)  # the ids in ``orders``
+
+    def add_order(self, po_id: str) -> None:
+        """List a purchase order of its own, or one it billed a landed cost of
+        (once)."""
+        if po_id not in self.listed:
+            self.listed.add(po_id)
+            self.orders.append(po_id)
 
 
 @dataclasses.dataclass(slots=True)

@@ -274,10 +274,7 @@ def on_landed_cost(e: State, d: Directive[LandedCostArgs]) -> None:
     e.register(bill_id, LANDED_COST)
     e.book.purchasing.payables[bill_id] = landed
     po.bills.append(bill_id)
-    # A landed cost from another supplier (the PO's own lists it already; a
-    # test of the id first would walk all the supplier's POs each time).
-    if supplier.id != po.supplier and po.id not in supplier.orders:
-        supplier.orders.append(po.id)
+    supplier.add_order(po.id)  # a landed cost from another supplier lists the PO
     e.emit(txn)
 
 

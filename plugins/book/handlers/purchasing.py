@@ -153,7 +153,7 @@ def on_purchase_order(e: State, d: Directive[PurchaseOrderArgs]) -> None:
     e.register(po_id, PURCHASE_ORDER)
     po = PurchaseOrder(po_id, supplier.id, d.date, d.meta, location, expected, tax=tax)
     e.book.purchasing.orders[po_id] = po
-    supplier.orders.append(po_id)
+    supplier.add_order(po_id)
 
 
 def _rate(meta: data.Meta, what: str) -> Decimal | None:
