@@ -59,7 +59,9 @@ class POLine:
     received: Decimal = ZERO
     billed: Decimal = ZERO
     billed_net: Decimal = ZERO  # at the bills' prices
-    grni: Decimal = ZERO  # what its receipts credited to GRNI less what bills took
+    # What its receipts credited to GRNI, and what its bills took out of it.
+    grni_in: Decimal = ZERO
+    grni_out: Decimal = ZERO
 
     @property
     def to_receive(self) -> Decimal:

@@ -69,7 +69,8 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     yet billed at PO cost, or the (ITEM QTY PRICE) lines named).
 
     Posts Dr ``grni`` at the PO cost, Dr ``input_tax`` at each line's rate,
-    Cr the supplier's payable gross. A PRICE other than the PO cost also posts
+    Cr the supplier's payable gross (a cent of rounding between the PO cost in
+    GRNI and a line billed at that cost, Dr COGS). A PRICE other than the PO cost also posts
     its difference to ``grni`` and re-values the PO's goods in a transaction of
     its own: Cr ``grni``, the share on units in stock onto their lots (re-lot),
     the share on units gone to COGS.
@@ -101,13 +102,16 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     lines: list[BillLine] = []
     by_rate: dict[Decimal, Decimal] = {}
     differences: dict[str, Decimal] = {}
+    rounding: dict[str, Decimal] = {}
     for line, qty in chosen:
         price = prices.get(line.item, line.cost)
         net = rules.line_value(qty, price, quantum)
         at_cost = _release(line, qty, quantum)
         by_rate[line.tax] = by_rate.get(line.tax, ZERO) + net
         lines.append(BillLine(line.number, line.item, qty, price, net, at_cost, ZERO))
-        if net != at_cost:
+        if price == line.cost:  # the cents of rounding between GRNI and the bill
+            rounding[line.item] = rounding.get(line.item, ZERO) + net - at_cost
+        elif net != at_cost:
             differences[line.item] = differences.get(line.item, ZERO) + net - at_cost
     txn = TxnBuilder(
         d.meta,
@@ -121,6 +125,10 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
         txn.post(grni, bill_line.at_cost, currency, item=bill_line.item)
     for item, difference in differences.items():
         txn.post(grni, difference, currency, item=item)
+    cogs = rules.cogs_account(e.config, po.location or e.config.location)
+    for item, cents in rounding.items():
+        if cents:
+            txn.post(cogs, cents, currency, item=item)
     tax = _input_tax(e, txn, by_rate, currency)
     net = sum((line.net for line in lines), ZERO)
     txn.post(supplier.payable, -(net + tax), currency)
@@ -150,16 +158,16 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
 
 
 def _release(line: POLine, qty: Decimal, quantum: Decimal) -> Decimal:
-    """What billing ``qty`` of a line takes out of GRNI: its PO cost, rounded;
-    all that is left when it bills the last unit received (so GRNI holds
-    nothing for a line received and billed in full)."""
+    """What billing ``qty`` of a line takes out of GRNI: the PO cost of all
+    billed so far, rounded once, less what earlier bills took; all that is
+    left when it bills the last unit received (so GRNI holds nothing for a line
+    received and billed in full)."""
     line.billed += qty
-    value = (
-        line.grni
-        if line.billed == line.received
-        else rules.line_value(qty, line.cost, quantum)
-    )
-    line.grni -= value
+    if line.billed == line.received:
+        value = line.grni_in - line.grni_out
+    else:
+        value = rules.line_value(line.billed, line.cost, quantum) - line.grni_out
+    line.grni_out += value
     return value
 
 

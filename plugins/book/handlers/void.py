@@ -130,8 +130,7 @@ def _document_of(e: State, d: Directive[Any], start: int) -> tuple[str, str | No
             return voids.LANDED_COST, args.bill
         case "bill-payment":
             made = e.book.transactions[start:]
-            paid = made[0].meta.get("bill-payment") if made else None
-            return voids.BILL_PAYMENT, paid if isinstance(paid, str) else None
+            return voids.BILL_PAYMENT, voids.bill_payment_id(made[0]) if made else None
     return "", None  # pragma: no cover - only the VOIDABLE directives are recorded
 
 
