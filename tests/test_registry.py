@@ -96,7 +96,8 @@ def keys_read(module: object) -> set[str]:
             first = args[0]
         elif name == "meta_string" and len(args) >= 2:
             first = args[1]
-        elif name in ("own_id", "document_id"):  # a document's ``id`` metadata
+        elif name in ("own_id", "document_id") and ast.unparse(node.func.value) == "e":
+            # a document's ``id`` metadata, read through the State
             keys.add("id")
             continue
         else:

@@ -310,9 +310,7 @@ def on_receipt(e: State, d: Directive[ReceiptArgs]) -> None:
         line.received += qty
         e.holding(account, line.item).add(cost, qty)
         purchasing.lots[(line.item, d.date, label)] = receipt_id
-        # The PO cost of all received so far, rounded once: GRNI holds exactly
-        # what a bill of every received unit at PO cost would be.
-        value = rules.line_value(line.received, line.cost, e.quantum) - line.grni_in
+        value = rules.line_value(qty, line.cost, e.quantum)
         line.grni_in += value
         receipt.lines.append(ReceiptLine(line.number, line.item, qty, cost, account, value))
         arrived.setdefault(line.item, []).append(Lot(cost, qty))
