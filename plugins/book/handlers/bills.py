@@ -72,7 +72,10 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     Cr the supplier's payable gross. A PRICE other than the PO cost also posts
     its difference to ``grni`` and re-values the PO's goods in a transaction of
     its own: Cr ``grni``, the share on units in stock onto their lots (re-lot),
-    the share on units gone to COGS.
+    the share on units gone to COGS. At the PO cost, what the bill's rounded
+    net differs from what leaves ``grni`` (receipts and bills of other
+    quantities round differently, a cent or so) is no price difference: it
+    goes to COGS in the bill's transaction, and no lot is re-valued.
     """
     bill_id = d.args.bill
     po = purchase_order(e, d.args.po, f'Bill "{bill_id}"')
@@ -101,13 +104,18 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     lines: list[BillLine] = []
     by_rate: dict[Decimal, Decimal] = {}
     differences: dict[str, Decimal] = {}
+    roundings: dict[str, Decimal] = {}
     for line, qty in chosen:
         price = prices.get(line.item, line.cost)
         net = rules.line_value(qty, price, quantum)
         at_cost = _release(line, qty, quantum)
         by_rate[line.tax] = by_rate.get(line.tax, ZERO) + net
         lines.append(BillLine(line.number, line.item, qty, price, net, at_cost, ZERO))
-        if net != at_cost:
+        if net == at_cost:
+            continue
+        if price == line.cost:  # a rounding gap only: no re-lot (SPEC)
+            roundings[line.item] = roundings.get(line.item, ZERO) + net - at_cost
+        else:
             differences[line.item] = differences.get(line.item, ZERO) + net - at_cost
     txn = TxnBuilder(
         d.meta,
@@ -121,6 +129,9 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
         txn.post(grni, bill_line.at_cost, currency, item=bill_line.item)
     for item, difference in differences.items():
         txn.post(grni, difference, currency, item=item)
+    cogs = rules.cogs_account(e.config, po.location or e.config.location)
+    for item, rounding in roundings.items():
+        txn.post(cogs, rounding, currency, item=item)
     tax = _input_tax(e, txn, by_rate, currency)
     net = sum((line.net for line in lines), ZERO)
     txn.post(supplier.payable, -(net + tax), currency)
