@@ -86,7 +86,7 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     due = _due(d, supplier, what)
     currency = po.currency or ""
     for priced in d.args.lines:
-        if priced.price.currency != currency:
+        if po.currency is not None and priced.price.currency != currency:
             raise Invalid(
                 f"{what}: {priced.item} is billed in {priced.price.currency}, the "
                 f"purchase order is in {currency}; a bill is in its PO's currency"
@@ -217,7 +217,7 @@ def on_landed_cost(e: State, d: Directive[LandedCostArgs]) -> None:
     e.new_document(bill_id, LANDED_COST)
     if amount.number <= 0:
         raise Invalid(f"{what}: amount must be greater than zero, got {amount}")
-    if amount.currency != po.currency:
+    if po.currency is not None and amount.currency != po.currency:
         raise Invalid(
             f"{what}: {amount} is not in {po.currency}, the purchase order's currency"
         )
