@@ -64,6 +64,11 @@ class POLine:
     grni_out: Decimal = ZERO
 
     @property
+    def grni(self) -> Decimal:
+        """What GRNI holds for it: its receipts' PO cost not yet billed."""
+        return self.grni_in - self.grni_out
+
+    @property
     def to_receive(self) -> Decimal:
         return self.qty - self.received
 

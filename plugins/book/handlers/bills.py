@@ -69,11 +69,13 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     yet billed at PO cost, or the (ITEM QTY PRICE) lines named).
 
     Posts Dr ``grni`` at the PO cost, Dr ``input_tax`` at each line's rate,
-    Cr the supplier's payable gross (a cent of rounding between the PO cost in
-    GRNI and a line billed at that cost, Dr COGS). A PRICE other than the PO cost also posts
+    Cr the supplier's payable gross. A PRICE other than the PO cost also posts
     its difference to ``grni`` and re-values the PO's goods in a transaction of
     its own: Cr ``grni``, the share on units in stock onto their lots (re-lot),
-    the share on units gone to COGS.
+    the share on units gone to COGS. At the PO cost, what the bill's rounded
+    net differs from what leaves ``grni`` (receipts and bills of other
+    quantities round differently, a cent or so) is no price difference: it
+    goes to COGS in the bill's transaction, and no lot is re-valued.
     """
     bill_id = d.args.bill
     po = purchase_order(e, d.args.po, f'Bill "{bill_id}"')
@@ -84,7 +86,7 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     due = _due(d, supplier, what)
     currency = po.currency or ""
     for priced in d.args.lines:
-        if priced.price.currency != currency:
+        if po.currency is not None and priced.price.currency != currency:
             raise Invalid(
                 f"{what}: {priced.item} is billed in {priced.price.currency}, the "
                 f"purchase order is in {currency}; a bill is in its PO's currency"
@@ -102,16 +104,18 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     lines: list[BillLine] = []
     by_rate: dict[Decimal, Decimal] = {}
     differences: dict[str, Decimal] = {}
-    rounding: dict[str, Decimal] = {}
+    roundings: dict[str, Decimal] = {}
     for line, qty in chosen:
         price = prices.get(line.item, line.cost)
         net = rules.line_value(qty, price, quantum)
         at_cost = _release(line, qty, quantum)
         by_rate[line.tax] = by_rate.get(line.tax, ZERO) + net
         lines.append(BillLine(line.number, line.item, qty, price, net, at_cost, ZERO))
-        if price == line.cost:  # the cents of rounding between GRNI and the bill
-            rounding[line.item] = rounding.get(line.item, ZERO) + net - at_cost
-        elif net != at_cost:
+        if net == at_cost:
+            continue
+        if price == line.cost:  # a rounding gap only: no re-lot (SPEC)
+            roundings[line.item] = roundings.get(line.item, ZERO) + net - at_cost
+        else:
             differences[line.item] = differences.get(line.item, ZERO) + net - at_cost
     txn = TxnBuilder(
         d.meta,
@@ -126,9 +130,8 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     for item, difference in differences.items():
         txn.post(grni, difference, currency, item=item)
     cogs = rules.cogs_account(e.config, po.location or e.config.location)
-    for item, cents in rounding.items():
-        if cents:
-            txn.post(cogs, cents, currency, item=item)
+    for item, rounding in roundings.items():
+        txn.post(cogs, rounding, currency, item=item)
     tax = _input_tax(e, txn, by_rate, currency)
     net = sum((line.net for line in lines), ZERO)
     txn.post(supplier.payable, -(net + tax), currency)
@@ -214,7 +217,7 @@ def on_landed_cost(e: State, d: Directive[LandedCostArgs]) -> None:
     e.new_document(bill_id, LANDED_COST)
     if amount.number <= 0:
         raise Invalid(f"{what}: amount must be greater than zero, got {amount}")
-    if amount.currency != po.currency:
+    if po.currency is not None and amount.currency != po.currency:
         raise Invalid(
             f"{what}: {amount} is not in {po.currency}, the purchase order's currency"
         )
