@@ -295,7 +295,11 @@ def test_each_purchasing_void_error(loaded):
             'Void of "GRN-2": the void is dated 2024-01-02, before "GRN-2" (2024-01-05); '
             "a void is dated on or after its document",
         ),
-        (22, 'Void of "PO-1": "PO-1" is a purchase order, which cannot be voided'),
+        (
+            22,
+            'Void of "PO-1": "PO-1" is a purchase order, which cannot be voided: void '
+            "its bills, landed costs and receipts",
+        ),
         (
             23,
             'Void of "BILL-9": unknown document "BILL-9" (a void names an invoice, credit '

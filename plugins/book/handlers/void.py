@@ -200,6 +200,11 @@ def _check(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> Made:
                 f'{what}: "{doc_id}" is an order, which cannot be voided: use "cancel" '
                 "for what is not invoiced, and void its invoices"
             )
+        if kind == "purchase order":
+            raise Invalid(
+                f'{what}: "{doc_id}" is a purchase order, which cannot be voided: void '
+                "its bills, landed costs and receipts"
+            )
         if kind is not None:
             raise Invalid(
                 f'{what}: "{doc_id}" is {kind_article(kind)}, which cannot be voided'
