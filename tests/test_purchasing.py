@@ -18,11 +18,14 @@ from decimal import Decimal as D
 
 from beancount.core.position import Cost
 
+from beancount_orders.book.locks import digests
+from beancount_orders.book.locks import lock_text
 from beancount_orders.book.model import Status
 from beancount_orders.book.purchasing import POStatus
 from tests.helpers import Loaded
 from tests.helpers import dedent
 from tests.helpers import ledger
+from tests.helpers import load
 
 
 def jan(day: int) -> datetime.date:
@@ -544,3 +547,42 @@ def test_a_bill_of_part_of_what_was_received(loaded):
     assert loaded.balances()["Liabilities:GRNI"] == "-12.00 GBP"
     assert loaded.balances()["Liabilities:Payable:Kiln"] == "-20.00 GBP"
     assert status(loaded, "PO-1") == POStatus(PARTIAL, PARTIAL, NONE)
+
+
+LOCKED_PURCHASE = """
+plugin "beancount_orders.orders"
+option "booking_method" "FIFO"
+2024-01-01 custom "supplier" "kiln" "Kiln & Co"
+2024-01-01 custom "customer" "acme" "Acme Ltd"
+2024-01-02 custom "purchase-order" "PO-1" "kiln"
+2024-01-02 custom "po-line" "PO-1" "WIDGET" 10 4.00 GBP
+2024-01-05 custom "receipt" "PO-1" "GRN-1"
+2024-01-10 custom "bill" "PO-1" "BILL-1"
+2024-01-12 custom "order" "SO-1" "acme"
+2024-01-12 custom "line" "SO-1" "WIDGET" 4 9.00 GBP
+2024-01-12 custom "dispatch" "SO-1"
+"""
+
+
+def test_a_landed_cost_after_a_lock_changes_nothing_locked() -> None:
+    """January is locked with its receipt, bill and dispatch; freight billed in
+    February re-values the lots and sends the share of the goods sold in
+    January to COGS on its own date: the locked month is unchanged. The same
+    landed cost dated in January is reported against the lock."""
+    through = datetime.date(2024, 1, 31)
+    loaded = load(LOCKED_PURCHASE)
+    assert loaded.messages == []
+    locked = LOCKED_PURCHASE + lock_text(through, digests(loaded.entries, through))
+    later = load(locked + '2024-02-03 custom "landed-cost" "PO-1" "LC-1" 10.00 GBP\n')
+    assert later.messages == []
+    # 10.00 over 10 units, 6 in stock: 6.00 onto the lot, 4.00 to COGS in February.
+    assert lots(later, "WIDGET") == {Cost(D("5.00"), "GBP", jan(5), "GRN-1"): D(6)}
+    february = [txn for txn in later.transactions if txn.date.month == 2]
+    assert [txn.narration for txn in february] == [
+        "Landed cost LC-1 for purchase order PO-1"
+    ]
+    back_dated = load(locked + '2024-01-20 custom "landed-cost" "PO-1" "LC-1" 10.00 GBP\n')
+    assert [message for _, message in back_dated.messages] == [
+        "Period 2024-01 is locked (through 2024-01-31) and its entries have changed "
+        "since: undo the change, or date it after the lock"
+    ]
