@@ -22,6 +22,7 @@ from beancount_orders.book.locks import digests
 from beancount_orders.book.locks import lock_text
 from beancount_orders.book.model import Status
 from beancount_orders.book.purchasing import POStatus
+from beancount_orders.reports.margin import margin_report
 from tests.helpers import Loaded
 from tests.helpers import dedent
 from tests.helpers import ledger
@@ -585,4 +586,34 @@ def test_a_landed_cost_after_a_lock_changes_nothing_locked() -> None:
     assert [message for _, message in back_dated.messages] == [
         "Period 2024-01 is locked (through 2024-01-31) and its entries have changed "
         "since: undo the change, or date it after the lock"
+    ]
+
+
+@ledger()
+def test_the_margin_counts_what_bills_and_landed_costs_sent_to_cogs(loaded):
+    """
+    plugin "beancount_orders.orders"
+    option "booking_method" "FIFO"
+    2024-01-01 custom "supplier" "kiln" "Kiln & Co"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-02 custom "purchase-order" "PO-1" "kiln"
+    2024-01-02 custom "po-line" "PO-1" "WIDGET" 10 4.00 GBP
+    2024-01-05 custom "receipt" "PO-1" "GRN-1"
+    2024-01-06 custom "order" "SO-1" "acme"
+    2024-01-06 custom "line" "SO-1" "WIDGET" 4 9.00 GBP
+    2024-01-06 custom "invoice" "SO-1" "INV-1"
+    2024-01-06 custom "dispatch" "SO-1"
+    2024-01-10 custom "bill" "PO-1" "BILL-1" "WIDGET" 10 4.30 GBP
+    2024-01-11 custom "landed-cost" "PO-1" "LC-1" 5.00 GBP
+    2024-01-12 custom "void" "LC-1"
+    """
+    # COGS: 16.00 at dispatch, 1.20 of the price difference and 2.00 of the
+    # freight on the 4 gone; the freight's void takes its 2.00 back.
+    by_item = margin_report(loaded.book, "item")
+    assert [(row.key, row.cogs) for row in by_item.rows] == [("WIDGET", D("17.20"))]
+    assert loaded.balances()["Expenses:COGS"] == "17.20 GBP"
+    by_customer = margin_report(loaded.book, "customer")
+    assert [(row.key, row.cogs) for row in by_customer.rows] == [
+        ("(purchase costs)", D("1.20")),
+        ("acme", D("16.00")),
     ]

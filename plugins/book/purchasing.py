@@ -131,6 +131,11 @@ class Payable:
     allocations: list[BillAllocation] = dataclasses.field(default_factory=list)
     allocated: Decimal = ZERO
     voided: datetime.date | None = None
+    # What it sent to COGS by item: price differences and landed costs on goods
+    # already gone, and a bill's cents of rounding (the margin report's).
+    cogs: dict[str, Decimal] = dataclasses.field(default_factory=dict)
+    # A stock-in written several times (each its date and amount).
+    parts: list[tuple[datetime.date, Decimal]] = dataclasses.field(default_factory=list)
 
     @property
     def gross(self) -> Decimal:
@@ -152,6 +157,10 @@ class Payable:
         if self.date > as_of or (self.voided is not None and self.voided <= as_of):
             return ZERO
         paid = sum((a.amount for a in self.allocations if a.date <= as_of), ZERO)
+        if self.parts:
+            return (
+                sum((amount for date, amount in self.parts if date <= as_of), ZERO) - paid
+            )
         return self.gross - paid
 
 

@@ -156,8 +156,11 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     e.book.purchasing.payables[bill_id] = bill
     po.bills.append(bill_id)
     e.emit(txn)
+    for item, cents in roundings.items():
+        bill.cogs[item] = bill.cogs.get(item, ZERO) + cents
     if differences:
-        _price_difference(e, d, po, supplier, bill_id, differences, currency)
+        for split in _price_difference(e, d, po, supplier, bill_id, differences, currency):
+            bill.cogs[split.item] = bill.cogs.get(split.item, ZERO) + split.cogs
 
 
 def _release(line: POLine, qty: Decimal, quantum: Decimal) -> Decimal:
@@ -182,8 +185,9 @@ def _price_difference(
     bill_id: str,
     differences: dict[str, Decimal],
     currency: str,
-) -> None:
-    """The re-lot transaction of a bill's price differences."""
+) -> list[revalue.Split]:
+    """The re-lot transaction of a bill's price differences; how each item's
+    was split."""
     txn = TxnBuilder(
         d.meta,
         d.date,
@@ -199,6 +203,7 @@ def _price_difference(
         splits.append(revalue.spread(e, po, item, difference, currency, txn))
     txn.meta["split"] = "; ".join(split.describe(currency) for split in splits)
     e.emit(txn)
+    return splits
 
 
 def on_landed_cost(e: State, d: Directive[LandedCostArgs]) -> None:
@@ -281,6 +286,7 @@ def on_landed_cost(e: State, d: Directive[LandedCostArgs]) -> None:
         d.meta,
         basis=basis,
         shares={split.item: (split.stock, split.cogs) for split in splits},
+        cogs={split.item: split.cogs for split in splits},
     )
     e.register(bill_id, LANDED_COST)
     e.book.purchasing.payables[bill_id] = landed
