@@ -17,7 +17,7 @@ from beancount_orders.reports.payables import PayablesReport
 from beancount_orders.reports.purchases import PurchasesReport
 
 SECTIONS = {
-    "purchases": ("orders", "totals"),
+    "purchases": ("orders", "totals", "months"),
     "payables": ("suppliers", "totals", "items"),
 }
 
@@ -113,6 +113,18 @@ def _purchase_totals(report: PurchasesReport) -> Table:
     )
 
 
+def _purchase_months(report: PurchasesReport) -> Table:
+    return Table(
+        "months",
+        "Received, billed and paid by month",
+        (_c("month"), _c("currency"), _m("received"), _m("billed"), _m("paid")),
+        tuple(
+            (month.month, month.currency, month.received, month.billed, month.paid)
+            for month in report.months
+        ),
+    )
+
+
 def purchases_document(report: PurchasesReport) -> Document:
     """The purchases report: its purchase orders and their totals per currency."""
     title = f"Purchase orders as of {report.as_of}"
@@ -131,7 +143,7 @@ def purchases_document(report: PurchasesReport) -> Document:
             ("supplier", report.supplier),
             ("status", report.status),
         ),
-        (_purchase_orders(report), _purchase_totals(report)),
+        (_purchase_orders(report), _purchase_totals(report), _purchase_months(report)),
     )
 
 

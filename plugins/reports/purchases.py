@@ -100,12 +100,72 @@ class PurchaseTotal:
 
 
 @dataclasses.dataclass(frozen=True)
+class PurchaseMonth:
+    """What the report's purchase orders received, billed and paid in one month
+    (up to the as-of date): each month's figures add up to the totals."""
+
+    month: str  # YYYY-MM
+    currency: str
+    received: Decimal  # receipts at PO cost; a void takes it off in its own month
+    billed: Decimal  # bills and landed costs, net; likewise
+    paid: Decimal  # bill payments matched to them (by the matching's date)
+
+
+@dataclasses.dataclass(frozen=True)
 class PurchasesReport:
     as_of: datetime.date
     supplier: str | None
     status: str | None
     rows: tuple[PurchaseRow, ...]  # open ones first, then by date and id
     totals: tuple[PurchaseTotal, ...]  # per currency
+    months: tuple[PurchaseMonth, ...] = ()  # by currency, then month
+
+
+def _month(date: datetime.date) -> str:
+    return f"{date.year:04d}-{date.month:02d}"
+
+
+def _movements(
+    book: Book, po: PurchaseOrder, as_of: datetime.date
+) -> list[tuple[str, int, Decimal]]:
+    """(month, column, amount) of a PO's receipts (0), bills (1) and payments (2)
+    up to ``as_of``; a void's reversal in the void's month."""
+    purchasing = book.purchasing
+    moves: list[tuple[str, int, Decimal]] = []
+
+    def add(
+        column: int, amount: Decimal, date: datetime.date, voided: datetime.date | None
+    ) -> None:
+        if date <= as_of:
+            moves.append((_month(date), column, amount))
+        if voided is not None and voided <= as_of:
+            moves.append((_month(voided), column, -amount))
+
+    for receipt_id in po.receipts:
+        receipt = purchasing.receipts[receipt_id]
+        value = sum((line.value for line in receipt.lines), ZERO)
+        add(0, value, receipt.date, receipt.voided)
+    for bill_id in po.bills:
+        bill = purchasing.payables[bill_id]
+        add(1, bill.net, bill.date, bill.voided)
+        for allocation in bill.allocations:
+            add(2, allocation.amount, allocation.date, None)
+    return moves
+
+
+def _by_month(
+    book: Book, rows: tuple[PurchaseRow, ...], as_of: datetime.date
+) -> tuple[PurchaseMonth, ...]:
+    """The rows' purchase orders' movements summed by currency and month."""
+    sums: dict[tuple[str, str], list[Decimal]] = {}
+    for row in rows:
+        po = book.purchasing.orders[row.po]
+        for month, column, amount in _movements(book, po, as_of):
+            sums.setdefault((row.currency, month), [ZERO, ZERO, ZERO])[column] += amount
+    return tuple(
+        PurchaseMonth(month, currency, *figures)
+        for (currency, month), figures in sorted(sums.items())
+    )
 
 
 def parse_purchase_status(text: str | None) -> tuple[str, str] | None:
@@ -233,4 +293,6 @@ def purchases_report(
         rows.append(row)
     rows.sort(key=lambda row: (not row.is_open, row.date, row.po))
     ordered = tuple(rows)
-    return PurchasesReport(as_of, supplier, status, ordered, _totals(ordered))
+    return PurchasesReport(
+        as_of, supplier, status, ordered, _totals(ordered), _by_month(book, ordered, as_of)
+    )
