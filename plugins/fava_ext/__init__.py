@@ -160,7 +160,7 @@ class Purchases(base.ReportPage):
             buckets = ageing.parse_buckets(buckets_text)
             return views.purchases_view(
                 self.book,
-                self.ledger.all_entries,
+                self.ledger.all_entries,  # type: ignore[arg-type]
                 as_of,
                 supplier,
                 status,

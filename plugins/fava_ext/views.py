@@ -320,7 +320,7 @@ def purchase_status_choices() -> tuple[tuple[str, str], ...]:
 @dataclasses.dataclass(frozen=True)
 class PurchasesView:
     report: purchases.PurchasesReport
-    payables: payables.PayablesReport
+    aged: payables.PayablesReport
     rows: Paged[purchases.PurchaseRow]
     suppliers: Paged[payables.PayablesRow]
     documents: Paged[payables.PayableLine]

@@ -220,10 +220,8 @@ def purchase_row(book: Book, po: PurchaseOrder, as_of: datetime.date) -> Purchas
     billed = axis(billed_qty, po.ordered)
     supplier = purchasing.suppliers[po.supplier]
     voided = tuple(
-        doc.id
-        for doc in (*receipts, *documents)
-        if doc.voided is not None and doc.voided <= as_of
-    )
+        r.id for r in receipts if r.voided is not None and r.voided <= as_of
+    ) + tuple(doc.id for doc in documents if doc.voided is not None and doc.voided <= as_of)
     return PurchaseRow(
         po.id,
         supplier.id,
