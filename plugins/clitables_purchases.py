@@ -23,6 +23,7 @@ SECTIONS = {
 
 
 def _purchase_orders(report: PurchasesReport) -> Table:
+    """The purchase orders table: a row per PO."""
     return Table(
         "orders",
         "Purchase orders",
@@ -82,6 +83,7 @@ def _purchase_orders(report: PurchasesReport) -> Table:
 
 
 def _purchase_totals(report: PurchasesReport) -> Table:
+    """The totals table: a row per currency."""
     return Table(
         "totals",
         "Totals",
@@ -114,6 +116,7 @@ def _purchase_totals(report: PurchasesReport) -> Table:
 
 
 def _purchase_months(report: PurchasesReport) -> Table:
+    """The months table: a row per currency and month."""
     return Table(
         "months",
         "Received, billed and paid by month",
@@ -148,10 +151,12 @@ def purchases_document(report: PurchasesReport) -> Document:
 
 
 def _bucket_columns(report: PayablesReport) -> tuple[Column, ...]:
+    """A money column per ageing bucket."""
     return tuple(_m(label, label) for label in report.labels)
 
 
 def _payables_suppliers(report: PayablesReport) -> Table:
+    """The suppliers table: a row per supplier and currency."""
     return Table(
         "suppliers",
         "Suppliers",
@@ -184,6 +189,7 @@ def _payables_suppliers(report: PayablesReport) -> Table:
 
 
 def _payables_totals(report: PayablesReport) -> Table:
+    """The totals table: a row per currency."""
     return Table(
         "totals",
         "Totals",
@@ -210,6 +216,7 @@ def _payables_totals(report: PayablesReport) -> Table:
 
 
 def _payables_items(report: PayablesReport) -> Table:
+    """The items table: every open document, payment and posting."""
     return Table(
         "items",
         "Open bills, payments on account and postings by hand",

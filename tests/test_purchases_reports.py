@@ -527,3 +527,58 @@ def test_cli_payables_by_due_default_date_and_json(workdir: Path) -> None:
     result = run("payables", "--by", "invoice", "ledger.beancount")
     assert result.exit_code == 2
     assert "Invalid value for '--by'" in result.stderr
+
+
+VOIDS = """\
+plugin "beancount_orders.orders"
+2024-01-01 open Assets:Bank GBP
+2024-01-01 custom "supplier" "mill" "Mill Ltd"
+2024-01-01 custom "purchase-order" "PO-9" "mill"
+2024-01-01 custom "po-line" "PO-9" "FLOUR" 10 1.00 GBP
+2024-01-02 custom "receipt" "PO-9" "R-1" "FLOUR" 5
+2024-01-03 custom "receipt" "PO-9" "R-2" "FLOUR" 5
+2024-01-04 custom "void" "R-2"
+2024-01-05 custom "bill" "PO-9" "B-1"
+2024-01-06 custom "bill-payment" "B-1" 5.00 GBP Assets:Bank
+  id: "BP-1"
+2024-01-07 custom "void" "BP-1"
+"""
+
+
+def test_a_voided_receipt_and_a_voided_payment() -> None:
+    """A voided receipt counts until its void's date; so does a voided bill
+    payment, whose money then stops paying the bill (and the supplier's account)."""
+    books = load(VOIDS)
+    assert books.errors == []
+
+    def figures(as_of: str) -> tuple[object, ...]:
+        (row,) = purchases_report(books.book, day(as_of)).rows
+        statuses = (row.received_status, row.billed_status, row.paid_status)
+        return (*statuses, row.received, row.billed_gross, row.paid, row.voided)
+
+    assert figures("2024-01-03") == (FULL, NONE, NONE, D("10.00"), D("0"), D("0"), ())
+    assert figures("2024-01-04") == (
+        PARTIAL, NONE, NONE, D("5.00"), D("0"), D("0"), ("R-2",),
+    )  # fmt: skip
+    assert figures("2024-01-06") == (
+        PARTIAL, PARTIAL, PARTIAL, D("5.00"), D("5.00"), D("5.00"), ("R-2",),
+    )  # fmt: skip
+    assert figures("2024-01-07") == (
+        PARTIAL, PARTIAL, NONE, D("5.00"), D("5.00"), D("0.00"), ("R-2",),
+    )  # fmt: skip
+    totals = {
+        as_of: [
+            (row.supplier, row.total)
+            for row in aged_payables(books.book, books.entries, day(as_of)).rows
+        ]
+        for as_of in ("2024-01-04", "2024-01-05", "2024-01-06", "2024-01-07")
+    }
+    assert totals == {
+        "2024-01-04": [],
+        "2024-01-05": [("mill", D("5.00"))],
+        "2024-01-06": [],
+        "2024-01-07": [("mill", D("5.00"))],
+    }
+    for as_of, rows in totals.items():
+        expected = {("Liabilities:Payable:Mill", "GBP"): -rows[0][1]} if rows else {}
+        assert balances(books.entries, day(as_of)) == expected

@@ -149,6 +149,7 @@ class Purchases(base.ReportPage):
     report_title = "Purchases"
 
     def page(self) -> base.Page[views.PurchasesView]:
+        """The page's view for the options asked for, or their error."""
         as_of_text = self.arg("as_of")
         supplier = self.arg("supplier")
         status = self.arg("status")
@@ -156,6 +157,7 @@ class Purchases(base.ReportPage):
         buckets_text = self.arg("buckets") or ",".join(map(str, ageing.DEFAULT_BUCKETS))
 
         def make() -> views.PurchasesView:
+            """Check the date and buckets, then make the view."""
             as_of = self.as_of(as_of_text)
             buckets = ageing.parse_buckets(buckets_text)
             return views.purchases_view(
@@ -179,8 +181,5 @@ class Purchases(base.ReportPage):
         )
 
     def bases(self) -> tuple[str, ...]:
+        """The ageing bases of the payables: ``date`` and ``due``."""
         return payables.BASES
-
-    def supplier_name(self, supplier: str) -> str:
-        known = self.book.purchasing.suppliers.get(supplier)
-        return known.name if known is not None else supplier

@@ -56,6 +56,7 @@ class PayableItem:
 
     @property
     def is_document(self) -> bool:
+        """Whether it is a payable document (a bill, landed cost or stock-in)."""
         return self.kind not in (PAYMENT, POSTING)
 
 
@@ -74,14 +75,17 @@ class PayablesRow:
 
     @property
     def billed_open(self) -> Decimal:
+        """The open documents, over every bucket."""
         return sum(self.buckets, ZERO)
 
     @property
     def unallocated_total(self) -> Decimal:
+        """The bill payments on account, over every bucket."""
         return sum(self.unallocated, ZERO)
 
     @property
     def other_total(self) -> Decimal:
+        """The postings by hand, over every bucket."""
         return sum(self.other, ZERO)
 
     @property
@@ -111,18 +115,22 @@ class PayablesTotal:
 
     @property
     def billed_open(self) -> Decimal:
+        """The open documents, over every bucket."""
         return sum(self.buckets, ZERO)
 
     @property
     def unallocated_total(self) -> Decimal:
+        """The bill payments on account, over every bucket."""
         return sum(self.unallocated, ZERO)
 
     @property
     def other_total(self) -> Decimal:
+        """The postings by hand, over every bucket."""
         return sum(self.other, ZERO)
 
     @property
     def total(self) -> Decimal:
+        """What is owed in the currency: every supplier's total."""
         return self.billed_open + self.unallocated_total + self.other_total
 
 
@@ -200,6 +208,7 @@ class _Accounts:
     """The payable accounts: each one's supplier, known or read off the name."""
 
     def __init__(self, book: Book) -> None:
+        """Read the ``payable`` pattern and every known supplier's account."""
         self.book = book
         template = book.config.accounts["payable"]
         head, placeholder, tail = template.partition("{supplier}")

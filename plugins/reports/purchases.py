@@ -78,6 +78,7 @@ class PurchaseRow:
 
     @property
     def state(self) -> str:
+        """``open`` or ``closed``, as the orders report names states."""
         return "open" if self.is_open else "closed"
 
 
@@ -96,6 +97,7 @@ class PurchaseTotal:
 
     @property
     def outstanding(self) -> Decimal:
+        """Billed gross less paid, over the currency's purchase orders."""
         return self.billed_gross - self.paid
 
 
@@ -122,6 +124,7 @@ class PurchasesReport:
 
 
 def _month(date: datetime.date) -> str:
+    """The month of a date, ``YYYY-MM``."""
     return f"{date.year:04d}-{date.month:02d}"
 
 
@@ -136,6 +139,7 @@ def _movements(
     def add(
         column: int, amount: Decimal, date: datetime.date, voided: datetime.date | None
     ) -> None:
+        """The amount in its month, and its reversal in the void's month."""
         if date <= as_of:
             moves.append((_month(date), column, amount))
         if voided is not None and voided <= as_of:
