@@ -83,7 +83,17 @@ option "booking_method" "FIFO"
 2024-04-02 custom "redeem" "SO-4" 10 PTS
 """
 
-REPORTS = ("orders", "ageing", "loyalty", "margin", "stock", "credits", "fx")
+REPORTS = (
+    "orders",
+    "ageing",
+    "loyalty",
+    "margin",
+    "stock",
+    "credits",
+    "fx",
+    "purchases",
+    "payables",
+)
 
 
 @pytest.fixture
@@ -661,7 +671,7 @@ def test_report_on_a_ledger_with_errors(workdir: Path, name: str) -> None:
     result = run("report", name, "broken.beancount")
     assert result.exit_code == 1
     assert result.stdout.startswith(
-        ("Orders", "Aged", "Loyalty", "Gross", "Stock", "Credits", "Foreign")
+        ("Orders", "Aged", "Loyalty", "Gross", "Stock", "Credits", "Foreign", "Purchase")
     )
     assert result.stderr == (
         'broken.beancount:50: Payment on unknown order, invoice or customer "SO-9"\n'
