@@ -414,6 +414,12 @@ def test_bill_payments_by_bill_and_on_account_then_allocated(loaded):
           bill-payment: "BP-2"
           Liabilities:Payable:Kiln   30.00 GBP
           Assets:Bank               -30.00 GBP
+
+        2024-01-25 * "Kiln & Co" "Allocation of 25.00 GBP of BP-2 to bill BILL-1 (purchase order PO-1)" ^BILL-1 ^BP-2 ^PO-1
+          supplier: "kiln"
+          bill: "BILL-1"
+          po: "PO-1"
+          allocate: "BP-2"
     """)  # noqa: E501
     purchasing = loaded.book.purchasing
     bill, paid = purchasing.payables["BILL-1"], purchasing.payments["BP-2"]
