@@ -1,6 +1,7 @@
 """``bean-orders report``: the reports of the order books as a table, CSV or JSON.
 
-One subcommand per report (orders, ageing, loyalty, margin, stock, credits, fx). Each
+One subcommand per report (orders, ageing, loyalty, margin, stock, credits, fx,
+purchases, payables). Each
 loads the ledger, calls the report function the Fava page calls
 (:mod:`beancount_orders.reports`) and prints its document
 (:mod:`beancount_orders.clitables`) in the chosen format
@@ -35,6 +36,9 @@ from beancount_orders.clitables import loyalty_document
 from beancount_orders.clitables import margin_document
 from beancount_orders.clitables import orders_document
 from beancount_orders.clitables import stock_document
+from beancount_orders.clitables_purchases import SECTIONS as PURCHASE_SECTIONS
+from beancount_orders.clitables_purchases import payables_document
+from beancount_orders.clitables_purchases import purchases_document
 from beancount_orders.clitables_receivables import ageing_document
 from beancount_orders.clitables_receivables import fx_document
 from beancount_orders.reports.ageing import BASES
@@ -49,7 +53,11 @@ from beancount_orders.reports.margin import margin_report
 from beancount_orders.reports.orders import ReportError
 from beancount_orders.reports.orders import orders_report
 from beancount_orders.reports.orders import parse_status
+from beancount_orders.reports.payables import BASES as PAYABLE_BASES
+from beancount_orders.reports.payables import aged_payables
 from beancount_orders.reports.period import Period
+from beancount_orders.reports.purchases import parse_purchase_status
+from beancount_orders.reports.purchases import purchases_report
 from beancount_orders.reports.stock import stock_report
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -104,9 +112,20 @@ def _check_status(ctx: click.Context, param: click.Parameter, value: str | None)
     return value
 
 
+def _check_purchase_status(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> Any:
+    """The purchases report's --status, checked as the report reads it."""
+    try:
+        parse_purchase_status(value)
+    except ReportError as error:
+        raise click.BadParameter(str(error), ctx, param) from error
+    return value
+
+
 def _format_options(report_name: str) -> Callable[[F], F]:
     """--format, and --section for the reports with more than one table."""
-    sections = SECTIONS[report_name]
+    sections = {**SECTIONS, **PURCHASE_SECTIONS}[report_name]
 
     def decorate(function: F) -> F:
         if len(sections) > 1:
@@ -400,3 +419,105 @@ def report_fx(
     loaded, book = _report_book(ledger)
     result = _run_report(lambda: fx_report(book, date))
     _emit(loaded, fx_document(result), fmt, section)
+
+
+def _as_of_default(book: Book, as_of: datetime.date | None) -> datetime.date:
+    """The as-of date asked for, else the configured ``today``, else today."""
+    return as_of or book.config.today or datetime.date.today()
+
+
+@report.command("purchases")
+@LEDGER
+@click.option(
+    "--as-of",
+    type=DATE,
+    metavar="DATE",
+    help="The date the purchase orders are shown as of: anything dated after it is "
+    "ignored.  [default: the configured today, else today]",
+)
+@click.option("--supplier", metavar="ID", help="Only the purchase orders of supplier ID.")
+@click.option(
+    "--status",
+    metavar="STATUS",
+    callback=_check_purchase_status,
+    help="all (the default), open or closed, or a status axis: AXIS:VALUE with AXIS "
+    "received, billed or paid and VALUE none, partial or full (e.g. billed:partial).",
+)
+@_format_options("purchases")
+def report_purchases(
+    ledger: Path,
+    as_of: datetime.date | None,
+    supplier: str | None,
+    status: str | None,
+    fmt: str,
+    section: str | None,
+) -> None:
+    """Every purchase order as of a date: ordered, received, billed, paid.
+
+    Values: ordered and received at the PO's cost; billed net (at the bills'
+    prices, landed costs included) and gross (with input tax); paid (bill
+    payments matched to its bills); outstanding (billed gross less paid). Status
+    axes received, billed and paid are none, partial or full on the date; a
+    voided receipt or bill counts until its void's date. Open orders first, then
+    by date and id. Tables: orders, totals (per currency).
+    """
+
+    loaded, book = _report_book(ledger)
+    suppliers = book.purchasing.suppliers
+    if supplier is not None and supplier not in suppliers:
+        close = difflib.get_close_matches(supplier, list(suppliers), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise click.ClickException(f'Unknown supplier "{supplier}" in {ledger}{hint}')
+    date = _as_of_default(book, as_of)
+    result = _run_report(lambda: purchases_report(book, date, supplier, status))
+    _emit(loaded, purchases_document(result), fmt, section)
+
+
+@report.command("payables")
+@LEDGER
+@click.option(
+    "--as-of",
+    type=DATE,
+    metavar="DATE",
+    help="The date of the ageing: anything dated after it is ignored.  "
+    "[default: the configured today, else today]",
+)
+@click.option(
+    "--by",
+    "basis",
+    type=click.Choice(PAYABLE_BASES),
+    default="date",
+    show_default=True,
+    help="Age each bill, landed cost and stock-in from its date or its due date.",
+)
+@click.option(
+    "--buckets",
+    type=BucketsType(),
+    default="0,30,60,90",
+    show_default=True,
+    help="The buckets' upper bounds in days, increasing from 0: 0,30,60,90 gives "
+    "current, 1-30, 31-60, 61-90 and 90+.",
+)
+@_format_options("payables")
+def report_payables(
+    ledger: Path,
+    as_of: datetime.date | None,
+    basis: str,
+    buckets: tuple[int, ...],
+    fmt: str,
+    section: str | None,
+) -> None:
+    """Aged payables: what is owed to each supplier, by age, as of a date.
+
+    Open bills, landed costs and stock-ins by age (bill payments matched to
+    them reduce them); bill payments on account by their own date, negative;
+    postings to a payable account by hand (ordinary transactions) by their own
+    date. A supplier's total equals their payable account's balance on the
+    as-of date, with the sign turned. Tables: suppliers, totals (per
+    currency) and items.
+    """
+
+    loaded, book = _report_book(ledger)
+    date = _as_of_default(book, as_of)
+    result = _run_report(lambda: aged_payables(book, loaded.entries, date, basis, buckets))
+    _emit(loaded, payables_document(result), fmt, section)

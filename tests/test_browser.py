@@ -29,6 +29,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHOP = ROOT / "tests" / "data" / "fava" / "shop.beancount"
 FOREIGN = ROOT / "tests" / "data" / "fava" / "foreign.beancount"
+PURCHASING = ROOT / "docs" / "examples" / "purchasing.beancount"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -144,6 +145,19 @@ def foreign_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         f"http://127.0.0.1:{port}/foreign/",
         tmp_path_factory.mktemp("foreign") / "fava.log",
         ready="extension/FX/",
+    )
+
+
+@pytest.fixture(scope="module")
+def purchasing_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``fava`` server on the purchasing example ledger."""
+    port = _free_port()
+    command = [sys.executable, "-m", "fava.cli", "--host", "127.0.0.1", "-p", str(port)]
+    yield from _server(
+        [*command, str(PURCHASING)],
+        f"http://127.0.0.1:{port}/purchasing-example/",
+        tmp_path_factory.mktemp("purchasing") / "fava.log",
+        ready="extension/Purchases/",
     )
 
 
@@ -311,6 +325,33 @@ def test_fx_page(page: Any, foreign_url: str) -> None:
     assert _console_errors(page) == []
 
 
+def test_purchases_page(page: Any, purchasing_url: str) -> None:
+    """The Purchases page from the sidebar: its as-of date, purchase orders, aged
+    payables and charts; no script error on the way."""
+    page.goto(f"{purchasing_url}extension/Orders/")
+    page.locator("aside").get_by_role("link", name="Purchases").click()
+    page.locator("article h2", has_text="Purchases").wait_for()
+    page.locator('input[name="as_of"]').fill("2024-03-31")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**as_of=2024-03-31*")
+    row = page.locator('#orders-purchase-orders tr[data-po="PO-1"]')
+    for text in ("260.00", "289.00", "341.80", "316.00", "25.80"):
+        row.get_by_text(text, exact=True).first.wait_for()
+    row = page.locator('#orders-payables tr[data-supplier="leafco"]')
+    for text in ("40.80", "-10.00", "30.80"):
+        row.get_by_text(text, exact=True).first.wait_for()
+    assert page.locator(".orders-page svg.orders-chart").count() == 2
+    page.locator('select[name="by"]').select_option("due")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**by=due*")
+    page.locator('#orders-open-bills tr[data-document="B-2"]').get_by_text(
+        "2024-03-06"
+    ).first.wait_for()
+    _shot(page, "Purchases")
+    page.wait_for_load_state("networkidle")
+    assert _console_errors(page) == []
+
+
 # -- hostile names under `bean-orders serve` ------------------------------------------
 #
 # Fava 1.30's journal renders payees as HTML. `bean-orders serve` sends a
@@ -446,6 +487,7 @@ def test_no_payload_runs_in_the_whole_journal(page: Any, served_url: str) -> Non
 SERVED_PAGES = [
     *((f"extension/{name}/", title) for name, title, _ in PAGES),
     ("extension/FX/", "No foreign receivables open"),
+    ("extension/Purchases/", "Aged payables"),
     ("income_statement/", "Net Profit"),
     ("balance_sheet/", "Receivable"),
     ("trial_balance/", "Widgetco"),

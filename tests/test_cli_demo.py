@@ -48,10 +48,31 @@ def test_demo_has_every_kind_of_directive(workdir: Path) -> None:
     assert run("demo", "books.beancount", "--orders", "1000").exit_code == 0
     text = (workdir / "books.beancount").read_text(encoding="utf-8")
     for kind in (
-        "customer", "loyalty-program", "stock-in", "order", "line", "commit", "cancel",
-        "invoice", "dispatch", "payment", "transfer", "return", "credit",
-        "credit-order", "credit-line", "credit-memo", "refund", "redeem", "supplier",
-        "purchase-order", "po-line", "receipt", "bill", "landed-cost", "bill-payment",
+        "customer",
+        "loyalty-program",
+        "stock-in",
+        "order",
+        "line",
+        "commit",
+        "cancel",
+        "invoice",
+        "dispatch",
+        "payment",
+        "transfer",
+        "return",
+        "credit",
+        "credit-order",
+        "credit-line",
+        "credit-memo",
+        "refund",
+        "redeem",
+        "supplier",
+        "purchase-order",
+        "po-line",
+        "receipt",
+        "bill",
+        "landed-cost",
+        "bill-payment",
         "allocate",
     ):
         assert f' custom "{kind}" ' in text, kind
@@ -118,11 +139,15 @@ def test_demo_help() -> None:
     ("args", "message"),
     [
         ([], "Missing argument 'OUT'."),
-        (["x.beancount", "--orders", "0"], "Invalid value for '--orders': 0 is not in the "
-         "range x>=1."),
+        (
+            ["x.beancount", "--orders", "0"],
+            "Invalid value for '--orders': 0 is not in the range x>=1.",
+        ),
         (["x.beancount", "--orders", "many"], "'many' is not a valid integer range."),
-        (["x.beancount", "--seed", "1.5"], "Invalid value for '--seed': '1.5' is not a "
-         "valid integer."),
+        (
+            ["x.beancount", "--seed", "1.5"],
+            "Invalid value for '--seed': '1.5' is not a valid integer.",
+        ),
         (["x.beancount", "--orders"], "Option '--orders' requires an argument."),
         (["x.beancount", "--bogus"], "No such option '--bogus'"),
     ],

@@ -171,10 +171,14 @@ def test_the_working_tree_by_default(repo: Path) -> None:
 
 def test_a_backdated_stock_in_restates_the_later_dispatch(repo: Path) -> None:
     # PO-2 arrived on 2024-01-02 at 6.00, not on 2024-01-03 at 5.00.
-    write(repo, "stock/receipts.beancount", STOCK.replace(
-        '2024-01-03 custom "stock-in" "PO-2" "WIDGET" 5 5.00 GBP',
-        '2024-01-02 custom "stock-in" "PO-2" "WIDGET" 5 6.00 GBP',
-    ))
+    write(
+        repo,
+        "stock/receipts.beancount",
+        STOCK.replace(
+            '2024-01-03 custom "stock-in" "PO-2" "WIDGET" 5 5.00 GBP',
+            '2024-01-02 custom "stock-in" "PO-2" "WIDGET" 5 6.00 GBP',
+        ),
+    )
     result = run("diff", "HEAD", "-l", "main.beancount", "--no-opens")
     assert result.exit_code == 0
     assert result.stdout.split("\n", 2)[2] == dedent("""
@@ -236,9 +240,12 @@ def test_a_price_change_restates_the_loyalty_points(repo: Path) -> None:
 
 def test_includes_are_read_at_each_revision(repo: Path) -> None:
     # A new included file in the second revision, matched by the glob there.
-    write(repo, "stock/more.beancount",
-          '2024-01-02 custom "stock-in" "PO-3" "GADGET" 1 9.00 GBP\n'
-          '  supplier: "Supplies Co"\n')
+    write(
+        repo,
+        "stock/more.beancount",
+        '2024-01-02 custom "stock-in" "PO-3" "GADGET" 1 9.00 GBP\n'
+        '  supplier: "Supplies Co"\n',
+    )
     commit(repo, "PO-3")
     # And a working tree change that is not the revision's.
     restate_po1(repo, "9.99")
@@ -285,9 +292,13 @@ def test_exit_code_option(repo: Path) -> None:
 
 def test_opens_are_compared_too(repo: Path) -> None:
     # Dispatching SO-1 later moves the first use, and so the open, of COGS.
-    write(repo, "main.beancount", MAIN.replace(
-        '2024-01-06 custom "dispatch" "SO-1"', '2024-01-07 custom "dispatch" "SO-1"'
-    ))
+    write(
+        repo,
+        "main.beancount",
+        MAIN.replace(
+            '2024-01-06 custom "dispatch" "SO-1"', '2024-01-07 custom "dispatch" "SO-1"'
+        ),
+    )
     opens = run("diff", "HEAD", "--ledger", "main.beancount").stdout
     assert "-2024-01-06 open Expenses:COGS\n" in opens
     assert "+2024-01-07 open Expenses:COGS\n" in opens
@@ -474,12 +485,14 @@ def test_pre_commit_hook_runs_check_on_the_main_ledger(repo: Path) -> None:
     """pre-commit runs ENTRY ARGS: here with args: [main.beancount]."""
     script = Path(sys.executable).parent / shlex.split(hook()["entry"])[0]
     words = [str(script), *shlex.split(hook()["entry"])[1:]]
-    clean = subprocess.run([*words, "main.beancount"], cwd=repo, capture_output=True,
-                           text=True, check=False)
+    clean = subprocess.run(
+        [*words, "main.beancount"], cwd=repo, capture_output=True, text=True, check=False
+    )
     assert clean.returncode == 0, clean.stdout + clean.stderr
     write(repo, "stock/receipts.beancount", STOCK + '2024-01-05 custom "stock-in" "PO-1"\n')
-    broken = subprocess.run([*words, "main.beancount"], cwd=repo, capture_output=True,
-                            text=True, check=False)
+    broken = subprocess.run(
+        [*words, "main.beancount"], cwd=repo, capture_output=True, text=True, check=False
+    )
     assert broken.returncode == 1
     assert broken.stdout.startswith("stock/receipts.beancount:5: ")
     assert "Traceback" not in broken.stderr

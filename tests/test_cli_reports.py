@@ -83,7 +83,17 @@ option "booking_method" "FIFO"
 2024-04-02 custom "redeem" "SO-4" 10 PTS
 """
 
-REPORTS = ("orders", "ageing", "loyalty", "margin", "stock", "credits", "fx")
+REPORTS = (
+    "orders",
+    "ageing",
+    "loyalty",
+    "margin",
+    "stock",
+    "credits",
+    "fx",
+    "purchases",
+    "payables",
+)
 
 
 @pytest.fixture
@@ -224,7 +234,13 @@ def test_orders_filters(workdir: Path) -> None:
     assert [line.split(",")[0] for line in paid.splitlines()] == ["order", "SO-2"]
     # --start and --end are inclusive: SO-2 (2024-02-01) to SO-3 (2024-03-01).
     both = report(
-        "orders", "--start", "2024-02-01", "--end", "2024-03-01", "--format", "json",
+        "orders",
+        "--start",
+        "2024-02-01",
+        "--end",
+        "2024-03-01",
+        "--format",
+        "json",
         "ledger.beancount",
     )
     data = json.loads(both)
@@ -274,8 +290,16 @@ def test_ageing_table(workdir: Path) -> None:
 
 def test_ageing_by_due_date_with_other_buckets(workdir: Path) -> None:
     output = report(
-        "ageing", "--as-of", "2024-04-30", "--basis", "due", "--buckets", "30,60",
-        "--section", "customers", "ledger.beancount",
+        "ageing",
+        "--as-of",
+        "2024-04-30",
+        "--basis",
+        "due",
+        "--buckets",
+        "30,60",
+        "--section",
+        "customers",
+        "ledger.beancount",
     )
     assert output == dedent("""
         Aged receivables as of 2024-04-30, by due date
@@ -312,7 +336,13 @@ def test_ageing_json(workdir: Path) -> None:
     assert (data["as_of"], data["basis"]) == ("2024-04-30", "invoice")
     assert data["buckets"] == ["current", "1-30", "31-60", "61-90", "90+"]
     assert set(data) == {
-        "report", "as_of", "basis", "buckets", "customers", "totals", "items"
+        "report",
+        "as_of",
+        "basis",
+        "buckets",
+        "customers",
+        "totals",
+        "items",
     }
     acme = data["customers"][0]
     assert (acme["customer"], acme["90+"], acme["total"]) == ("acme", "22.60", "22.50")
@@ -397,9 +427,7 @@ def test_loyalty_table(workdir: Path) -> None:
 
 def test_loyalty_period_json(workdir: Path) -> None:
     data = json.loads(
-        report(
-            "loyalty", "--start", "2024-03-01", "--format", "json", "ledger.beancount"
-        )
+        report("loyalty", "--start", "2024-03-01", "--format", "json", "ledger.beancount")
     )
     assert (data["start"], data["end"]) == ("2024-03-01", None)
     assert [row["month"] for row in data["months"]] == ["2024-03", "2024-04"]
@@ -444,7 +472,13 @@ def test_margin_table(workdir: Path) -> None:
 def test_margin_by_month_in_a_period(workdir: Path) -> None:
     # The end is inclusive: CO-1's credit on 2024-03-15 counts.
     output = report(
-        "margin", "--group", "month", "--start", "2024-02-01", "--end", "2024-03-15",
+        "margin",
+        "--group",
+        "month",
+        "--start",
+        "2024-02-01",
+        "--end",
+        "2024-03-15",
         "ledger.beancount",
     )
     assert output == dedent("""
@@ -489,8 +523,9 @@ def test_margin_csv_and_json(workdir: Path) -> None:
         "SO-1,GBP,3.00,0",
         "SO-4,GBP,0,0.10",
     ]
-    data = json.loads(report("margin", "--group", "customer", "--format", "json",
-                             "ledger.beancount"))
+    data = json.loads(
+        report("margin", "--group", "customer", "--format", "json", "ledger.beancount")
+    )
     assert data["group"] == "customer"
     assert [(row["customer"], row["margin"]) for row in data["margin"]] == [
         ("acme", "22.00"),
@@ -582,13 +617,25 @@ def test_credits_period_and_sections(workdir: Path) -> None:
         "Credit orders",
     ]
     returns = report(
-        "credits", "--end", "2024-02-09", "--format", "csv", "--section", "returns",
+        "credits",
+        "--end",
+        "2024-02-09",
+        "--format",
+        "csv",
+        "--section",
+        "returns",
         "ledger.beancount",
     )
     assert returns == "return,date,order,customer,item,qty,condition,cost\n"
     data = json.loads(report("credits", "--format", "json", "ledger.beancount"))
     assert set(data) == {
-        "report", "start", "end", "credit_orders", "returns", "memos", "credits",
+        "report",
+        "start",
+        "end",
+        "credit_orders",
+        "returns",
+        "memos",
+        "credits",
         "balances",
     }
     assert data["credits"][0] == {
@@ -623,8 +670,9 @@ def test_report_on_a_ledger_with_errors(workdir: Path, name: str) -> None:
     (workdir / "broken.beancount").write_text(text, encoding="utf-8")
     result = run("report", name, "broken.beancount")
     assert result.exit_code == 1
-    assert result.stdout.startswith(("Orders", "Aged", "Loyalty", "Gross", "Stock",
-                                     "Credits", "Foreign"))
+    assert result.stdout.startswith(
+        ("Orders", "Aged", "Loyalty", "Gross", "Stock", "Credits", "Foreign", "Purchase")
+    )
     assert result.stderr == (
         'broken.beancount:50: Payment on unknown order, invoice or customer "SO-9"\n'
         "broken.beancount: 1 error\n"

@@ -103,10 +103,17 @@ def test_unknown_key():
     prefix = "Invalid plugin configuration: unknown key 'bogus' (known keys: "
     assert message.startswith(prefix)
     assert message.endswith(")")
-    known = message[len(prefix):-1].split(", ")
+    known = message[len(prefix) : -1].split(", ")
     assert known == sorted(known)
-    documented = {*ACCOUNT_KEYS, "location", "methods", "precision", "prices_include_tax",
-                  "tax_rate", "terms"}
+    documented = {
+        *ACCOUNT_KEYS,
+        "location",
+        "methods",
+        "precision",
+        "prices_include_tax",
+        "tax_rate",
+        "terms",
+    }
     assert documented <= set(known)
     assert loaded.expand() == DEFAULT_TEXT
 
@@ -210,7 +217,7 @@ def test_configuration_errors_point_at_the_plugin_line(tmp_path, monkeypatch):
     path = tmp_path / "books.beancount"
     path.write_text(
         '; my books\noption "title" "Books"\n\n'
-        'plugin "beancount_orders.orders" "{\'terms\': \'30\'}"\n' + dedent(BODY),
+        "plugin \"beancount_orders.orders\" \"{'terms': '30'}\"\n" + dedent(BODY),
         encoding="utf-8",
     )
     entries, errors, _ = loader.load_file(str(path))

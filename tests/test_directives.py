@@ -157,6 +157,23 @@ EXAMPLES: dict[str, list[Any]] = {
     "loyalty-adjust": ["acme", Amount(Decimal(10), "PKLP")],
     "stock-in": ["PO-1", "WIDGET", (Decimal(10), Decimal), Amount(Decimal("4.00"), "GBP")],
     "transfer": ["WIDGET", (Decimal(2), Decimal), "Main", "Shop"],
+    "supplier": ["kiln", "Kiln & Co"],
+    "purchase-order": ["PO-7", "kiln"],
+    "po-line": ["PO-7", "WIDGET", (Decimal(10), Decimal), Amount(Decimal("4.00"), "GBP")],
+    "receipt": ["PO-7", "GRN-1", "WIDGET", (Decimal(4), Decimal)],
+    "bill": [
+        "PO-7",
+        "BILL-1",
+        "WIDGET",
+        (Decimal(4), Decimal),
+        Amount(Decimal("4.25"), "GBP"),
+    ],
+    "landed-cost": ["PO-7", "LC-1", Amount(Decimal("12.00"), "GBP")],
+    "bill-payment": [
+        "BILL-1",
+        Amount(Decimal("20.40"), "GBP"),
+        ("Assets:Bank", account_lib.TYPE),
+    ],
 }
 OTHER_VALUES = [
     *NEAR_MISS_VALUES,
@@ -195,6 +212,14 @@ def well_typed(spec_name: str, args: tuple[Any, ...]) -> bool:
             ok = isinstance(value, Money) and isinstance(value.number, Decimal)
         elif kind == "method":
             ok = isinstance(value, Method)
+        elif kind == "triples":
+            ok = all(
+                isinstance(each.qty, Decimal)
+                and each.qty > 0
+                and directives.ITEM_RE.match(each.item)
+                and isinstance(each.price, Money)
+                for each in value
+            )
         else:  # pairs
             ok = all(
                 isinstance(qty, Decimal) and qty > 0 and directives.ITEM_RE.match(item)

@@ -45,8 +45,10 @@ PAGES = {
     "Stock": "Stock",
     "Credits": "Credits and returns",
 }
-# Every page: the FX page shows the shop (all in pounds) no customer.
-ALL_PAGES = {**PAGES, "FX": "Foreign currency"}
+# Every page: the FX page shows the shop (all in pounds) no customer, and the
+# Purchases page shows suppliers.
+ALL_PAGES = {**PAGES, "FX": "Foreign currency", "Purchases": "Purchases"}
+PURCHASING = Path(__file__).parent.parent / "docs" / "examples" / "purchasing.beancount"
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
@@ -739,3 +741,121 @@ def test_pages_without_foreign_orders(client: Any, tmp_path: Path) -> None:
     text = plain.get("/shop/extension/Receivables/").get_data(as_text=True)
     assert "Value (" not in text
     assert 'data-customer="acme"' in text
+
+
+# -- purchases: docs/examples/purchasing.beancount ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def purchasing() -> Any:
+    return create_app([str(PURCHASING.resolve())], load=True).test_client()
+
+
+def purchases_get(client: Any, /, **args: str) -> str:
+    response = client.get("/purchasing-example/extension/Purchases/", query_string=args)
+    assert response.status_code == 200, response.data[-2000:]
+    return str(response.get_data(as_text=True))
+
+
+def test_purchases_page_figures(purchasing: Any) -> None:
+    text = purchases_get(purchasing, as_of="2024-03-31")
+    html = Page(text)
+    assert "<h2>Purchases</h2>" in text
+    assert 'value="2024-03-31"' in text
+    # The same figures as bean-orders report purchases (docs/reports.md).
+    assert html.row(po="PO-1") == [
+        "PO-1 ✎", "2024-01-05", "Leaf & Co", "2024-01-20", "",
+        "GRN-1 ✎, GRN-2 ✎", "B-1 ✎, B-2 ✎, LC-1 ✎", "open", "full", "full", "partial",
+        "260.00", "260.00", "289.00", "341.80", "316.00", "25.80", "GBP",
+    ]  # fmt: skip
+    assert html.row(po="PO-2")[5:11] == [
+        "GRN-3 ✎", "B-3 ✎ (void), B-4 ✎", "open", "partial", "partial", "partial",
+    ]  # fmt: skip
+    assert html.row(**{"po-total": "GBP"}) == [
+        "Total", "3 purchase orders", "477.20", "350.00", "379.00", "431.80", "356.00",
+        "75.80", "GBP",
+    ]  # fmt: skip
+    # The payables ageing: each supplier's total is their payable account's balance.
+    assert html.row(supplier="leafco", currency="GBP") == [
+        "Leaf & Co", "GBP", "0.00", "0.00", "40.80", "0.00", "0.00",
+        "40.80", "0.00", "-10.00", "30.80", "Liabilities:Payable:Leafco",
+    ]  # fmt: skip
+    assert html.row(supplier="potters", currency="GBP")[2:11] == [
+        "0.00", "50.00", "0.00", "0.00", "0.00", "50.00", "0.00", "0.00", "50.00",
+    ]  # fmt: skip
+    assert html.row(**{"payables-total": "GBP"})[-2] == "80.80"
+    assert html.row(document="SI-1") == [
+        "Leaf & Co", "SI-1 ✎", "stock-in", "", "2024-02-10", "2024-03-11", "50",
+        "31-60", "15.00", "GBP",
+    ]  # fmt: skip
+    assert html.keys("posting") == ["leafco:2024-03-15:1"]
+    # Charts: payables by age per supplier, and the months.
+    assert "<title>31-60, Leaf &amp; Co: 40.80</title>" in text
+    assert "<title>paid, 2024-03: 140.00</title>" in text
+
+
+def test_purchases_page_before_the_void_and_by_due_date(purchasing: Any) -> None:
+    html = Page(purchases_get(purchasing, as_of="2024-03-12", by="due"))
+    # B-3 is not voided yet: 50.00 of it is open (PAY-3 paid 40.00).
+    assert html.row(document="B-3")[4:9] == [
+        "2024-03-06", "2024-03-06", "6", "1-30", "50.00",
+    ]  # fmt: skip
+    assert html.row(po="PO-2")[6] == "B-3 ✎"
+    # By due date B-2 (2024-02-05, Leaf & Co's 30 days' terms) is due on 2024-03-06.
+    assert html.row(document="B-2")[4:8] == ["2024-03-06", "2024-03-06", "6", "1-30"]
+    html = Page(purchases_get(purchasing, as_of="2024-03-20"))
+    assert html.row(document="PAY-3")[1:] == [
+        "PAY-3 ✎", "2024-03-10", "10", "1-30", "-40.00", "GBP",
+    ]  # fmt: skip
+
+
+def test_purchases_page_filters_and_links(purchasing: Any) -> None:
+    html = Page(purchases_get(purchasing, as_of="2024-03-31", supplier="potters"))
+    assert html.keys("po") == ["PO-2", "PO-3"]
+    html = Page(purchases_get(purchasing, as_of="2024-03-31", status="received:none"))
+    assert html.keys("po") == ["PO-3"]
+    docs = [link for link in html.links if link.get("class") == "orders-doc"]
+    assert [link["data-doc"] for link in docs][:1] == ["PO-3"]
+    url = urlparse(docs[0]["href"])
+    assert (url.path, parse_qs(url.query)) == (
+        "/purchasing-example/journal/", {"filter": ["^PO-3"]},
+    )  # fmt: skip
+    sources = [link for link in html.links if link.get("class") == "orders-source"]
+    query = parse_qs(urlparse(sources[0]["href"]).query)
+    assert query == {"file_path": [str(PURCHASING.resolve())], "line": ["70"]}
+
+
+def test_purchases_page_as_of_follows_the_time_filter(purchasing: Any) -> None:
+    text = purchases_get(purchasing, time="2024-02")
+    assert 'value="2024-02-29"' in text
+    assert Page(text).keys("po") == ["PO-1"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"as_of": "2024-02-30"}, "Invalid as-of date &#39;2024-02-30&#39;"),
+        ({"supplier": "potter"}, "Unknown supplier &#39;potter&#39;"),
+        ({"status": "paid:some"}, "Invalid status filter &#39;paid:some&#39;"),
+        ({"by": "invoice"}, "Invalid ageing basis &#39;invoice&#39;"),
+        ({"buckets": "30,0"}, "Invalid buckets [30, 0]"),
+    ],
+)
+def test_purchases_page_bad_options_show_a_message(
+    purchasing: Any, args: dict[str, str], message: str
+) -> None:
+    text = purchases_get(purchasing, **args)
+    assert message in text
+    assert 'class="orders-error"' in text
+
+
+def test_purchases_page_on_the_shop(client: Any) -> None:
+    # The shop has no purchase orders; its stock-ins are payable documents.
+    text = get(client, "Purchases", as_of="2024-03-31")
+    assert "No purchase orders as of 2024-03-31." in text
+    html = Page(text)
+    # PO-1 (100 x 4.00, 2024-01-02: 89 days old) and PO-3 (50 x 5.00, 2024-03-01).
+    assert html.row(supplier="widgetco", currency="GBP") == [
+        "widgetco", "GBP", "0.00", "250.00", "0.00", "400.00", "0.00",
+        "650.00", "0.00", "0.00", "650.00", "Liabilities:Payable:Widgetco",
+    ]  # fmt: skip

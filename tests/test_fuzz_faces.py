@@ -81,8 +81,27 @@ from tests.test_robustness import insert
 EXAMPLES = int(os.environ.get("FUZZ_FACES_EXAMPLES", "300"))
 RANDOM = bool(os.environ.get("FUZZ_RANDOM"))
 
-PAGES = ("Orders", "Receivables", "Loyalty", "Margin", "Stock", "Credits", "FX")
-REPORTS = ("ageing", "credits", "fx", "loyalty", "margin", "orders", "stock")
+PAGES = (
+    "Orders",
+    "Receivables",
+    "Loyalty",
+    "Margin",
+    "Stock",
+    "Credits",
+    "FX",
+    "Purchases",
+)
+REPORTS = (
+    "ageing",
+    "credits",
+    "fx",
+    "loyalty",
+    "margin",
+    "orders",
+    "stock",
+    "purchases",
+    "payables",
+)
 FORMATS = ("table", "csv", "json")
 
 # -- hostile values ------------------------------------------------------------------
@@ -405,6 +424,17 @@ REPORT_OPTIONS: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "stock": ((), ("--item", "HUGE"), ("--section", "uncosted")),
     "fx": ((), ("--as-of", "2024-02-29"), ("--section", "totals")),
+    "purchases": (
+        (),
+        ("--as-of", "2024-03-31", "--status", "open"),
+        ("--section", "months"),
+    ),
+    "payables": (
+        (),
+        ("--by", "due"),
+        ("--as-of", "2023-01-01", "--buckets", "0,7,14"),
+        ("--section", "items"),
+    ),
 }
 # Drawn options of the pages, by page.
 PAGE_OPTIONS: dict[str, tuple[dict[str, str], ...]] = {
@@ -425,6 +455,11 @@ PAGE_OPTIONS: dict[str, tuple[dict[str, str], ...]] = {
     "Stock": ({"per_page": "2"}, {"page": "2"}),
     "Credits": ({"per_page": "1", "page": "2"}, {"credit_orders_page": "2"}),
     "FX": ({"as_of": "2024-02-29"}, {"as_of": "2023-01-01", "per_page": "1"}),
+    "Purchases": (
+        {"by": "due"},
+        {"as_of": "2024-02-29", "status": "paid:none"},
+        {"as_of": "2023-01-01", "per_page": "1"},
+    ),
 }
 
 

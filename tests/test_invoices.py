@@ -483,8 +483,10 @@ def test_due_dates(loaded):
         "INV-4": datetime.date(2024, 1, 12),  # no terms on order or customer: config 7
         "INV-5": datetime.date(2024, 3, 1),  # explicit due date
     }
-    assert all(invoice.date == datetime.date(2024, 1, 5)
-               for invoice in loaded.book.invoices.values())
+    assert all(
+        invoice.date == datetime.date(2024, 1, 5)
+        for invoice in loaded.book.invoices.values()
+    )
 
 
 @ledger()
@@ -570,8 +572,11 @@ def test_opens_only_the_accounts_the_ledger_did_not_open(loaded):
     posted = {posting.account for txn in loaded.transactions for posting in txn.postings}
     assert posted <= opened
     assert len(opens) == len(opened) == 4
-    generated = {open_.account: open_.meta["lineno"] for open_ in loaded.generated
-                 if isinstance(open_, data.Open)}
+    generated = {
+        open_.account: open_.meta["lineno"]
+        for open_ in loaded.generated
+        if isinstance(open_, data.Open)
+    }
     assert generated == {"Liabilities:SalesTax": 9, "Assets:Clearing:Card": 10}
 
 
@@ -650,14 +655,16 @@ def test_the_same_ledger_gives_byte_identical_text():
 
 
 def test_the_plugin_changes_no_entry_it_is_given():
-    entries, _, options = parser.parse_string(textwrap.dedent("""
+    entries, _, options = parser.parse_string(
+        textwrap.dedent("""
         2024-01-01 custom "customer" "acme" "Acme Ltd"
         2024-01-02 custom "order" "SO-1" "acme"
         2024-01-02 custom "line" "SO-1" "WIDGET" 2 25.00 GBP
           tax: 0.20
         2024-01-05 custom "invoice" "SO-1" "INV-1"
         2024-01-06 custom "payment" "SO-1" 60.00 GBP "card"
-    """))
+    """)
+    )
     before = copy.deepcopy(entries)
     result, errors = orders.orders(entries, options)
     assert errors == []

@@ -168,8 +168,9 @@ def test_example_customer_balances(example: Loaded) -> None:
 
 def test_example_account_balances(example: Loaded) -> None:
     balances = example.balances()
-    # 2500.00 - 140.00 + 120.00 + 410.00 + 100.00 - 76.80 - 16.80 - 17.00
-    assert balances["Assets:Bank:Current"] == "2879.40 GBP"
+    # 2500.00 - 140.00 + 120.00 + 410.00 + 100.00 - 92.16 (pottery, VAT included)
+    # - 312.00 (PO-301's bill) - 16.80 - 17.00
+    assert balances["Assets:Bank:Current"] == "2552.04 GBP"
     # 51.40 + 41.40 + 9.00 + 120.15 (Kettle Yard, inside the discount window)
     assert balances["Assets:Clearing:Card"] == "221.95 GBP"
     # 128.00 teapots (bramble) + 96.00 mugs (hartley) + 32.00 teapot (joan)
@@ -190,8 +191,14 @@ def test_example_account_balances(example: Loaded) -> None:
     assert balances["Expenses:CreditMemos"] == "2.50 GBP"  # M-0001
     # 56.00 + 195.00 + 38.40 + 14.00 + 49.20 + 6.20 - 15.50 - 3.20
     assert balances["Expenses:COGS"] == "340.10 GBP"
-    assert balances["Liabilities:Payable:Northern-Leaf-Tea"] == "-396.00 GBP"
-    assert "Liabilities:Payable:Moorside-Pottery" not in balances  # paid
+    # PO-301's bill (260.00 + 52.00 VAT) paid; PO-303's stock-in (136.00) and
+    # PO-304's bill (12 x 3.55 = 42.60 + 8.52 VAT) owed.
+    assert balances["Liabilities:Payable:Northern-Leaf-Tea"] == "-187.12 GBP"
+    assert "Liabilities:Payable:Moorside-Pottery" not in balances  # 92.16 paid
+    assert balances["Liabilities:Payable:Dales"] == "-5.76 GBP"  # 4.80 + 0.96 VAT
+    assert "Liabilities:GRNI" not in balances  # every unit received is billed
+    # 52.00 (PO-301) + 15.36 (PO-302) + 8.52 (PO-304) + 0.96 (freight)
+    assert balances["Assets:InputTax"] == "76.84 GBP"
     assert "Liabilities:CustomerCredit:NorthStreetDeli" not in balances  # spent
     assert balances["Expenses:Loyalty:Discounts"] == "4.00 GBP"  # 80 LEAF at 0.05
     assert balances["Liabilities:Loyalty:LEAF"] == "-20 LEAF"
@@ -202,7 +209,8 @@ def test_example_account_balances(example: Loaded) -> None:
 EXPECTED_STOCK = {
     # 40 - 30 - 4 - 6 + 5 of PO-301 at 3.10, 40 - 9 of NLT-2503 at 3.40
     ("ASSAM-250", "Main"): ("36", "20", "120.90"),
-    ("EARLGREY-250", "Main"): ("10", "0", "34.00"),  # 40 - 30 at 3.40
+    # 40 - 30 at 3.40, and PO-304's 12 at 3.55 billed + 0.40 freight each
+    ("EARLGREY-250", "Main"): ("22", "0", "81.40"),
     ("MUG-STONE", "Main"): ("26", "12", "41.60"),  # 48 - 24 + 2 at 1.60
     ("TEAPOT-CI", "Main"): ("4", "0", "56.00"),  # 10 - 2 - 4 at 14.00
     ("ASSAM-250", "Shop"): ("2", "0", "6.20"),  # 4 - 2 at 3.10
@@ -220,11 +228,13 @@ def test_example_stock(example: Loaded) -> None:
         key: tuple(Decimal(figure) for figure in figures)
         for key, figures in EXPECTED_STOCK.items()
     }
-    # What the receipts cost = stock at cost + cost of goods sold.
+    # What the goods cost = stock at cost + cost of goods sold: the receipts,
+    # the stock-in, the teapots, PO-304's bill (42.60) and its freight (4.80).
     received = Decimal("124.00") + Decimal("136.00") + Decimal("76.80")
     received += Decimal("136.00") + Decimal("140.00")  # PO-303, the teapots
+    received += Decimal("42.60") + Decimal("4.80")
     in_stock = sum((Decimal(value) for *_, value in EXPECTED_STOCK.values()), Decimal(0))
-    assert in_stock == Decimal("272.70")
+    assert in_stock == Decimal("320.10")
     assert received == in_stock + Decimal("340.10")
 
 

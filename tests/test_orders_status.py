@@ -180,8 +180,16 @@ def test_order_lines(loaded):
     order = loaded.book.orders["SO-1"]
     assert order.currency == "GBP"
     assert [
-        (line.number, line.item, line.qty, line.price, line.currency, line.tax_rate,
-         line.income, line.description)
+        (
+            line.number,
+            line.item,
+            line.qty,
+            line.price,
+            line.currency,
+            line.tax_rate,
+            line.income,
+            line.description,
+        )
         for line in order.lines
     ] == [
         (1, "WIDGET", D(3), D("9.99"), "GBP", D("0.20"), "Income:Sales", "Blue widget"),
@@ -392,8 +400,9 @@ def test_status_values_are_plain_words():
 def _order(**quantities: D) -> Order:
     order = Order("SO-1", "acme", datetime.date(2024, 1, 1), {})
     for number, qty in enumerate((D(4), D(6)), start=1):
-        line = OrderLine("SO-1", number, "WIDGET", qty, D("1.00"), "GBP", D(0),
-                         "Income:Sales", None, {})
+        line = OrderLine(
+            "SO-1", number, "WIDGET", qty, D("1.00"), "GBP", D(0), "Income:Sales", None, {}
+        )
         for attribute, value in quantities.items():
             setattr(line, attribute, value)
         order.lines.append(line)

@@ -14,10 +14,13 @@ import re
 from pathlib import Path
 
 from beancount_orders.book import registry
+from beancount_orders.book.handlers import bill_payments
+from beancount_orders.book.handlers import bills
 from beancount_orders.book.handlers import credit_orders
 from beancount_orders.book.handlers import loyalty
 from beancount_orders.book.handlers import orders
 from beancount_orders.book.handlers import payments
+from beancount_orders.book.handlers import purchasing
 from beancount_orders.book.handlers import refunds
 from beancount_orders.book.handlers import stock
 from beancount_orders.book.handlers import void
@@ -32,6 +35,9 @@ FAMILIES = {
     "stock": stock,
     "loyalty": loyalty,
     "void": void,
+    "purchasing": purchasing,
+    "bills": bills,
+    "bill_payments": bill_payments,
 }
 
 
@@ -90,6 +96,10 @@ def keys_read(module: object) -> set[str]:
             first = args[0]
         elif name == "meta_string" and len(args) >= 2:
             first = args[1]
+        elif name in ("own_id", "document_id") and ast.unparse(node.func.value) == "e":
+            # a document's ``id`` metadata, read through the State
+            keys.add("id")
+            continue
         else:
             continue
         if isinstance(first, ast.Constant) and isinstance(first.value, str):

@@ -27,13 +27,13 @@ def test_a_directive_of_the_spec_not_applied_yet_is_reported(loaded):
     2024-01-01 custom "customer" "acme" "Acme Ltd"
     2024-01-02 custom "payment" "acme" 10.00 GBP "card"
       id: "PAY-1"
-    2024-01-03 custom "supplier" "kiln" "Kiln & Co"
+    2024-01-03 custom "company" "Kiln & Co"
     """
     message = (
         'Directive "{}" is not supported by this version of beancount-orders: '
         "it was not applied"
     )
-    assert loaded.messages == [(6, message.format("supplier"))]
+    assert loaded.messages == [(6, message.format("company"))]
     assert loaded.balances()["Assets:Clearing:Card"] == "10.00 GBP"
 
 

@@ -362,7 +362,8 @@ def test_each_void_error(loaded):
         (
             25,
             'Void of "INV-9": unknown document "INV-9" (a void names an invoice, credit '
-            "order, credit memo, credit, refund, payment with an id, or stock-in)",
+            "order, credit memo, credit, refund, payment with an id, stock-in, receipt, "
+            "bill, landed cost or bill payment)",
         ),
         (
             26,

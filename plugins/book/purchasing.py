@@ -67,7 +67,14 @@ class POLine:
     received: Decimal = ZERO
     billed: Decimal = ZERO
     billed_net: Decimal = ZERO  # at the bills' prices
-    grni: Decimal = ZERO  # what its receipts credited to GRNI less what bills took
+    # What its receipts credited to GRNI, and what its bills took out of it.
+    grni_in: Decimal = ZERO
+    grni_out: Decimal = ZERO
+
+    @property
+    def grni(self) -> Decimal:
+        """What GRNI holds for it: its receipts' PO cost not yet billed."""
+        return self.grni_in - self.grni_out
 
     @property
     def to_receive(self) -> Decimal:
@@ -132,6 +139,11 @@ class Payable:
     allocations: list[BillAllocation] = dataclasses.field(default_factory=list)
     allocated: Decimal = ZERO
     voided: datetime.date | None = None
+    # What it sent to COGS by item: price differences and landed costs on goods
+    # already gone, and a bill's cents of rounding (the margin report's).
+    cogs: dict[str, Decimal] = dataclasses.field(default_factory=dict)
+    # A stock-in written several times (each its date and amount).
+    parts: list[tuple[datetime.date, Decimal]] = dataclasses.field(default_factory=list)
 
     @property
     def gross(self) -> Decimal:
@@ -153,6 +165,10 @@ class Payable:
         if self.date > as_of or (self.voided is not None and self.voided <= as_of):
             return ZERO
         paid = sum((a.amount for a in self.allocations if a.date <= as_of), ZERO)
+        if self.parts:
+            return (
+                sum((amount for date, amount in self.parts if date <= as_of), ZERO) - paid
+            )
         return self.gross - paid
 
 

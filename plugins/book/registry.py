@@ -488,7 +488,8 @@ PURCHASING_SPECS: tuple[Spec, ...] = (
         "purchasing.md#bill-payment",
     ),
 )
-SPECS = SPECS + PURCHASING_SPECS
+# Every directive, by its phase (a stable sort: within a phase, as written above).
+SPECS = tuple(sorted(SPECS + PURCHASING_SPECS, key=lambda spec: spec.phase))
 
 REGISTRY: dict[str, Spec] = {spec.name: spec for spec in SPECS}
 DIRECTIVE_TYPES = frozenset(REGISTRY)

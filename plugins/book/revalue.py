@@ -139,7 +139,13 @@ def spread(
     cogs_account = rules.cogs_account(
         e.config, location or po.location or e.config.location
     )
-    posted = txn.post_money(cogs_account, cogs, currency, quantum, item=item)
+    # Nothing to COGS when the lots carry it all exactly (a sub-cent residue is
+    # posted, 0.00 included: it gives the transaction its tolerance).
+    posted = (
+        txn.post_money(cogs_account, cogs, currency, quantum, item=item)
+        if cogs
+        else ZERO.quantize(quantum)
+    )
     return Split(item, amount, received, on_hand, amount - posted, posted)
 
 

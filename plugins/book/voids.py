@@ -139,6 +139,12 @@ def refund_id(txn: data.Transaction) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def bill_payment_id(txn: data.Transaction) -> str | None:
+    """The bill payment id a bill payment's transaction carries (given or made)."""
+    value = txn.meta.get("bill-payment")
+    return value if isinstance(value, str) else None
+
+
 def program_of(txn: data.Transaction) -> str | None:
     """The loyalty program of a points transaction (None: not one)."""
     value = txn.meta.get("program")

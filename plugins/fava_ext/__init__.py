@@ -1,5 +1,6 @@
 """Fava report pages for the order books: orders, receivables, loyalty, margin,
-stock, credits and returns, and foreign receivables (fx).
+stock, credits and returns, foreign receivables (fx), and purchases (purchase
+orders and aged payables).
 
 Enable them in the ledger (beside ``plugin "beancount_orders.orders"``)::
 
@@ -25,6 +26,7 @@ from beancount_orders.fava_ext import views
 from beancount_orders.reports import ageing
 from beancount_orders.reports import fx
 from beancount_orders.reports import margin
+from beancount_orders.reports import payables
 
 
 class Orders(base.ReportPage):
@@ -139,3 +141,45 @@ class FX(base.ReportPage):
         or money with an ``id`` (the lot of a payment without one is labelled
         ``PAYMENT-<reference>``, which no transaction carries)."""
         return self.linkable(row.document) and row.document == row.lot
+
+
+class Purchases(base.ReportPage):
+    """Purchase orders and aged payables as of a date, with their charts."""
+
+    report_title = "Purchases"
+
+    def page(self) -> base.Page[views.PurchasesView]:
+        """The page's view for the options asked for, or their error."""
+        as_of_text = self.arg("as_of")
+        supplier = self.arg("supplier")
+        status = self.arg("status")
+        basis = self.arg("by") or "date"
+        buckets_text = self.arg("buckets") or ",".join(map(str, ageing.DEFAULT_BUCKETS))
+
+        def make() -> views.PurchasesView:
+            """Check the date and buckets, then make the view."""
+            as_of = self.as_of(as_of_text)
+            buckets = ageing.parse_buckets(buckets_text)
+            return views.purchases_view(
+                self.book,
+                self.ledger.all_entries,  # type: ignore[arg-type]
+                as_of,
+                supplier,
+                status,
+                basis,
+                buckets,
+                self.pager(),
+            )
+
+        return self.build(
+            make,
+            as_of=self.as_of_shown(as_of_text),
+            supplier=supplier,
+            status=status,
+            by=basis,
+            buckets=buckets_text,
+        )
+
+    def bases(self) -> tuple[str, ...]:
+        """The ageing bases of the payables: ``date`` and ``due``."""
+        return payables.BASES

@@ -195,8 +195,10 @@ class ReportPage(FavaExtensionBase):
 
     def document_source_url(self, document: str) -> str | None:
         """The source line of an order, invoice, credit order, return, memo,
-        credit or payment, by its id."""
+        credit or payment, or of a purchase order, receipt, bill, landed cost,
+        stock-in or bill payment, by its id."""
         book = self.book
+        purchasing = book.purchasing
         tables: tuple[Mapping[str, Any], ...] = (
             book.orders,
             book.invoices,
@@ -205,6 +207,10 @@ class ReportPage(FavaExtensionBase):
             book.memos,
             book.credits,
             book.settlements,
+            purchasing.orders,
+            purchasing.receipts,
+            purchasing.payables,
+            purchasing.payments,
         )
         for table in tables:
             found = table.get(document)

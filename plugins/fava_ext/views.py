@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Generic
 from typing import TypeVar
 
+from beancount.core import data
 from markupsafe import Markup
 
 from beancount_orders.book import Book
@@ -29,6 +31,8 @@ from beancount_orders.reports import fx
 from beancount_orders.reports import loyalty
 from beancount_orders.reports import margin
 from beancount_orders.reports import orders
+from beancount_orders.reports import payables
+from beancount_orders.reports import purchases
 from beancount_orders.reports import stock
 from beancount_orders.reports.movements import Movement
 from beancount_orders.reports.period import Period
@@ -301,3 +305,88 @@ class FxView:
 def fx_view(book: Book, as_of: datetime.date, pager: Pager) -> FxView:
     report = fx.fx_report(book, as_of)
     return FxView(report, pager.take(report.rows))
+
+
+def purchase_status_choices() -> tuple[tuple[str, str], ...]:
+    """The purchases page's status filter: (value, label) pairs."""
+    choices = [("", "all"), *((name, name) for name in purchases.STATUS_FILTERS)]
+    for axis in purchases.AXES:
+        choices += [
+            (f"{axis}:{status.value}", f"{axis}: {status.value}") for status in Status
+        ]
+    return tuple(choices)
+
+
+@dataclasses.dataclass(frozen=True)
+class PurchasesView:
+    report: purchases.PurchasesReport
+    aged: payables.PayablesReport
+    rows: Paged[purchases.PurchaseRow]
+    suppliers: Paged[payables.PayablesRow]
+    documents: Paged[payables.PayableLine]
+    unallocated: Paged[payables.PayableLine]
+    other: Paged[payables.PayableLine]
+    choices: tuple[tuple[str, str], ...]  # (id, name) of every supplier, for the filter
+    statuses: tuple[tuple[str, str], ...]
+    charts: tuple[Markup, ...]  # per currency: payables by supplier, then by month
+
+
+def purchases_view(
+    book: Book,
+    entries: Iterable[data.Directive],
+    as_of: datetime.date,
+    supplier: str,
+    status: str,
+    basis: str,
+    buckets: Sequence[int],
+    pager: Pager,
+) -> PurchasesView:
+    """The purchase orders and the payables ageing as of a date, with charts.
+    Raises :class:`ValueError` (with a message for the user) on a bad option."""
+    if supplier and supplier not in book.purchasing.suppliers:
+        raise OptionError(f"Unknown supplier {supplier!r}")
+    report = purchases.purchases_report(book, as_of, supplier or None, status or None)
+    aged = payables.aged_payables(book, entries, as_of, basis, buckets)
+    chart_list = []
+    for total in aged.totals:
+        rows = [row for row in aged.rows if row.currency == total.currency]
+        chart_list.append(
+            charts.bar_chart(
+                [row.name for row in rows],
+                tuple(
+                    charts.Series(label, tuple(row.by_bucket[index] for row in rows))
+                    for index, label in enumerate(aged.labels)
+                ),
+                f"Payables in {total.currency} by age as of {aged.as_of}",
+            )
+        )
+    for currency in sorted({month.currency for month in report.months}):
+        months = [month for month in report.months if month.currency == currency]
+        chart_list.append(
+            charts.bar_chart(
+                [month.month for month in months],
+                (
+                    charts.Series("received", tuple(m.received for m in months)),
+                    charts.Series("billed", tuple(m.billed for m in months)),
+                    charts.Series("paid", tuple(m.paid for m in months)),
+                ),
+                f"Purchase orders in {currency}: received, billed and paid per month",
+            )
+        )
+    return PurchasesView(
+        report,
+        aged,
+        pager.take(report.rows),
+        pager.take(aged.rows, "suppliers_page"),
+        pager.take(aged.documents, "bills_page"),
+        pager.take(aged.unallocated, "unallocated_page"),
+        pager.take(aged.other, "postings_page"),
+        tuple(
+            sorted(
+                ((s.id, s.name) for s in book.purchasing.suppliers.values()),
+                key=lambda pair: pair[1],
+            )
+        ),
+        purchase_status_choices(),
+        tuple(chart_list),
+    )

@@ -177,7 +177,9 @@ class AgeingReport:
         return any(line.item.discount_until for line in self.open_invoices)
 
 
-def _bucket(age: int, bounds: Sequence[int]) -> int:
+def bucket_of(age: int, bounds: Sequence[int]) -> int:
+    """The index of the bucket of an ``age`` in days (each bound is included in its
+    bucket; past the last bound, the last bucket). The payables ageing shares it."""
     for index, bound in enumerate(bounds):
         if age <= bound:
             return index
@@ -209,7 +211,7 @@ def _aged_items(
                 invoice.order,
                 start,
                 age,
-                _bucket(age, buckets),
+                bucket_of(age, buckets),
                 open_amount,
                 dict(invoice.meta),
                 invoice.due,
@@ -235,7 +237,7 @@ def _aged_items(
                 settlement.order,
                 settlement.date,
                 age,
-                _bucket(age, buckets),
+                bucket_of(age, buckets),
                 -left,
                 dict(settlement.meta),
                 value=value,

@@ -2,7 +2,9 @@
 
 Revenue is what invoices billed (net of tax); credits are READY credit order
 lines and customer credits, in their own period; cost of goods is what
-dispatches took from stock less what came back, also in its own period.
+dispatches took from stock less what came back, also in its own period, and
+what bills and landed costs sent to COGS for goods already gone (under the
+customer "(purchase costs)", without an order).
 Credit memos and loyalty discounts sit outside gross margin and are shown
 apart. The report also lists the credits and returns of its period, each with
 the order line it goes back to (:mod:`beancount_orders.reports.movements`).
@@ -174,7 +176,41 @@ def facts(book: Book) -> Iterator[Fact]:
                 cogs=-returned.cost,
                 document=returned.id,
             )
+    yield from _purchase_facts(book)
     yield from _voided_facts(book)
+
+
+# The margin's customer of cost that bills and landed costs sent to COGS.
+PURCHASES = "(purchase costs)"
+
+
+def _purchase_facts(book: Book) -> Iterator[Fact]:
+    """What bills and landed costs sent to COGS: price differences and landed
+    costs on goods already gone, and a bill's cents of rounding, on their own
+    dates (and taken back on a void's)."""
+    for payable in book.purchasing.payables.values():
+        for item, cogs in payable.cogs.items():
+            if not cogs:
+                continue
+            yield Fact(
+                payable.date,
+                None,
+                PURCHASES,
+                item,
+                payable.currency,
+                cogs=cogs,
+                document=payable.id,
+            )
+            if payable.voided is not None:
+                yield Fact(
+                    payable.voided,
+                    None,
+                    PURCHASES,
+                    item,
+                    payable.currency,
+                    cogs=-cogs,
+                    document=payable.id,
+                )
 
 
 def _revenue(book: Book, invoice: Invoice, line: InvoiceLine) -> tuple[Decimal, str]:

@@ -38,6 +38,22 @@ def payable_account(e: State, supplier_id: str) -> str:
     return e.config.account("payable", supplier=account_component(supplier_id))
 
 
+def check_stock_in(
+    e: State, doc_id: str, supplier_id: str, currency: str, what: str
+) -> None:
+    """A stock-in written again under its id must be of the same supplier and
+    currency: it adds to one payable document."""
+    known = e.book.purchasing.payables.get(doc_id)
+    if known is None or known.kind != STOCK_IN:
+        return
+    if known.supplier != supplier_id or known.currency != currency:
+        raise Invalid(
+            f'{what}: an earlier stock-in "{doc_id}" is owed to "{known.supplier}" in '
+            f"{known.currency}; a stock-in of another supplier or currency needs an id "
+            "of its own"
+        )
+
+
 def stock_in_payable(
     e: State,
     doc_id: str,
@@ -48,19 +64,29 @@ def stock_in_payable(
     meta: data.Meta,
 ) -> None:
     """A stock-in is goods and their bill at once: the payables report ages it,
-    and a bill payment may name it (every stock-in of one id adds to it)."""
+    and a bill payment may name it (every stock-in of one id adds to it, from
+    its own date)."""
     payables = e.book.purchasing.payables
     known = payables.get(doc_id)
-    if known is not None and known.currency == currency and known.voided is None:
+    if known is not None:
         known.net += amount
-        return
-    if known is not None:  # another currency: its own document would clash
+        known.parts.append((date, amount))
         return
     supplier = e.book.purchasing.suppliers.get(supplier_id)
     terms = supplier.terms if supplier is not None else None
     due = date + datetime.timedelta(days=terms or 0)
     payables[doc_id] = Payable(
-        doc_id, STOCK_IN, supplier_id, None, date, due, currency, amount, ZERO, meta
+        doc_id,
+        STOCK_IN,
+        supplier_id,
+        None,
+        date,
+        due,
+        currency,
+        amount,
+        ZERO,
+        meta,
+        parts=[(date, amount)],
     )
 
 
@@ -162,7 +188,9 @@ def _method_account(e: State, method: directives.Method, what: str) -> tuple[str
 def allocate_bill_payment(e: State, d: Directive[AllocateArgs]) -> None:
     """``allocate`` of a bill payment on account to a bill of its supplier.
 
-    Posts nothing: it changes the payables ageing and the PO's paid status.
+    Posts no money: it changes the payables ageing and the PO's paid status. It
+    is recorded as a transaction without postings, linked to the payment, the
+    bill and its purchase order.
     """
     source_id, bill_id, amount = d.args.source, d.args.invoice, d.args.amount
     what = f'Allocation of "{source_id}" to bill "{bill_id}"'
@@ -195,3 +223,23 @@ def allocate_bill_payment(e: State, d: Directive[AllocateArgs]) -> None:
     allocation = BillAllocation(source_id, bill_id, d.date, amount.number)
     payment.match(allocation)
     bill.match(allocation)
+    supplier = purchasing.suppliers.get(bill.supplier)
+    links = (source_id, bill_id, bill.po or "")
+    what_for = f"{bill.kind} {bill_id}" + (
+        f" (purchase order {bill.po})" if bill.po else ""
+    )
+    e.emit(
+        TxnBuilder(
+            d.meta,
+            d.date,
+            supplier.name if supplier is not None else bill.supplier,
+            f"Allocation of {amount} of {source_id} to {what_for}",
+            links,
+            {
+                "supplier": bill.supplier,
+                "bill": bill_id,
+                "po": bill.po,
+                "allocate": source_id,
+            },
+        )
+    )

@@ -72,7 +72,10 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     Cr the supplier's payable gross. A PRICE other than the PO cost also posts
     its difference to ``grni`` and re-values the PO's goods in a transaction of
     its own: Cr ``grni``, the share on units in stock onto their lots (re-lot),
-    the share on units gone to COGS.
+    the share on units gone to COGS. At the PO cost, what the bill's rounded
+    net differs from what leaves ``grni`` (receipts and bills of other
+    quantities round differently, a cent or so) is no price difference: it
+    goes to COGS in the bill's transaction, and no lot is re-valued.
     """
     bill_id = d.args.bill
     po = purchase_order(e, d.args.po, f'Bill "{bill_id}"')
@@ -83,7 +86,7 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     due = _due(d, supplier, what)
     currency = po.currency or ""
     for priced in d.args.lines:
-        if priced.price.currency != currency:
+        if po.currency is not None and priced.price.currency != currency:
             raise Invalid(
                 f"{what}: {priced.item} is billed in {priced.price.currency}, the "
                 f"purchase order is in {currency}; a bill is in its PO's currency"
@@ -101,13 +104,18 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     lines: list[BillLine] = []
     by_rate: dict[Decimal, Decimal] = {}
     differences: dict[str, Decimal] = {}
+    roundings: dict[str, Decimal] = {}
     for line, qty in chosen:
         price = prices.get(line.item, line.cost)
         net = rules.line_value(qty, price, quantum)
         at_cost = _release(line, qty, quantum)
         by_rate[line.tax] = by_rate.get(line.tax, ZERO) + net
         lines.append(BillLine(line.number, line.item, qty, price, net, at_cost, ZERO))
-        if net != at_cost:
+        if net == at_cost:
+            continue
+        if price == line.cost:  # a rounding gap only: no re-lot (SPEC)
+            roundings[line.item] = roundings.get(line.item, ZERO) + net - at_cost
+        else:
             differences[line.item] = differences.get(line.item, ZERO) + net - at_cost
     txn = TxnBuilder(
         d.meta,
@@ -121,6 +129,9 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
         txn.post(grni, bill_line.at_cost, currency, item=bill_line.item)
     for item, difference in differences.items():
         txn.post(grni, difference, currency, item=item)
+    cogs = rules.cogs_account(e.config, po.location or e.config.location)
+    for item, rounding in roundings.items():
+        txn.post(cogs, rounding, currency, item=item)
     tax = _input_tax(e, txn, by_rate, currency)
     net = sum((line.net for line in lines), ZERO)
     txn.post(supplier.payable, -(net + tax), currency)
@@ -145,21 +156,24 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     e.book.purchasing.payables[bill_id] = bill
     po.bills.append(bill_id)
     e.emit(txn)
+    for item, cents in roundings.items():
+        bill.cogs[item] = bill.cogs.get(item, ZERO) + cents
     if differences:
-        _price_difference(e, d, po, supplier, bill_id, differences, currency)
+        for split in _price_difference(e, d, po, supplier, bill_id, differences, currency):
+            bill.cogs[split.item] = bill.cogs.get(split.item, ZERO) + split.cogs
 
 
 def _release(line: POLine, qty: Decimal, quantum: Decimal) -> Decimal:
-    """What billing ``qty`` of a line takes out of GRNI: its PO cost, rounded;
-    all that is left when it bills the last unit received (so GRNI holds
-    nothing for a line received and billed in full)."""
+    """What billing ``qty`` of a line takes out of GRNI: the PO cost of all
+    billed so far, rounded once, less what earlier bills took; all that is
+    left when it bills the last unit received (so GRNI holds nothing for a line
+    received and billed in full)."""
     line.billed += qty
-    value = (
-        line.grni
-        if line.billed == line.received
-        else rules.line_value(qty, line.cost, quantum)
-    )
-    line.grni -= value
+    if line.billed == line.received:
+        value = line.grni_in - line.grni_out
+    else:
+        value = rules.line_value(line.billed, line.cost, quantum) - line.grni_out
+    line.grni_out += value
     return value
 
 
@@ -171,8 +185,9 @@ def _price_difference(
     bill_id: str,
     differences: dict[str, Decimal],
     currency: str,
-) -> None:
-    """The re-lot transaction of a bill's price differences."""
+) -> list[revalue.Split]:
+    """The re-lot transaction of a bill's price differences; how each item's
+    was split."""
     txn = TxnBuilder(
         d.meta,
         d.date,
@@ -188,6 +203,7 @@ def _price_difference(
         splits.append(revalue.spread(e, po, item, difference, currency, txn))
     txn.meta["split"] = "; ".join(split.describe(currency) for split in splits)
     e.emit(txn)
+    return splits
 
 
 def on_landed_cost(e: State, d: Directive[LandedCostArgs]) -> None:
@@ -206,7 +222,7 @@ def on_landed_cost(e: State, d: Directive[LandedCostArgs]) -> None:
     e.new_document(bill_id, LANDED_COST)
     if amount.number <= 0:
         raise Invalid(f"{what}: amount must be greater than zero, got {amount}")
-    if amount.currency != po.currency:
+    if po.currency is not None and amount.currency != po.currency:
         raise Invalid(
             f"{what}: {amount} is not in {po.currency}, the purchase order's currency"
         )
@@ -270,6 +286,7 @@ def on_landed_cost(e: State, d: Directive[LandedCostArgs]) -> None:
         d.meta,
         basis=basis,
         shares={split.item: (split.stock, split.cogs) for split in splits},
+        cogs={split.item: split.cogs for split in splits},
     )
     e.register(bill_id, LANDED_COST)
     e.book.purchasing.payables[bill_id] = landed

@@ -17,7 +17,6 @@ from beancount.core import data
 from beancount.core.position import Cost
 
 from beancount_orders.book import directives
-from beancount_orders.book import rules
 from beancount_orders.book.directives import Directive
 from beancount_orders.book.directives import Items
 from beancount_orders.book.directives import POLineArgs
@@ -268,7 +267,8 @@ def on_receipt(e: State, d: Directive[ReceiptArgs]) -> None:
     into lots labelled by the receipt (or ``batch``) at a location.
 
     Posts Dr inventory ``QTY ITEM {COST, date, "RECEIPT"}`` at the PO line's
-    cost, Cr ``grni`` at that cost; an average-valued account is then
+    cost, Cr ``grni`` at that cost (rounded to money as the receipt's running
+    total, line by line, so that it balances); an average-valued account is then
     re-lotted at its new average, and units dispatched short are costed.
     """
     receipt_id = d.args.receipt
@@ -310,12 +310,14 @@ def on_receipt(e: State, d: Directive[ReceiptArgs]) -> None:
         line.received += qty
         e.holding(account, line.item).add(cost, qty)
         purchasing.lots[(line.item, d.date, label)] = receipt_id
-        value = rules.line_value(qty, line.cost, e.quantum)
-        line.grni += value
+        txn.post(account, qty, line.item, cost)
+        # Each line's GRNI is the receipt's running total rounded less what was
+        # posted before, so that a receipt of several lines with costs of more
+        # places than money still balances within Beancount's tolerance.
+        value = -txn.post_money(grni, -qty * line.cost, line.currency, e.quantum, line.item)
+        line.grni_in += value
         receipt.lines.append(ReceiptLine(line.number, line.item, qty, cost, account, value))
         arrived.setdefault(line.item, []).append(Lot(cost, qty))
-        txn.post(account, qty, line.item, cost)
-        txn.post(grni, -value, line.currency, item=line.item)
     purchasing.receipts[receipt_id] = receipt
     po.receipts.append(receipt_id)
     e.emit(txn)

@@ -175,8 +175,10 @@ def on_stock_in(e: State, d: Directive[StockInArgs]) -> None:
     )
     what = f'Stock-in "{po}"'
     known = e.book.documents.get(po)
-    if known is not None and known != "purchase receipt":
-        e.new_document(po, "purchase receipt")
+    if (known is not None and known != "purchase receipt") or po in (
+        e.book.purchasing.receipts
+    ):
+        e.new_document(po, "purchase receipt")  # taken: says by what
     if unit_cost.number < 0:
         raise Invalid(f"{what}: cost must not be negative, got {unit_cost}")
     check_product(qty, unit_cost.number, what)
@@ -199,6 +201,7 @@ def on_stock_in(e: State, d: Directive[StockInArgs]) -> None:
     location = e.meta_string(d.meta, "location", what) or e.config.location
     account = e.inventory_account(location)
     payable = bill_payments.payable_account(e, supplier)
+    bill_payments.check_stock_in(e, po, supplier, unit_cost.currency, what)
     cost = Cost(unit_cost.number, unit_cost.currency, d.date, batch)
     e.register(po, "purchase receipt")
     e.book.receipts.append(
@@ -206,10 +209,11 @@ def on_stock_in(e: State, d: Directive[StockInArgs]) -> None:
     )
     holding = e.holding(account, item)
     holding.add(cost, qty)
+    declared = e.book.purchasing.suppliers.get(supplier)
     txn = TxnBuilder(
         d.meta,
         d.date,
-        supplier,
+        declared.name if declared is not None else supplier,
         f"Receipt {po}: {qty} {item} into {location}",
         (po,),
         {"po": po, "supplier": supplier, "item": item},

@@ -130,8 +130,7 @@ def _document_of(e: State, d: Directive[Any], start: int) -> tuple[str, str | No
             return voids.LANDED_COST, args.bill
         case "bill-payment":
             made = e.book.transactions[start:]
-            paid = made[0].meta.get("bill-payment") if made else None
-            return voids.BILL_PAYMENT, paid if isinstance(paid, str) else None
+            return voids.BILL_PAYMENT, voids.bill_payment_id(made[0]) if made else None
     return "", None  # pragma: no cover - only the VOIDABLE directives are recorded
 
 
@@ -200,6 +199,11 @@ def _check(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> Made:
             raise Invalid(
                 f'{what}: "{doc_id}" is an order, which cannot be voided: use "cancel" '
                 "for what is not invoiced, and void its invoices"
+            )
+        if kind == "purchase order":
+            raise Invalid(
+                f'{what}: "{doc_id}" is a purchase order, which cannot be voided: void '
+                "its bills, landed costs and receipts"
             )
         if kind is not None:
             raise Invalid(

@@ -106,7 +106,7 @@ def void_receipt(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> An
     for receipt_line in receipt.lines:
         line = lines[receipt_line.line]
         line.received -= receipt_line.qty
-        line.grni -= receipt_line.value
+        line.grni_in -= receipt_line.value
         cost = receipt_line.cost
         purchasing.lots.pop((line.item, cost.date, cost.label or ""), None)
     receipt.voided = d.date
@@ -125,7 +125,7 @@ def void_bill(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> Any:
     for bill_line in getattr(bill, "lines", []):
         line = lines[bill_line.line]
         line.billed -= bill_line.qty
-        line.grni += bill_line.at_cost
+        line.grni_out -= bill_line.at_cost
     _unmatch(bill, d.date, e)
     bill.voided = d.date
     return [], []
