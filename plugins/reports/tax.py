@@ -237,8 +237,9 @@ def _foreign_credit(
 ) -> tuple[dict[TaxKey, Decimal], dict[TaxKey, Decimal]]:
     """A foreign credit order's net and tax per key in the operating currency: what
     it took of its invoice's converted lines and taxes (``FxBook.takes``, in the
-    order it posted them), else (a voided one, whose takes were given back) each
-    amount at the invoice's rate."""
+    order it posted them); a voided one's takes were given back, so its figures
+    are what its own transaction posted (:func:`_posted_credit`). A credit the
+    takes do not cover is at the invoice's rate."""
     takes = list(book.fx.takes.get(credit_order.id, ()))
     quantum = book.config.quantum
 
@@ -247,9 +248,12 @@ def _foreign_credit(
             return Decimal(takes.pop(0)[2])
         return rules.round_money(amount * record.rate, quantum)
 
+    made = book.voids.made.get(credit_order.id)
+    if not takes and made is not None and credit_order.id in book.voids.voided:
+        return _posted_credit(book, credit_order, made.transactions)
     net: dict[TaxKey, Decimal] = {}
     for line in credit_order.lines:
-        key = (line.tax_rate, line.jurisdiction)
+        key: TaxKey = (line.tax_rate, line.jurisdiction)
         converted = record.net.get((line.item, line.invoice_line))
         net[key] = net.get(key, ZERO) + value(converted, line.net)
     tax: dict[TaxKey, Decimal] = dict.fromkeys(net, ZERO)
@@ -257,6 +261,36 @@ def _foreign_credit(
         (line.tax_rate, line.jurisdiction, line.tax) for line in credit_order.lines
     ):
         tax[(rate, jurisdiction)] = value(record.tax.get((rate, jurisdiction)), amount)
+    return net, tax
+
+
+def _posted_credit(
+    book: Book, credit_order: CreditOrder, transactions: Iterable[data.Transaction]
+) -> tuple[dict[TaxKey, Decimal], dict[TaxKey, Decimal]]:
+    """A voided foreign credit order's net and tax per key as its own transaction
+    posted them (the engine keeps it for the void): its lines' postings to the
+    returns account in line order, its postings to sales tax by their metadata."""
+    customer = book.customers[credit_order.customer]
+    returns = book.config.account("returns", customer=customer.account)
+    sales_tax = book.config.account("sales_tax")
+    lines = iter(credit_order.lines)
+    net: dict[TaxKey, Decimal] = {}
+    tax: dict[TaxKey, Decimal] = {}
+    for txn in transactions:
+        for posting in txn.postings:
+            number = posting.units.number if posting.units is not None else None
+            if number is None:
+                continue
+            if posting.account == returns:
+                line = next(lines, None)
+                if line is not None:
+                    key: TaxKey = (line.tax_rate, line.jurisdiction)
+                    net[key] = net.get(key, ZERO) + number
+                    tax.setdefault(key, ZERO)
+            elif posting.account == sales_tax:
+                group = _key(posting.meta)
+                tax[group] = tax.get(group, ZERO) + number
+                net.setdefault(group, ZERO)
     return net, tax
 
 
