@@ -375,3 +375,30 @@ def test_a_foreign_invoice_credited_in_full_then_a_credit_voided() -> None:
     assert february.figures.credited_net == D("6.67")
     (grand,) = report.grand
     assert grand.figures.credited_tax == D("2.54")
+
+
+def test_a_foreign_discount_reduces_the_tax_in_pounds() -> None:
+    """An early-payment discount on a euro invoice: its tax share in pounds at the
+    invoice's rate, as posted."""
+    loaded = load(
+        """\
+        option "operating_currency" "GBP"
+        plugin "beancount_orders.orders" "{'discount_reduces_tax': True}"
+        2024-01-01 open Assets:Bank
+        2024-01-01 custom "customer" "bistro" "Le Bistro"
+          discount: "3/14"
+        2024-01-02 custom "order" "SO-1" "bistro"
+        2024-01-02 custom "line" "SO-1" "TEA" 9 7.77 EUR
+          tax: 0.19
+        2024-01-03 custom "invoice" "SO-1" "INV-1"
+          rate: 0.8577
+        2024-01-10 custom "payment" "INV-1" 80.72 EUR Assets:Bank
+          rate: 0.86
+        """
+    )
+    assert loaded.errors == []
+    report = tax_report(loaded.book, loaded.entries)
+    check_ties(report)
+    (row,) = report.rows
+    # 83.22 EUR gross, 3 % is 2.50 EUR; its tax share 0.40 EUR is 0.34 GBP.
+    assert row.figures.discount_tax == D("0.34")
