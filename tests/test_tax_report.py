@@ -402,3 +402,32 @@ def test_a_foreign_discount_reduces_the_tax_in_pounds() -> None:
     (row,) = report.rows
     # 83.22 EUR gross, 3 % is 2.50 EUR; its tax share 0.40 EUR is 0.34 GBP.
     assert row.figures.discount_tax == D("0.34")
+
+
+def test_input_tax_under_the_sales_tax_account() -> None:
+    """With the input tax account below the sales tax account, each posting counts
+    for the more specific of the two, and the report ties."""
+    loaded = load(
+        """\
+        plugin "beancount_orders.orders" "{'sales_tax': 'Liabilities:VAT', 'input_tax': 'Liabilities:VAT:Input'}"
+        2024-01-01 custom "customer" "acme" "Acme Ltd"
+        2024-01-01 custom "supplier" "leaf" "Leaf & Co"
+        2024-01-02 custom "order" "SO-1" "acme"
+        2024-01-02 custom "line" "SO-1" "WIDGET" 4 5.00 GBP
+          tax: 0.20
+        2024-01-03 custom "invoice" "SO-1" "INV-1"
+        2024-01-02 custom "purchase-order" "PO-1" "leaf"
+        2024-01-02 custom "po-line" "PO-1" "TEA" 10 2.00 GBP
+          tax: 0.20
+        2024-01-03 custom "receipt" "PO-1" "GRN-1"
+        2024-01-04 custom "bill" "PO-1" "B-1"
+        """  # noqa: E501
+    )
+    assert loaded.errors == []
+    report = tax_report(loaded.book, loaded.entries)
+    check_ties(report)
+    (row,) = report.rows
+    assert (row.figures.account_sales_tax, row.figures.account_input_tax) == (
+        D("4.00"),
+        D("4.00"),
+    )

@@ -436,7 +436,9 @@ def account_postings(
     entries: Iterable[data.Directive], accounts: tuple[str, str]
 ) -> Iterator[tuple[data.Transaction, data.Posting, int, Decimal, str]]:
     """Every posting to the sales tax (index 0) or input tax account (index 1) or
-    their sub-accounts, with its transaction, number and currency."""
+    their sub-accounts, with its transaction, number and currency. A posting
+    under both (``Liabilities:VAT`` and ``Liabilities:VAT:Input``) counts for the
+    more specific one; when the two are one account, it counts as sales tax."""
     for entry in entries:
         if not isinstance(entry, data.Transaction):
             continue
@@ -444,9 +446,15 @@ def account_postings(
             units = posting.units
             if units is None or units.number is None:
                 continue
-            for index, parent in enumerate(accounts):
-                if _under(posting.account, parent):
-                    yield entry, posting, index, units.number, units.currency
+            # The most specific of the two (one may lie under the other).
+            matches = [
+                (len(parent), index)
+                for index, parent in enumerate(accounts)
+                if _under(posting.account, parent)
+            ]
+            if matches:
+                index = max(matches)[1]
+                yield entry, posting, index, units.number, units.currency
 
 
 # -- the report -----------------------------------------------------------------
