@@ -5,6 +5,7 @@ tax), voids and foreign invoices; the CLI's exact output; the Fava page."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -202,9 +203,8 @@ def test_a_period_chooses_the_months() -> None:
     check_ties(report)
 
 
-def _d(text: str) -> Any:
-    import datetime
-
+def _d(text: str) -> datetime.date:
+    """A date written YYYY-MM-DD."""
     return datetime.date.fromisoformat(text)
 
 

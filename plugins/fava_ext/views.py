@@ -395,6 +395,8 @@ def purchases_view(
 
 @dataclasses.dataclass(frozen=True)
 class TaxView:
+    """The Tax page: the report, its rows and documents paged, its charts."""
+
     report: tax.TaxReport
     rows: Paged[tax.TaxRow]
     documents: Paged[tax.TaxItem]

@@ -65,6 +65,7 @@ class Numbered:
 
     @property
     def number(self) -> int:
+        """Its digits as a number: ``INV-007`` is 7."""
         return int(self.digits)
 
 
@@ -140,6 +141,7 @@ def _missing(before: Numbered, after: Numbered) -> str:
     first, last = before.number + 1, after.number - 1
 
     def name(number: int) -> str:
+        """The id of a number in the series, padded as the one before the gap."""
         return f"{before.prefix}{number:0{width}d}"
 
     if last - first + 1 <= LISTED:

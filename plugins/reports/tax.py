@@ -128,6 +128,7 @@ class TaxFigures:
         )
 
     def __add__(self, other: TaxFigures) -> TaxFigures:
+        """Both sides' figures added up, one by one."""
         return TaxFigures(
             *(
                 getattr(self, field.name) + getattr(other, field.name)
@@ -244,6 +245,7 @@ def _foreign_credit(
     quantum = book.config.quantum
 
     def value(converted: Any, amount: Decimal) -> Decimal:
+        """The next take when it is of ``converted``, else ``amount`` at the rate."""
         if takes and converted is not None and takes[0][0] is converted:
             return Decimal(takes.pop(0)[2])
         return rules.round_money(amount * record.rate, quantum)
@@ -419,6 +421,7 @@ def tax_items(book: Book) -> list[TaxItem]:
 
 
 def _under(account: str, parent: str) -> bool:
+    """Whether ``account`` is ``parent`` or one of its sub-accounts."""
     return account == parent or account.startswith(parent + ":")
 
 
@@ -461,6 +464,7 @@ def account_postings(
 
 
 def _document_figures(item: TaxItem) -> TaxFigures:
+    """A document item's net and tax as the figures they add to."""
     values = dict.fromkeys(FIELDS, ZERO)
     if item.field_net:
         values[item.field_net] = item.net
@@ -485,6 +489,7 @@ def tax_report(
     rows: dict[tuple[str, str, TaxKey], TaxFigures] = {}
 
     def add(date: datetime.date, currency: str, key: TaxKey, figures: TaxFigures) -> None:
+        """Add figures to the row of the date's period, the currency and the key."""
         group = (period_of(date, period_kind), currency, key)
         rows[group] = rows[group] + figures if group in rows else figures
 
