@@ -144,9 +144,12 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], title: str) -
 
 
 def line_chart(categories: Sequence[str], series: Sequence[Series], title: str) -> Markup:
-    """One line per series across the categories (months), with a dot per value."""
+    """One line per series across the categories (months), with a dot per value.
+    A single category has no line to draw: it is drawn as bars instead."""
     if not categories or not series:
         return _empty(title)
+    if len(categories) == 1:
+        return bar_chart(categories, series, title)
     low, high, step = _axis(series)
     parts = _frame(title, series)
     grid, zero, scale = _value_axis(low, high, step)

@@ -123,29 +123,56 @@ def status_choices() -> tuple[tuple[str, str], ...]:
 
 @dataclasses.dataclass(frozen=True)
 class OrdersView:
+    """The orders page: a page of the rows, and every row (for its CSV)."""
+
     rows: Paged[orders.OrderRow]
     customers: tuple[tuple[str, str], ...]  # (id, name) for the filter
     statuses: tuple[tuple[str, str], ...]
     customer: str
     status: str
     discounts: bool = False  # an order has early-payment terms: show their columns
+    all_rows: tuple[orders.OrderRow, ...] = ()
 
 
 def customers_of(book: Book) -> tuple[tuple[str, str], ...]:
+    """(id, name) of every customer, by name."""
     return tuple(
         sorted(((c.id, c.name) for c in book.customers.values()), key=lambda c: c[1])
     )
 
 
+def suppliers_of(book: Book) -> tuple[tuple[str, str], ...]:
+    """(id, name) of every supplier, by name."""
+    return tuple(
+        sorted(
+            ((s.id, s.name) for s in book.purchasing.suppliers.values()),
+            key=lambda pair: pair[1],
+        )
+    )
+
+
 def orders_view(
-    book: Book, customer: str, status: str, dates: Dates, pager: Pager
+    book: Book,
+    customer: str,
+    status: str,
+    dates: Dates,
+    pager: Pager,
+    links: frozenset[str] | None = None,
 ) -> OrdersView:
-    """Raises :class:`ValueError` (with a message for the user) on a bad option."""
+    """The orders of the options; with ``links`` (Fava's filters), only the orders
+    whose id or an invoice's is among them. Raises :class:`OptionError` (with a
+    message for the user) on a bad option."""
     if customer and customer not in book.customers:
         raise OptionError(f"Unknown customer {customer!r}")
     rows = orders.orders_report(
         book, customer=customer or None, status=status or None, period=Period(*dates)
     )
+    if links is not None:
+        rows = tuple(
+            row
+            for row in rows
+            if row.id in links or any(invoice in links for invoice in row.invoices)
+        )
     return OrdersView(
         pager.take(rows),
         customers_of(book),
@@ -153,6 +180,7 @@ def orders_view(
         customer,
         status,
         any(row.discount_terms or row.discount_taken for row in rows),
+        tuple(rows),
     )
 
 
@@ -381,12 +409,7 @@ def purchases_view(
         pager.take(aged.documents, "bills_page"),
         pager.take(aged.unallocated, "unallocated_page"),
         pager.take(aged.other, "postings_page"),
-        tuple(
-            sorted(
-                ((s.id, s.name) for s in book.purchasing.suppliers.values()),
-                key=lambda pair: pair[1],
-            )
-        ),
+        suppliers_of(book),
         purchase_status_choices(),
         tuple(chart_list),
     )
