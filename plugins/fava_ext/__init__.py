@@ -45,7 +45,7 @@ class Orders(base.ReportPage):
 
     report_title = "Orders"
     time_meaning = (
-        "Fava's time filter: orders placed in {period}; their statuses and amounts "
+        "Fava's time filter: orders placed {period}; their statuses and amounts "
         "as they stand at {standing}."
     )
     honours_filters = True
@@ -123,7 +123,7 @@ class Loyalty(base.ReportPage):
 
     report_title = "Loyalty"
     time_meaning = (
-        "Fava's time filter: the monthly movement of points in {period}; programs and "
+        "Fava's time filter: the monthly movement of points {period}; programs and "
         "customers' points as they stand at {standing}."
     )
     offers_at_end = True
@@ -149,7 +149,7 @@ class Margin(base.ReportPage):
 
     report_title = "Gross margin"
     time_meaning = (
-        "Fava's time filter: invoices, credits, returns and dispatches dated in "
+        "Fava's time filter: invoices, credits, returns and dispatches dated "
         "{period}, each in its own period."
     )
 
@@ -193,7 +193,7 @@ class Credits(base.ReportPage):
 
     report_title = "Credits and returns"
     time_meaning = (
-        "Fava's time filter: credit orders, returns, memos and credits dated in "
+        "Fava's time filter: credit orders, returns, memos and credits dated "
         "{period}; statuses and customers' credit balances as they stand at {standing}."
     )
     offers_at_end = True

@@ -115,7 +115,7 @@ class ReportPage(FavaExtensionBase):
     """
 
     #: What Fava's time filter means on the page; ``{period}`` is the filter's
-    #: dates (or "all dates"), ``{as_of}`` the page's as-of date, ``{standing}``
+    #: dates ("from 2024-01-01 to 2024-01-31", or "at any date"), ``{as_of}`` the page's as-of date, ``{standing}``
     #: when its statuses stand (:meth:`as_of_words`).
     time_meaning: ClassVar[str] = ""
     #: Whether the page narrows its rows by Fava's account and tag/link filters
@@ -237,9 +237,10 @@ class ReportPage(FavaExtensionBase):
         return f"{start} to {end - datetime.timedelta(days=1)}"
 
     def period_words(self) -> str:
-        """The time filter's dates in words: "2024-01-01 to 2024-12-31", or "all
-        dates" without one."""
-        return self.period_text() or "all dates"
+        """The time filter's dates in words: "from 2024-01-01 to 2024-12-31", or "at
+        any date" without one."""
+        text = self.period_text()
+        return f"from {text}" if text else "at any date"
 
     def time_note(self, page: Page[Any]) -> str:
         """What Fava's time filter means on this page, in words."""
@@ -356,7 +357,7 @@ class ReportPage(FavaExtensionBase):
             for table in document.tables:
                 if f"{document.report}.{table.name}" == wanted:
                     body = render_csv(document, table.name)
-                    name = f"{self.name.lower()}-{document.report}-{table.name}.csv"
+                    name = f"{document.report}-{table.name}.csv"
                     return flask.Response(
                         body,
                         mimetype="text/csv",
