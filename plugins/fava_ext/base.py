@@ -115,8 +115,8 @@ class ReportPage(FavaExtensionBase):
     """
 
     #: What Fava's time filter means on the page; ``{period}`` is the filter's
-    #: dates ("from 2024-01-01 to 2024-01-31", or "at any date"), ``{as_of}`` the page's as-of date, ``{standing}``
-    #: when its statuses stand (:meth:`as_of_words`).
+    #: dates ("from 2024-01-01 to 2024-01-31", or "at any date"), ``{as_of}`` the
+    #: page's as-of date, ``{standing}`` when its statuses stand (:meth:`as_of_words`).
     time_meaning: ClassVar[str] = ""
     #: Whether the page narrows its rows by Fava's account and tag/link filters
     #: (:meth:`filter_links`); a page that does not says so when they are set.
