@@ -161,8 +161,9 @@ def purchasing_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(chromium: Path) -> Iterator[Any]:
+    """One Chromium for every browser test (tests/test_browser_pages.py too)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
