@@ -102,6 +102,7 @@ class Download:
 
     title: str
     url: str
+    group: str = ""  # the report's title, when a page has several reports
 
 
 class ReportPage(FavaExtensionBase):
@@ -337,12 +338,14 @@ class ReportPage(FavaExtensionBase):
         args = request.args.copy()
         args.pop("partial", None)
         found = []
-        for document in self.documents(page.view):
+        documents = self.documents(page.view)
+        for document in documents:
+            group = document.report.capitalize() if len(documents) > 1 else ""
             for table in document.tables:
                 args["table"] = f"{document.report}.{table.name}"
                 query = urlencode(list(args.items(multi=True)))
                 url = f"{self._base_url()}extension/{self.name}/csv?{query}"
-                found.append(Download(table.title, url))
+                found.append(Download(table.title, url, group))
         return tuple(found)
 
     @CSV_ENDPOINT
