@@ -118,7 +118,20 @@ def test_an_account_filter_narrows_the_orders_page(client: Any) -> None:
     assert "2 orders, open ones first" in text
 
 
-@pytest.mark.parametrize("page", [p for p in ALL_PAGES if p != "Orders"])
+def test_a_link_filter_narrows_the_credits_page(client: Any) -> None:
+    """^SO-2 keeps CO-1 (against INV-2 of SO-2); not CO-2, CO-3 or RET-1."""
+    text = get(client, "Credits")
+    assert {"CO-1", "CO-2", "CO-3"} <= set(Page(text).keys("credit-order"))
+    text = get(client, "Credits", filter="^SO-2")
+    assert 'data-filter="honoured"' in text
+    assert set(Page(text).keys("credit-order")) == {"CO-1"}
+    assert "RET-1" not in text
+    links = downloads(text)
+    rows = fetch_csv(client, links["Credit orders"])
+    assert [row["credit_order"] for row in rows] == ["CO-1"]
+
+
+@pytest.mark.parametrize("page", [p for p in ALL_PAGES if p not in ("Orders", "Credits")])
 def test_pages_that_ignore_the_filters_say_so(client: Any, page: str) -> None:
     assert "data-filter" not in get(client, page)
     text = get(client, page, filter="^SO-2")

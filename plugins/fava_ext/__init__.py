@@ -49,6 +49,10 @@ class Orders(base.ReportPage):
         "as they stand at {standing}."
     )
     honours_filters = True
+    filter_meaning = (
+        "only the orders whose id, or an invoice's, is a link (^ID) of an entry the "
+        "filter keeps, at any date"
+    )
     offers_at_end = True
 
     def page(self) -> base.Page[views.OrdersView]:
@@ -197,11 +201,19 @@ class Credits(base.ReportPage):
         "{period}; statuses and customers' credit balances as they stand at {standing}."
     )
     offers_at_end = True
+    honours_filters = True
+    filter_meaning = (
+        "only the credit orders, returns, memos and credits whose document, invoice "
+        "or order is a link (^ID) of an entry the filter keeps, at any date, and the "
+        "credit balances of their customers"
+    )
 
     def page(self) -> base.Page[views.CreditsView]:
-        """The credits report for Fava's time filter."""
+        """The credits report for Fava's time filter (and account and link filters)."""
         return self.build(
-            lambda: views.credits_view(self.book, self.period(), self.pager())
+            lambda: views.credits_view(
+                self.book, self.period(), self.pager(), self.filter_links()
+            )
         )
 
     def documents(self, view: views.CreditsView) -> tuple[Document, ...]:

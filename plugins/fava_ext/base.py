@@ -122,6 +122,11 @@ class ReportPage(FavaExtensionBase):
     #: Whether the page narrows its rows by Fava's account and tag/link filters
     #: (:meth:`filter_links`); a page that does not says so when they are set.
     honours_filters: ClassVar[bool] = False
+    #: What the filters keep on a page that honours them.
+    filter_meaning: ClassVar[str] = (
+        "only the rows whose document is a link (^ID) of an entry the filter keeps, "
+        "at any date"
+    )
     #: Whether the page offers "as of the end of the period" (``at_end=1``): its
     #: book is then the book of the entries dated up to the time filter's end.
     offers_at_end: ClassVar[bool] = False

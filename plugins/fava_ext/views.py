@@ -303,8 +303,58 @@ class CreditsView:
     balances: Paged[credits.CreditBalance]
 
 
-def credits_view(book: Book, dates: Dates, pager: Pager) -> CreditsView:
+def linked_credits(
+    report: credits.CreditsReport, links: frozenset[str]
+) -> credits.CreditsReport:
+    """The report's rows whose document, invoice or order is among ``links`` (Fava's
+    filters), and the credit balances of their customers."""
+
+    def kept(*ids: str | None) -> bool:
+        return any(each in links for each in ids if each)
+
+    orders_kept = tuple(
+        co for co in report.credit_orders if kept(co.id, co.invoice, co.order)
+    )
+    returns_kept = tuple(r for r in report.returns if kept(r.id, r.order))
+    memos_kept = tuple(m for m in report.memos if kept(m.id, m.invoice))
+    credits_kept = tuple(c for c in report.credits if kept(c.id, c.order, c.invoice))
+    customers = {
+        *(co.customer for co in orders_kept),
+        *(r.customer for r in returns_kept),
+        *(m.customer for m in memos_kept),
+        *(c.customer for c in credits_kept),
+    }
+    order_ids = {co.id for co in orders_kept}
+    return_ids = {r.id for r in returns_kept}
+    return dataclasses.replace(
+        report,
+        credit_orders=orders_kept,
+        returns=returns_kept,
+        memos=memos_kept,
+        credits=credits_kept,
+        balances=tuple(b for b in report.balances if b.customer in customers),
+        by_status=tuple(
+            credits.StatusGroup(
+                group.status, tuple(co for co in group.credit_orders if co.id in order_ids)
+            )
+            for group in report.by_status
+        ),
+        by_condition=tuple(
+            credits.ConditionGroup(
+                group.condition, tuple(r for r in group.returns if r.id in return_ids)
+            )
+            for group in report.by_condition
+        ),
+    )
+
+
+def credits_view(
+    book: Book, dates: Dates, pager: Pager, links: frozenset[str] | None = None
+) -> CreditsView:
+    """The credits report; with ``links`` (Fava's filters), only its linked rows."""
     report = credits.credits_report(book, Period(*dates))
+    if links is not None:
+        report = linked_credits(report, links)
     return CreditsView(
         report,
         tuple(
