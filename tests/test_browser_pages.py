@@ -1,10 +1,10 @@
 """Every report page in a real browser: screenshots, CSV downloads, Fava's filters,
 the errors banner and plurals.
 
-Like tests/test_browser.py (whose browser and helpers this reuses: one Chromium for
-both modules), real ``fava`` servers run on free loopback ports, on
-ledgers/example.beancount (no errors; its config sets today to 2025-03-31), on
-3,000-order books that ``bean-orders demo`` generates, and on
+Like tests/test_browser.py (whose helpers this reuses, and whose browser:
+tests/conftest.py has one Chromium for both modules), real ``fava`` servers run
+on free loopback ports, on ledgers/example.beancount (no errors; its config sets
+today to 2025-03-31), on 3,000-order books that ``bean-orders demo`` generates, and on
 tests/data/fava/shop.beancount (one plugin error). Screenshots of every page at
 1,400 x 900 in light mode go to ``test-artifacts/`` (``pages-<ledger>-<Page>.png``).
 Nothing here is skipped.
@@ -29,8 +29,6 @@ from tests.test_browser import ROOT
 from tests.test_browser import SHOP
 from tests.test_browser import _free_port
 from tests.test_browser import _server
-from tests.test_browser import browser  # noqa: F401 - the shared browser fixture
-from tests.test_browser import chromium  # noqa: F401 - the browser's fixture
 
 EXAMPLE = ROOT / "ledgers" / "example.beancount"
 PAGES = {
@@ -84,7 +82,7 @@ def shop_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def tab(browser: Any) -> Iterator[Any]:  # noqa: F811 - the fixture imported above
+def tab(browser: Any) -> Iterator[Any]:
     """One page of the browser at 1,400 x 900 in light mode, reused by every test."""
     context = browser.new_context(
         viewport={"width": WIDTH, "height": HEIGHT},
