@@ -246,3 +246,22 @@ def test_negative_available_stock_is_marked(tmp_path: Path) -> None:
     slug = next(iter(app.config["LEDGERS"].ledgers_by_slug))
     text = app.test_client().get(f"/{slug}/extension/Stock/").get_data(as_text=True)
     assert re.search(r'class="num orders-negative"[^>]*>-3<', text), text[-3000:]
+
+
+@pytest.mark.parametrize("page", ["Orders", "Loyalty", "Stock", "Credits"])
+def test_pages_as_of_the_end_of_the_period(client: Any, page: str) -> None:
+    """The pages with balances "as they stand" offer the end of the period instead,
+    and a way back."""
+    text = get(client, page, time="2024-01")
+    assert "at the end of the books" in text
+    assert "at_end=1" in text
+    text = get(client, page, time="2024-01", at_end="1")
+    assert "at the end of 2024-01-31" in text
+    assert "Show them as they stand at the end of the books instead" in text
+
+
+def test_stock_at_the_end_of_january(client: Any) -> None:
+    """Stock on 2024-01-31 is not the stock of the end of the books."""
+    now = Page(get(client, "Stock", time="2024-01"))
+    then = Page(get(client, "Stock", time="2024-01", at_end="1"))
+    assert then.rows != now.rows
