@@ -40,6 +40,7 @@ PAGES = {
     "Credits": "Credits and returns",
     "FX": "Foreign currency",
     "Purchases": "Purchases",
+    "Tax": "Tax",
 }
 WIDTH, HEIGHT = 1400, 900
 

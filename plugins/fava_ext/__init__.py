@@ -1,6 +1,6 @@
 """Fava report pages for the order books: orders, receivables, loyalty, margin,
-stock, credits and returns, foreign receivables (fx), and purchases (purchase
-orders and aged payables).
+stock, credits and returns, foreign receivables (fx), purchases (purchase
+orders and aged payables) and tax.
 
 Enable them in the ledger (beside ``plugin "beancount_orders.orders"``)::
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 from beancount_orders import clitables
 from beancount_orders import clitables_purchases
 from beancount_orders import clitables_receivables
+from beancount_orders import clitables_tax
 from beancount_orders.cliformat import Document
 from beancount_orders.fava_ext import base
 from beancount_orders.fava_ext import views
@@ -31,6 +32,7 @@ from beancount_orders.reports import ageing
 from beancount_orders.reports import fx
 from beancount_orders.reports import margin
 from beancount_orders.reports import payables
+from beancount_orders.reports import tax
 from beancount_orders.reports.period import Period
 
 # The as-of pages' time filter, in words.
@@ -302,6 +304,39 @@ class Purchases(base.ReportPage):
     def status_choices(self) -> tuple[tuple[str, str], ...]:
         """The status filter's (value, label) pairs."""
         return views.purchase_status_choices()
+
+
+class Tax(base.ReportPage):
+    """Net sales and purchases, output and input tax per month or quarter and rate,
+    beside the change of the tax accounts."""
+
+    report_title = "Tax"
+    time_meaning = (
+        "Fava's time filter: the documents and tax postings dated {period}, per month "
+        "or quarter; the totals tie to the change of the tax accounts over it."
+    )
+
+    def page(self) -> base.Page[views.TaxView]:
+        """The page's view for the period asked for (``month`` by default)."""
+        period_kind = self.arg("period") or "month"
+        return self.build(
+            lambda: views.tax_view(
+                self.book,
+                self.ledger.all_entries,  # type: ignore[arg-type]
+                period_kind,
+                self.period(),
+                self.pager(),
+            ),
+            period=period_kind,
+        )
+
+    def period_kinds(self) -> tuple[str, ...]:
+        """The periods a row may cover: ``month`` and ``quarter``."""
+        return tax.PERIODS
+
+    def documents(self, view: views.TaxView) -> tuple[Document, ...]:
+        """The tax report's tables, as ``bean-orders report tax`` writes them."""
+        return (clitables_tax.tax_document(view.report),)
 
 
 # Fava lists the pages in its sidebar in the order it finds them: by name in this
