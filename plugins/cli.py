@@ -47,10 +47,10 @@ from beancount_orders.cli_ledger import Loaded
 from beancount_orders.cli_ledger import check_readable
 from beancount_orders.cli_ledger import echo_errors
 from beancount_orders.cli_ledger import format_error
-from beancount_orders.cli_ledger import plural
 from beancount_orders.cli_ledger import sorted_errors
 from beancount_orders.cli_report import DateType
 from beancount_orders.cli_report import report
+from beancount_orders.cliformat import plural
 from beancount_orders.demo import generate
 from beancount_orders.gitdiff import DiffError
 from beancount_orders.gitdiff import diff as compare

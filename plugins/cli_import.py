@@ -46,6 +46,7 @@ import beangulp.identify
 import beangulp.testing
 import click
 
+from beancount_orders.cliformat import plural
 from beancount_orders.importers import report_errors
 
 #: The commands of beangulp that are wrapped.
@@ -57,10 +58,6 @@ beangulp.identify.FILE_TOO_LARGE_THRESHOLD = max(
 )
 
 SOURCES = click.Argument(["src"], nargs=-1, type=click.Path())
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def walk(sources: Sequence[str]) -> Iterator[tuple[str, bool, str | None]]:

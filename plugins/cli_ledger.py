@@ -31,10 +31,6 @@ LEDGER = click.argument(
 )
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def check_readable(path: Path) -> None:
     """Fail with a clear message when LEDGER cannot be read as UTF-8 text.
 

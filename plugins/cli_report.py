@@ -26,9 +26,9 @@ from beancount_orders.book import Book
 from beancount_orders.cli_ledger import LEDGER
 from beancount_orders.cli_ledger import Loaded
 from beancount_orders.cli_ledger import echo_errors
-from beancount_orders.cli_ledger import plural
 from beancount_orders.cliformat import FORMATS
 from beancount_orders.cliformat import Document
+from beancount_orders.cliformat import plural
 from beancount_orders.cliformat import render
 from beancount_orders.clitables import SECTIONS
 from beancount_orders.clitables import credits_document
@@ -257,7 +257,8 @@ def report_orders(
     "--as-of",
     type=DATE,
     metavar="DATE",
-    help="The date of the ageing: anything dated after it is ignored.  [default: today]",
+    help="The date of the ageing: anything dated after it is ignored.  "
+    "[default: the configured today, else today]",
 )
 @click.option(
     "--basis",
@@ -293,8 +294,8 @@ def report_ageing(
     payment or credit).
     """
 
-    date = as_of or datetime.date.today()
     loaded, book = _report_book(ledger)
+    date = _as_of_default(book, as_of)
     result = _run_report(lambda: aged_receivables(book, date, basis, buckets))
     _emit(loaded, ageing_document(result), fmt, section)
 
@@ -404,7 +405,7 @@ def report_credits(
     type=DATE,
     metavar="DATE",
     help="The date of the revaluation: its rate, and what is open at its end.  "
-    "[default: today]",
+    "[default: the configured today, else today]",
 )
 @_format_options("fx")
 def report_fx(
@@ -419,8 +420,8 @@ def report_fx(
     (per currency).
     """
 
-    date = as_of or datetime.date.today()
     loaded, book = _report_book(ledger)
+    date = _as_of_default(book, as_of)
     result = _run_report(lambda: fx_report(book, date))
     _emit(loaded, fx_document(result), fmt, section)
 

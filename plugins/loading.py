@@ -33,6 +33,7 @@ from beancount_orders.book import OrdersError
 from beancount_orders.book import build_book
 from beancount_orders.book import parse_config
 from beancount_orders.book.postings import is_generated
+from beancount_orders.cliformat import plural
 
 __all__ = [
     "HANDOFF_KEY",
@@ -106,7 +107,7 @@ class Handoff:
         return (Handoff, ())
 
     def __repr__(self) -> str:  # Fava's options page shows it
-        held = "none" if self.book is None else f"{len(self.book.orders)} orders"
+        held = "none" if self.book is None else plural(len(self.book.orders), "order")
         return f"<beancount_orders book: {held}>"
 
 

@@ -13,7 +13,6 @@ browser that cannot be had is a failure.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -31,17 +30,6 @@ SHOP = ROOT / "tests" / "data" / "fava" / "shop.beancount"
 FOREIGN = ROOT / "tests" / "data" / "fava" / "foreign.beancount"
 PURCHASING = ROOT / "docs" / "examples" / "purchasing.beancount"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCRIPT = "<script>alert(1)</script>"
 # Page class, title, and text the page must show (figures from the ledger).
 PAGES = [
@@ -52,33 +40,6 @@ PAGES = [
     ("Stock", "Stock", ["478.00", "batch W2", "BOLT"]),
     ("Credits", "Credits and returns", ["CO-1", "costed", "goodwill"]),
 ]
-
-
-def _run(command: list[str]) -> None:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    result = subprocess.run(
-        command, capture_output=True, text=True, env=env, timeout=1800, check=False
-    )
-    if result.returncode:
-        pytest.fail(
-            f"{' '.join(command)} failed ({result.returncode}):\n"
-            f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-        )
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """Debian's Chromium, installed with apt-get if it is not there yet."""
-    if not CHROMIUM.exists():
-        if os.geteuid() != 0:
-            pytest.fail(
-                f"{CHROMIUM} is missing; install it as root: apt-get install chromium"
-            )
-        _run(["apt-get", "update"])
-        _run(["apt-get", "install", "-y", "chromium"])
-    if not CHROMIUM.exists():
-        pytest.fail(f"apt-get installed chromium but {CHROMIUM} is missing")
-    return CHROMIUM
 
 
 def _free_port() -> int:
@@ -159,23 +120,6 @@ def purchasing_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         tmp_path_factory.mktemp("purchasing") / "fava.log",
         ready="extension/Purchases/",
     )
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(
-            "Playwright's Python package is missing: pip install -e '.[test]' "
-            "(or pip install playwright)"
-        )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True
-        )
-        yield launched
-        launched.close()
 
 
 # Run in every page before its own scripts: keep the Content-Security-Policy

@@ -377,11 +377,20 @@ def test_ageing_json(workdir: Path) -> None:
     }
 
 
-def test_ageing_as_of_defaults_to_today(workdir: Path) -> None:
+def test_ageing_and_fx_as_of_default_to_the_configured_today(workdir: Path) -> None:
+    """The ledger's config sets today to 2024-06-30; without it, today's date."""
     import datetime
 
-    data = json.loads(report("ageing", "--format", "json", "ledger.beancount"))
-    assert data["as_of"] == datetime.date.today().isoformat()
+    for name in ("ageing", "fx"):
+        data = json.loads(report(name, "--format", "json", "ledger.beancount"))
+        assert data["as_of"] == "2024-06-30", name
+    text = (workdir / "ledger.beancount").read_text()
+    plain = text.replace(" \"{'today': '2024-06-30'}\"", "")
+    assert plain != text
+    (workdir / "plain.beancount").write_text(plain)
+    for name in ("ageing", "fx"):
+        data = json.loads(report(name, "--format", "json", "plain.beancount"))
+        assert data["as_of"] == datetime.date.today().isoformat(), name
 
 
 def test_ageing_before_anything_happened(workdir: Path) -> None:

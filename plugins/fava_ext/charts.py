@@ -22,6 +22,7 @@ LEFT = 64  # room for the value axis labels
 RIGHT = 12
 TOP = 30  # room for the legend
 BOTTOM = 40  # room for the category labels
+MAX_BAR = 48  # a bar's widest: a few categories do not make slabs
 COLOURS = ("#3d6faf", "#af3d3d", "#3daf46", "#afa23d", "#8c3daf", "#3dafaa")
 
 
@@ -125,13 +126,14 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], title: str) -
     grid, zero, scale = _value_axis(low, high, step)
     parts += grid
     group = (WIDTH - LEFT - RIGHT) / len(categories)
-    bar = group * 0.8 / len(series)
+    bar = min(group * 0.8 / len(series), MAX_BAR)
+    margin = (group - bar * len(series)) / 2  # the bars centred in their group
     for index, category in enumerate(categories):
         for number, one in enumerate(series):
             value = one.values[index]
             top = zero - max(float(value), 0.0) * scale
             height = abs(float(value)) * scale
-            x = LEFT + index * group + group * 0.1 + number * bar
+            x = LEFT + index * group + margin + number * bar
             colour = COLOURS[number % len(COLOURS)]
             parts.append(
                 f'<rect x="{x:.1f}" y="{top:.1f}" width="{bar:.1f}" height="{height:.1f}" '
@@ -144,9 +146,12 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], title: str) -
 
 
 def line_chart(categories: Sequence[str], series: Sequence[Series], title: str) -> Markup:
-    """One line per series across the categories (months), with a dot per value."""
+    """One line per series across the categories (months), with a dot per value.
+    A single category has no line to draw: it is drawn as bars instead."""
     if not categories or not series:
         return _empty(title)
+    if len(categories) == 1:
+        return bar_chart(categories, series, title)
     low, high, step = _axis(series)
     parts = _frame(title, series)
     grid, zero, scale = _value_axis(low, high, step)

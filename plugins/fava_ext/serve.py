@@ -93,13 +93,14 @@ def with_security_policy(wsgi_app: WSGIApp) -> WSGIApp:
 
 
 def page_classes() -> list[type[Any]]:
-    """The page classes, found as Fava finds extensions in a module."""
+    """The page classes, found as Fava finds extensions in a module, in the order of
+    Fava's sidebar (Orders, which the module names twice, first and once)."""
     from fava.ext import find_extensions
 
     classes, errors = find_extensions(Path(fava_ext.__file__).parent, EXTENSION)
     if errors:  # pragma: no cover - the package always has its pages
         raise click.ClickException(str(errors[0].message))
-    return classes
+    return list(dict.fromkeys(classes))
 
 
 def add_pages(ledger: Any) -> None:

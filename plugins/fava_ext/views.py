@@ -124,29 +124,56 @@ def status_choices() -> tuple[tuple[str, str], ...]:
 
 @dataclasses.dataclass(frozen=True)
 class OrdersView:
+    """The orders page: a page of the rows, and every row (for its CSV)."""
+
     rows: Paged[orders.OrderRow]
     customers: tuple[tuple[str, str], ...]  # (id, name) for the filter
     statuses: tuple[tuple[str, str], ...]
     customer: str
     status: str
     discounts: bool = False  # an order has early-payment terms: show their columns
+    all_rows: tuple[orders.OrderRow, ...] = ()
 
 
 def customers_of(book: Book) -> tuple[tuple[str, str], ...]:
+    """(id, name) of every customer, by name."""
     return tuple(
         sorted(((c.id, c.name) for c in book.customers.values()), key=lambda c: c[1])
     )
 
 
+def suppliers_of(book: Book) -> tuple[tuple[str, str], ...]:
+    """(id, name) of every supplier, by name."""
+    return tuple(
+        sorted(
+            ((s.id, s.name) for s in book.purchasing.suppliers.values()),
+            key=lambda pair: pair[1],
+        )
+    )
+
+
 def orders_view(
-    book: Book, customer: str, status: str, dates: Dates, pager: Pager
+    book: Book,
+    customer: str,
+    status: str,
+    dates: Dates,
+    pager: Pager,
+    links: frozenset[str] | None = None,
 ) -> OrdersView:
-    """Raises :class:`ValueError` (with a message for the user) on a bad option."""
+    """The orders of the options; with ``links`` (Fava's filters), only the orders
+    whose id or an invoice's is among them. Raises :class:`OptionError` (with a
+    message for the user) on a bad option."""
     if customer and customer not in book.customers:
         raise OptionError(f"Unknown customer {customer!r}")
     rows = orders.orders_report(
         book, customer=customer or None, status=status or None, period=Period(*dates)
     )
+    if links is not None:
+        rows = tuple(
+            row
+            for row in rows
+            if row.id in links or any(invoice in links for invoice in row.invoices)
+        )
     return OrdersView(
         pager.take(rows),
         customers_of(book),
@@ -154,6 +181,7 @@ def orders_view(
         customer,
         status,
         any(row.discount_terms or row.discount_taken for row in rows),
+        tuple(rows),
     )
 
 
@@ -276,8 +304,58 @@ class CreditsView:
     balances: Paged[credits.CreditBalance]
 
 
-def credits_view(book: Book, dates: Dates, pager: Pager) -> CreditsView:
+def linked_credits(
+    report: credits.CreditsReport, links: frozenset[str]
+) -> credits.CreditsReport:
+    """The report's rows whose document, invoice or order is among ``links`` (Fava's
+    filters), and the credit balances of their customers."""
+
+    def kept(*ids: str | None) -> bool:
+        return any(each in links for each in ids if each)
+
+    orders_kept = tuple(
+        co for co in report.credit_orders if kept(co.id, co.invoice, co.order)
+    )
+    returns_kept = tuple(r for r in report.returns if kept(r.id, r.order))
+    memos_kept = tuple(m for m in report.memos if kept(m.id, m.invoice))
+    credits_kept = tuple(c for c in report.credits if kept(c.id, c.order, c.invoice))
+    customers = {
+        *(co.customer for co in orders_kept),
+        *(r.customer for r in returns_kept),
+        *(m.customer for m in memos_kept),
+        *(c.customer for c in credits_kept),
+    }
+    order_ids = {co.id for co in orders_kept}
+    return_ids = {r.id for r in returns_kept}
+    return dataclasses.replace(
+        report,
+        credit_orders=orders_kept,
+        returns=returns_kept,
+        memos=memos_kept,
+        credits=credits_kept,
+        balances=tuple(b for b in report.balances if b.customer in customers),
+        by_status=tuple(
+            credits.StatusGroup(
+                group.status, tuple(co for co in group.credit_orders if co.id in order_ids)
+            )
+            for group in report.by_status
+        ),
+        by_condition=tuple(
+            credits.ConditionGroup(
+                group.condition, tuple(r for r in group.returns if r.id in return_ids)
+            )
+            for group in report.by_condition
+        ),
+    )
+
+
+def credits_view(
+    book: Book, dates: Dates, pager: Pager, links: frozenset[str] | None = None
+) -> CreditsView:
+    """The credits report; with ``links`` (Fava's filters), only its linked rows."""
     report = credits.credits_report(book, Period(*dates))
+    if links is not None:
+        report = linked_credits(report, links)
     return CreditsView(
         report,
         tuple(
@@ -382,12 +460,7 @@ def purchases_view(
         pager.take(aged.documents, "bills_page"),
         pager.take(aged.unallocated, "unallocated_page"),
         pager.take(aged.other, "postings_page"),
-        tuple(
-            sorted(
-                ((s.id, s.name) for s in book.purchasing.suppliers.values()),
-                key=lambda pair: pair[1],
-            )
-        ),
+        suppliers_of(book),
         purchase_status_choices(),
         tuple(chart_list),
     )
