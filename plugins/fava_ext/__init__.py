@@ -22,6 +22,7 @@ through its module (``base.ReportPage``), never imported by name.
 from __future__ import annotations
 
 from beancount_orders.fava_ext import base
+from beancount_orders.fava_ext import printing
 from beancount_orders.fava_ext import views
 from beancount_orders.reports import ageing
 from beancount_orders.reports import fx
@@ -29,7 +30,7 @@ from beancount_orders.reports import margin
 from beancount_orders.reports import payables
 
 
-class Orders(base.ReportPage):
+class Orders(base.ReportPage, printing.Printable):
     """Every order with its four status axes, totals and outstanding."""
 
     report_title = "Orders"
@@ -46,7 +47,7 @@ class Orders(base.ReportPage):
         )
 
 
-class Receivables(base.ReportPage):
+class Receivables(base.ReportPage, printing.Printable):
     """Aged receivables as of a date, by invoice or due date."""
 
     report_title = "Aged receivables"
@@ -113,7 +114,7 @@ class Stock(base.ReportPage):
         return self.build(lambda: views.stock_view(self.book, self.pager()))
 
 
-class Credits(base.ReportPage):
+class Credits(base.ReportPage, printing.Printable):
     """Credit orders, returns, credit memos, customer credits and balances."""
 
     report_title = "Credits and returns"
