@@ -67,6 +67,7 @@ def test_orders_page_prints_its_invoices(
     title: str,
     texts: list[str],
 ) -> None:
+    """The Orders page's print links open the invoices (a voided one marked VOID)."""
     opened = _open(page, f"{example_url}extension/Orders/", selector, shot)
     assert opened.locator("h1").inner_text() == title
     body = opened.locator("body")
@@ -76,6 +77,7 @@ def test_orders_page_prints_its_invoices(
 
 
 def test_credits_page_prints_its_credit_notes(page: Any, example_url: str) -> None:  # noqa: F811
+    """The Credits page's print link opens the credit note naming its invoice."""
     opened = _open(
         page, f"{example_url}extension/Credits/", 'a[data-print="CO-0001"]', "credit-note"
     )
@@ -85,6 +87,8 @@ def test_credits_page_prints_its_credit_notes(page: Any, example_url: str) -> No
 
 
 def test_receivables_page_prints_statements(page: Any, example_url: str) -> None:  # noqa: F811
+    """The Receivables page's statement link opens the customer's statement as of
+    the page's date."""
     opened = _open(
         page,
         f"{example_url}extension/Receivables/?as_of=2025-03-31",

@@ -75,6 +75,7 @@ plugin "beancount_orders.orders"
 
 @pytest.fixture(scope="module")
 def books() -> Loaded:
+    """The test books, loaded once."""
     loaded = load(BOOKS)
     assert loaded.errors == []
     return loaded
@@ -91,12 +92,14 @@ def _postings(loaded: Loaded, narration: str) -> list[data.Posting]:
 
 
 def _sum(postings: list[data.Posting], prefix: str) -> Decimal:
+    """The units of the postings to accounts starting with ``prefix``, summed."""
     return sum(
         (p.units.number for p in postings if p.account.startswith(prefix)), Decimal(0)
     )
 
 
 def _tax_by_rate(postings: list[data.Posting]) -> dict[Decimal, Decimal]:
+    """The sales tax postings summed by their ``rate`` metadata."""
     found: dict[Decimal, Decimal] = defaultdict(Decimal)
     for p in postings:
         if p.account.startswith("Liabilities:SalesTax"):
@@ -105,6 +108,7 @@ def _tax_by_rate(postings: list[data.Posting]) -> dict[Decimal, Decimal]:
 
 
 def test_invoice_figures_equal_its_postings(books: Loaded) -> None:
+    """The invoice's net, tax per rate and gross are its postings'."""
     doc = document(books.book, "INV-1", item_names(books.entries))
     assert isinstance(doc, InvoiceDocument)
     postings = _postings(books, "Invoice INV-1 ")
@@ -127,6 +131,7 @@ def test_invoice_figures_equal_its_postings(books: Loaded) -> None:
 
 
 def test_credit_note_figures_equal_its_postings(books: Loaded) -> None:
+    """The credit note's lines and totals are its postings'."""
     doc = document(books.book, "CO-1")
     assert isinstance(doc, CreditNoteDocument)
     assert doc.title == "Credit note" and doc.invoice == "INV-1"
@@ -171,6 +176,8 @@ def _receivable(loaded: Loaded, customer: str, before: datetime.date) -> Decimal
 def test_statement_balances_equal_the_receivable(
     books: Loaded, start: datetime.date | None, as_of: datetime.date
 ) -> None:
+    """Opening and closing balances are the receivable's on those dates; the ageing
+    adds up to the closing balance."""
     doc = statement(books.book, "acme", as_of, start)
     [account] = doc.accounts
     day = datetime.timedelta(days=1)
@@ -182,6 +189,7 @@ def test_statement_balances_equal_the_receivable(
 
 
 def test_statement_shows_customer_credit_and_refund(books: Loaded) -> None:
+    """A credit and its refund show as customer credit, netting to zero."""
     doc = statement(books.book, "acme", datetime.date(2024, 3, 31))
     [account] = doc.accounts
     assert [m.amount for m in account.credit_movements] == [
@@ -193,6 +201,7 @@ def test_statement_shows_customer_credit_and_refund(books: Loaded) -> None:
 
 
 def test_voided_invoice_prints_void(books: Loaded) -> None:
+    """A voided invoice prints VOID with the void's reason; others do not."""
     doc = document(books.book, "INV-2")
     assert doc.voided == datetime.date(2024, 2, 5)
     html = render_html(doc)
@@ -201,6 +210,7 @@ def test_voided_invoice_prints_void(books: Loaded) -> None:
 
 
 def test_foreign_invoice_prints_in_its_currency(books: Loaded) -> None:
+    """A foreign invoice prints the receivable lot's amount in its currency."""
     doc = document(books.book, "INV-3")
     assert doc.currency == "EUR"
     postings = _postings(books, "Invoice INV-3 ")
@@ -210,11 +220,13 @@ def test_foreign_invoice_prints_in_its_currency(books: Loaded) -> None:
 
 
 def test_names_are_escaped(books: Loaded) -> None:
+    """Names are HTML-escaped."""
     html = render_html(document(books.book, "INV-1"))
     assert "Acme &lt;Ltd&gt;" in html and "<Ltd>" not in html
 
 
 def test_the_same_books_print_the_same_bytes() -> None:
+    """Two loads of the same books print identical HTML."""
     first, second = load(BOOKS), load(BOOKS)
     for doc_id in ("INV-1", "CO-1", "INV-2", "INV-3"):
         assert render_html(document(first.book, doc_id)) == render_html(
@@ -227,12 +239,15 @@ def test_the_same_books_print_the_same_bytes() -> None:
 
 
 def _pdf_text(pdf: bytes) -> tuple[str, dict[str, str]]:
+    """The text of every page of a PDF, and its metadata."""
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     text = "\n".join(page.extract_text() for page in reader.pages)
     return text, dict(reader.metadata or {})
 
 
 def test_pdf_has_the_total_and_the_documents_date(books: Loaded) -> None:
+    """The PDF is the same bytes each time, shows the total and is dated the
+    invoice's date."""
     doc = document(books.book, "INV-1")
     pdf = render_pdf(render_html(doc))
     assert pdf == render_pdf(render_html(document(load(BOOKS).book, "INV-1")))
@@ -244,11 +259,13 @@ def test_pdf_has_the_total_and_the_documents_date(books: Loaded) -> None:
 
 
 def test_pdf_of_a_voided_invoice_says_void(books: Loaded) -> None:
+    """A voided invoice's PDF shows VOID."""
     text, _ = _pdf_text(render_pdf(render_html(document(books.book, "INV-2"))))
     assert "VOID" in text
 
 
 def test_unknown_documents_and_customers_are_errors(books: Loaded) -> None:
+    """Unknown ids, other kinds of document and unknown customers are DocumentErrors."""
     with pytest.raises(DocumentError, match='Unknown document "NOPE"'):
         document(books.book, "NOPE")
     with pytest.raises(DocumentError, match=r'"SO-1" is an order.*INV-1'):

@@ -23,6 +23,7 @@ EXAMPLE = ROOT / "ledgers" / "example.beancount"
 
 @pytest.fixture
 def books(tmp_path: Path) -> Path:
+    """The test books, loaded once."""
     path = tmp_path / "books.beancount"
     path.write_text('option "title" "Books"\n' + BOOKS, encoding="utf-8")
     return path
@@ -39,6 +40,7 @@ def run(*args: str) -> Result:
 
 
 def test_an_invoice_prints_as_html_on_stdout(books: Path) -> None:
+    """An invoice prints as HTML on stdout, the same each time."""
     result = run("print", str(books), "INV-1")
     assert (result.exit_code, result.stderr) == (0, ""), result.output
     html = result.stdout
@@ -49,6 +51,7 @@ def test_an_invoice_prints_as_html_on_stdout(books: Path) -> None:
 
 
 def test_out_writes_the_same_html(books: Path, tmp_path: Path) -> None:
+    """--out writes what stdout would show."""
     out = tmp_path / "inv.html"
     result = run("print", str(books), "CO-1", "--out", str(out))
     assert (result.exit_code, result.stdout) == (0, ""), result.output
@@ -57,6 +60,7 @@ def test_out_writes_the_same_html(books: Path, tmp_path: Path) -> None:
 
 
 def test_statement_prints_with_its_dates(books: Path) -> None:
+    """A statement prints with its opening and closing balances."""
     result = run(
         "print",
         str(books),
@@ -73,6 +77,7 @@ def test_statement_prints_with_its_dates(books: Path) -> None:
 
 
 def test_pdf_is_the_same_bytes_each_time(books: Path, tmp_path: Path) -> None:
+    """--pdf writes the same bytes each time, with the invoice total in its text."""
     first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
     for path in (first, second):
         result = run("print", str(books), "INV-1", "--pdf", str(path))
@@ -84,6 +89,7 @@ def test_pdf_is_the_same_bytes_each_time(books: Path, tmp_path: Path) -> None:
 
 
 def test_the_example_prints_its_voided_invoice_as_void(tmp_path: Path) -> None:
+    """The example's voided invoice prints as VOID."""
     pdf = tmp_path / "void.pdf"
     result = run("print", str(EXAMPLE), "INV-2007", "--pdf", str(pdf))
     assert result.exit_code == 0, result.output
@@ -102,6 +108,7 @@ def test_the_example_prints_its_voided_invoice_as_void(tmp_path: Path) -> None:
 def test_unknown_documents_and_customers_exit_1(
     books: Path, args: list[str], message: str
 ) -> None:
+    """Unknown documents and customers are one-line errors with exit status 1."""
     result = run("print", str(books), *args)
     assert result.exit_code == 1
     assert message in result.stderr
@@ -119,12 +126,14 @@ def test_unknown_documents_and_customers_exit_1(
     ],
 )
 def test_bad_options_are_usage_errors(books: Path, args: list[str], message: str) -> None:
+    """Missing or conflicting options are usage errors (exit status 2)."""
     result = run("print", str(books), *args)
     assert result.exit_code == 2
     assert message in result.stderr
 
 
 def test_an_unwritable_file_is_an_error(books: Path, tmp_path: Path) -> None:
+    """A file that cannot be written is an error, not a traceback."""
     result = run("print", str(books), "INV-1", "--out", str(tmp_path / "no" / "x.html"))
     assert result.exit_code == 1
     assert "Cannot write" in result.stderr
@@ -135,14 +144,17 @@ def test_an_unwritable_file_is_an_error(books: Path, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def client() -> Any:
+    """A Fava test client on the example ledger."""
     return create_app([str(EXAMPLE.resolve())], load=True).test_client()
 
 
 def _slug(client: Any) -> str:
+    """The example ledger's slug in Fava's URLs."""
     return str(client.get("/").headers["Location"]).strip("/").split("/")[0]
 
 
 def _print_links(client: Any, page: str) -> list[str]:
+    """The print links of a page, unescaped."""
     response = client.get(f"/{_slug(client)}/extension/{page}/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -161,6 +173,7 @@ def _print_links(client: Any, page: str) -> list[str]:
     ],
 )
 def test_pages_link_their_printable_documents(client: Any, page: str, first: str) -> None:
+    """Each page's print links open HTML documents."""
     links = _print_links(client, page)
     assert links and first in links[0]
     for link in links:
@@ -171,11 +184,13 @@ def test_pages_link_their_printable_documents(client: Any, page: str, first: str
 
 
 def test_the_endpoint_serves_the_same_bytes_as_the_cli(client: Any) -> None:
+    """Fava serves the same HTML as bean-orders print."""
     served = client.get(f"/{_slug(client)}/extension/Orders/print?document=INV-2003")
     assert served.get_data(as_text=True) == run("print", str(EXAMPLE), "INV-2003").stdout
 
 
 def test_the_endpoint_serves_pdf_and_reports_unknown_ids(client: Any) -> None:
+    """format=pdf serves a PDF; unknown ids and bad dates are 404s with the message."""
     base = f"/{_slug(client)}/extension/Credits/print"
     pdf = client.get(base, query_string={"document": "CO-0001", "format": "pdf"})
     assert (pdf.status_code, pdf.mimetype) == (200, "application/pdf")

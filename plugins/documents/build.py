@@ -64,6 +64,7 @@ def seller(book: Book) -> Party | None:
 
 
 def _text(meta: Mapping[str, object], key: str) -> str | None:
+    """A metadata value that is a non-empty string, else None."""
     value = meta.get(key)
     return value if isinstance(value, str) and value.strip() else None
 
@@ -99,6 +100,7 @@ def _rates(lines: Iterable[Line]) -> tuple[RateTotal, ...]:
 
 
 def _void(book: Book, document: str) -> tuple[datetime.date | None, str | None]:
+    """The date and reason of the document's void, or (None, None)."""
     voided = book.voids.voided.get(document)
     return (voided.date, voided.reason) if voided is not None else (None, None)
 
@@ -222,6 +224,7 @@ def document(
 
 
 def _customer(book: Book, customer_id: str) -> Customer:
+    """The customer ``customer_id``; an unknown one is a DocumentError."""
     customer = book.customers.get(customer_id)
     if customer is None:
         known = ", ".join(sorted(book.customers)[:10]) or "none"

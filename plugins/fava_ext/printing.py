@@ -45,10 +45,14 @@ class Printable:
     if TYPE_CHECKING:  # pragma: no cover - given by FavaExtensionBase
 
         @property
-        def ledger(self) -> FavaLedger: ...
+        def ledger(self) -> FavaLedger:
+            """The Fava ledger."""
+            ...
 
         @property
-        def name(self) -> str: ...
+        def name(self) -> str:
+            """The extension's name."""
+            ...
 
     @extension_endpoint("print")  # type: ignore[untyped-decorator,misc,arg-type]
     def print_document(self) -> flask.Response:
@@ -82,6 +86,7 @@ class Printable:
         return render_html(doc, book.config.precision)
 
     def _print_base(self) -> str:
+        """The URL of this page's print endpoint."""
         page = flask.url_for(
             "extension_report", bfile=g.beancount_file_slug, extension_name=self.name
         )
