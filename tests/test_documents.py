@@ -7,6 +7,7 @@ import datetime
 import io
 from collections import defaultdict
 from decimal import Decimal
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -309,3 +310,26 @@ def test_a_later_company_directive_changes_what_it_writes(loaded):
         "a@kiln.example",
         "Bank B",
     )
+
+
+def test_every_statement_of_the_example_ties_to_the_receivables() -> None:
+    """For every customer of the example and several dates, each currency's
+    closing balance is the receivable account's balance in that currency (a
+    foreign receivable's units), and the ageing buckets add up to it."""
+    path = Path(__file__).resolve().parent.parent / "ledgers" / "example.beancount"
+    loaded = load(path.read_text(encoding="utf-8"))
+    book = loaded.book
+    for as_of in (datetime.date(2025, 3, d) for d in (1, 10, 20, 31)):
+        for customer in book.customers.values():
+            account = book.config.account("receivable", customer=customer.account)
+            held: dict[str, Decimal] = defaultdict(Decimal)
+            for entry in loaded.entries:
+                if isinstance(entry, data.Transaction) and entry.date <= as_of:
+                    for p in entry.postings:
+                        if p.account == account:
+                            held[p.units.currency] += p.units.number
+            doc = statement(book, customer.id, as_of)
+            shown = {a.currency: a.closing for a in doc.accounts}
+            assert shown == {c: n for c, n in held.items() if n or c in shown}
+            for account_doc in doc.accounts:
+                assert account_doc.ageing_total == account_doc.closing
