@@ -24,6 +24,7 @@ from beancount_orders.cli_ledger import echo_errors
 from beancount_orders.cli_ledger import format_error
 from beancount_orders.cli_ledger import plural
 from beancount_orders.cli_ledger import sorted_errors
+from beancount_orders.reports.numbering import numbering_problems
 
 # Markup: an HTML tag (< then a letter, / or !) or an entity (&amp; &#38; &#x26;).
 MARKUP_RE = re.compile(
@@ -83,14 +84,28 @@ def check(ledger: Path) -> None:
     HTML markup (a tag such as <img or an entity such as &amp;) are listed on
     stderr as file:line: warning: message. Fava's journal shows such text as
     HTML; warnings alone leave the exit status 0.
+
+    With the plugin's config numbering: True, gaps in each series of document
+    ids (INV-7, INV-8, INV-10: INV-9 is missing) and ids of one series numbered
+    alike but padded differently (INV-7, INV-007) are listed after the errors as
+    file:line: numbering: message, and the exit status is 1.
     """
     loaded = Loaded(ledger)
     loaded.warn_without_plugin()
     echo_errors(loaded.errors, err=False)
+    numbering = (
+        numbering_problems(loaded.book)
+        if loaded.uses_plugin and loaded.book.config.numbering
+        else []
+    )
+    for problem in numbering:
+        click.echo(format_error(problem))
     warnings = markup_warnings(loaded.entries)
     for warning in warnings:
         click.echo(format_error(warning), err=True)
     summary = f"{ledger}: {plural(len(loaded.errors), 'error')}"
+    if numbering:
+        summary += f", {plural(len(numbering), 'numbering problem')}"
     if warnings:
         summary += f", {plural(len(warnings), 'warning')}"
     if loaded.uses_plugin:
@@ -101,5 +116,5 @@ def check(ledger: Path) -> None:
             f"{plural(len(book.payments), 'payment')})"
         )
     click.echo(summary, err=True)
-    if loaded.errors:
+    if loaded.errors or numbering:
         raise SystemExit(1)

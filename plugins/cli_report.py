@@ -1,7 +1,7 @@
 """``bean-orders report``: the reports of the order books as a table, CSV or JSON.
 
 One subcommand per report (orders, ageing, loyalty, margin, stock, credits, fx,
-purchases, payables). Each
+purchases, payables, tax). Each
 loads the ledger, calls the report function the Fava page calls
 (:mod:`beancount_orders.reports`) and prints its document
 (:mod:`beancount_orders.clitables`) in the chosen format
@@ -41,6 +41,8 @@ from beancount_orders.clitables_purchases import payables_document
 from beancount_orders.clitables_purchases import purchases_document
 from beancount_orders.clitables_receivables import ageing_document
 from beancount_orders.clitables_receivables import fx_document
+from beancount_orders.clitables_tax import SECTIONS as TAX_SECTIONS
+from beancount_orders.clitables_tax import tax_document
 from beancount_orders.reports.ageing import BASES
 from beancount_orders.reports.ageing import AgeingError
 from beancount_orders.reports.ageing import aged_receivables
@@ -59,6 +61,8 @@ from beancount_orders.reports.period import Period
 from beancount_orders.reports.purchases import parse_purchase_status
 from beancount_orders.reports.purchases import purchases_report
 from beancount_orders.reports.stock import stock_report
+from beancount_orders.reports.tax import PERIODS as TAX_PERIODS
+from beancount_orders.reports.tax import tax_report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -125,7 +129,7 @@ def _check_purchase_status(
 
 def _format_options(report_name: str) -> Callable[[F], F]:
     """--format, and --section for the reports with more than one table."""
-    sections = {**SECTIONS, **PURCHASE_SECTIONS}[report_name]
+    sections = {**SECTIONS, **PURCHASE_SECTIONS, **TAX_SECTIONS}[report_name]
 
     def decorate(function: F) -> F:
         if len(sections) > 1:
@@ -521,3 +525,40 @@ def report_payables(
     date = _as_of_default(book, as_of)
     result = _run_report(lambda: aged_payables(book, loaded.entries, date, basis, buckets))
     _emit(loaded, payables_document(result), fmt, section)
+
+
+@report.command("tax")
+@LEDGER
+@click.option(
+    "--period",
+    "period_kind",
+    type=click.Choice(TAX_PERIODS),
+    default="month",
+    show_default=True,
+    help="One row per month or per quarter (and currency, rate and jurisdiction).",
+)
+@_period_options("the invoices, credits, discounts, bills and postings")
+@_format_options("tax")
+def report_tax(
+    ledger: Path,
+    period_kind: str,
+    start: datetime.date | None,
+    end: datetime.date | None,
+    fmt: str,
+    section: str | None,
+) -> None:
+    """Sales and purchases, output and input tax, per month or quarter and rate.
+
+    From the documents: net sales and output tax of invoices, the net and tax
+    credit orders gave back, the tax share of early-payment discounts (with
+    discount_reduces_tax), net purchases and input tax of bills and landed costs;
+    a voided document counts on its date and is taken off on the void's. Beside
+    them the change of the sales tax and input tax accounts in each period; Check
+    says MISMATCH where they differ. Tables: rates, periods, totals, postings (to
+    the tax accounts by hand) and documents.
+    """
+
+    period = _period(start, end)
+    loaded, book = _report_book(ledger)
+    result = _run_report(lambda: tax_report(book, loaded.entries, period_kind, period))
+    _emit(loaded, tax_document(result), fmt, section)

@@ -488,6 +488,7 @@ SERVED_PAGES = [
     *((f"extension/{name}/", title) for name, title, _ in PAGES),
     ("extension/FX/", "No foreign receivables open"),
     ("extension/Purchases/", "Aged payables"),
+    ("extension/Tax/", "tie to the tax accounts"),
     ("income_statement/", "Net Profit"),
     ("balance_sheet/", "Receivable"),
     ("trial_balance/", "Widgetco"),

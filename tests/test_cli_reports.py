@@ -93,6 +93,7 @@ REPORTS = (
     "fx",
     "purchases",
     "payables",
+    "tax",
 )
 
 
@@ -681,7 +682,17 @@ def test_report_on_a_ledger_with_errors(workdir: Path, name: str) -> None:
     result = run("report", name, "broken.beancount")
     assert result.exit_code == 1
     assert result.stdout.startswith(
-        ("Orders", "Aged", "Loyalty", "Gross", "Stock", "Credits", "Foreign", "Purchase")
+        (
+            "Orders",
+            "Aged",
+            "Loyalty",
+            "Gross",
+            "Stock",
+            "Credits",
+            "Foreign",
+            "Purchase",
+            "Tax",
+        )
     )
     assert result.stderr == (
         'broken.beancount:50: Payment on unknown order, invoice or customer "SO-9"\n'

@@ -1238,7 +1238,13 @@ def test_credit_memo_without_invoice_waits_for_allocation(loaded):
           memo: "M-1"
           Expenses:CreditMemos     4.00 GBP
           Assets:Receivable:Acme  -4.00 GBP
-    """)
+
+        2024-01-25 * "Acme Ltd" "Allocation of 4.00 GBP of M-1 to invoice INV-1 (order SO-1)" ^INV-1 ^M-1 ^SO-1
+          customer: "acme"
+          order: "SO-1"
+          invoice: "INV-1"
+          allocate: "M-1"
+    """)  # noqa: E501
     assert loaded.expand().endswith(expected)
     book = loaded.book
     settlement = book.settlements["M-1"]
@@ -1289,7 +1295,7 @@ def test_credit_memo_errors(loaded):
 
 
 # --------------------------------------------------------------------------
-# Allocation: matching only, no posting.
+# Allocation: matching only, no money posted.
 
 ALLOCATE_LEDGER = """
     plugin "beancount_orders.orders"
@@ -1315,8 +1321,22 @@ def test_allocate_matches_a_payment_to_invoices_without_posting():
     """
     )
     assert plain.messages == loaded.messages == []
-    # The very same postings and balances with or without the allocations.
-    assert loaded.expand() == plain.expand()
+    # The very same postings and balances with or without the allocations: each
+    # is only a record without postings, linked to the money, the invoice and
+    # its order.
+    assert loaded.expand() == plain.expand() + "\n" + dedent("""
+        2024-01-12 * "Acme Ltd" "Allocation of 20.00 GBP of PAY-1 to invoice INV-2 (order SO-2)" ^INV-2 ^PAY-1 ^SO-2
+          customer: "acme"
+          order: "SO-2"
+          invoice: "INV-2"
+          allocate: "PAY-1"
+
+        2024-01-13 * "Acme Ltd" "Allocation of 5.00 GBP of PAY-1 to invoice INV-1 (order SO-1)" ^INV-1 ^PAY-1 ^SO-1
+          customer: "acme"
+          order: "SO-1"
+          invoice: "INV-1"
+          allocate: "PAY-1"
+    """)  # noqa: E501
     assert loaded.balances() == plain.balances()
     expected = dedent("""
         2024-01-10 * "Acme Ltd" "Payment on account by bank" ^PAY-1
@@ -1325,7 +1345,7 @@ def test_allocate_matches_a_payment_to_invoices_without_posting():
           Assets:Clearing:Bank     25.00 GBP
           Assets:Receivable:Acme  -25.00 GBP
     """)
-    assert loaded.expand().endswith(expected)
+    assert plain.expand().endswith(expected)
     before, book = plain.book, loaded.book
     assert before.payments["PAY-1"].unallocated == D("25.00")
     assert [before.orders[o].outstanding for o in ("SO-1", "SO-2")] == [D(30), D(20)]

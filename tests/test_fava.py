@@ -46,8 +46,8 @@ PAGES = {
     "Credits": "Credits and returns",
 }
 # Every page: the FX page shows the shop (all in pounds) no customer, and the
-# Purchases page shows suppliers.
-ALL_PAGES = {**PAGES, "FX": "Foreign currency", "Purchases": "Purchases"}
+# Purchases page shows suppliers; the Tax page shows documents, not customers.
+ALL_PAGES = {**PAGES, "FX": "Foreign currency", "Purchases": "Purchases", "Tax": "Tax"}
 PURCHASING = Path(__file__).parent.parent / "docs" / "examples" / "purchasing.beancount"
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"

@@ -90,6 +90,7 @@ PAGES = (
     "Credits",
     "FX",
     "Purchases",
+    "Tax",
 )
 REPORTS = (
     "ageing",
@@ -101,6 +102,7 @@ REPORTS = (
     "stock",
     "purchases",
     "payables",
+    "tax",
 )
 FORMATS = ("table", "csv", "json")
 
@@ -435,6 +437,11 @@ REPORT_OPTIONS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("--as-of", "2023-01-01", "--buckets", "0,7,14"),
         ("--section", "items"),
     ),
+    "tax": (
+        (),
+        ("--period", "quarter"),
+        ("--start", "2024-02-01", "--section", "documents"),
+    ),
 }
 # Drawn options of the pages, by page.
 PAGE_OPTIONS: dict[str, tuple[dict[str, str], ...]] = {
@@ -460,6 +467,7 @@ PAGE_OPTIONS: dict[str, tuple[dict[str, str], ...]] = {
         {"as_of": "2024-02-29", "status": "paid:none"},
         {"as_of": "2023-01-01", "per_page": "1"},
     ),
+    "Tax": ({"period": "quarter"}, {"period": "year"}, {"per_page": "1", "page": "2"}),
 }
 
 

@@ -414,6 +414,12 @@ def test_bill_payments_by_bill_and_on_account_then_allocated(loaded):
           bill-payment: "BP-2"
           Liabilities:Payable:Kiln   30.00 GBP
           Assets:Bank               -30.00 GBP
+
+        2024-01-25 * "Kiln & Co" "Allocation of 25.00 GBP of BP-2 to bill BILL-1 (purchase order PO-1)" ^BILL-1 ^BP-2 ^PO-1
+          supplier: "kiln"
+          bill: "BILL-1"
+          po: "PO-1"
+          allocate: "BP-2"
     """)  # noqa: E501
     purchasing = loaded.book.purchasing
     bill, paid = purchasing.payables["BILL-1"], purchasing.payments["BP-2"]
@@ -616,4 +622,30 @@ def test_the_margin_counts_what_bills_and_landed_costs_sent_to_cogs(loaded):
     assert [(row.key, row.cogs) for row in by_customer.rows] == [
         ("(purchase costs)", D("1.20")),
         ("acme", D("16.00")),
+    ]
+
+
+@ledger()
+def test_a_re_valued_lot_keeps_its_place_among_the_lots_of_its_day(loaded):
+    """
+    plugin "beancount_orders.orders"
+    option "booking_method" "FIFO"
+    2024-01-01 custom "supplier" "kiln" "Kiln & Co"
+    2024-01-01 custom "customer" "acme" "Acme Ltd"
+    2024-01-02 custom "purchase-order" "PO-1" "kiln"
+    2024-01-02 custom "po-line" "PO-1" "WIDGET" 2 4.00 GBP
+    2024-01-02 custom "purchase-order" "PO-2" "kiln"
+    2024-01-02 custom "po-line" "PO-2" "WIDGET" 2 5.00 GBP
+    2024-01-05 custom "receipt" "PO-1" "GRN-1"
+    2024-01-05 custom "receipt" "PO-2" "GRN-2"
+    2024-01-05 custom "bill" "PO-1" "BILL-1" "WIDGET" 2 4.50 GBP
+    2024-01-06 custom "order" "SO-1" "acme"
+    2024-01-06 custom "line" "SO-1" "WIDGET" 2 9.00 GBP
+    2024-01-06 custom "dispatch" "SO-1"
+    """
+    # GRN-1's lot came in first that day; re-valued to 4.50 by its bill, FIFO
+    # still takes it before GRN-2's.
+    (dispatch,) = loaded.book.dispatches
+    assert dispatch.lines[0].lots == [
+        (Cost(D("4.50"), "GBP", jan(5), "GRN-1"), D(2)),
     ]

@@ -132,8 +132,9 @@ def test_a_voided_allocated_payment_undoes_its_discount_and_none_after_the_windo
     2024-01-17 custom "payment" "INV-1" 49.00 GBP "card"
     """
     # The discount was taken at the allocate (not the payment's own): the void
-    # reverses it as well as the payment.
-    assert _tail(loaded.expand(), 2) == dedent("""
+    # reverses it as well as the payment. (Before it: the invoice, the payment
+    # and the allocate's record, a transaction without postings.)
+    assert _tail(loaded.expand(), 3) == dedent("""
         2024-01-08 * "Acme Ltd" "Early-payment discount on invoice INV-1 (order SO-1): 2/10" ^INV-1 ^SO-1
           order: "SO-1"
           customer: "acme"

@@ -64,6 +64,8 @@ class Config:
     methods: dict[str, str] = dataclasses.field(default_factory=dict)
     # The date loyalty points expire up to (None: the day the books are loaded).
     today: datetime.date | None = None
+    # ``bean-orders check`` reports gaps and padding clashes in document ids.
+    numbering: bool = False
 
     def account(self, key: str, **fields: str) -> str:
         """The account for ``key``, its placeholders filled in."""
@@ -146,6 +148,11 @@ def _apply(config: Config, key: Any, value: Any) -> str | None:
             return f"'discount_reduces_tax' must be True or False, got {value!r}"
         config.discount_reduces_tax = value
         return None
+    if key == "numbering":
+        if not isinstance(value, bool):
+            return f"'numbering' must be True or False, got {value!r}"
+        config.numbering = value
+        return None
     if key == "precision":
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 8:
             return (
@@ -201,6 +208,7 @@ def _apply(config: Config, key: Any, value: Any) -> str | None:
             "discount_reduces_tax",
             "location",
             "methods",
+            "numbering",
             "precision",
             "prices_include_tax",
             "tax_rate",

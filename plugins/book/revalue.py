@@ -169,8 +169,7 @@ def _relot_one(
         return ZERO
     places = -int(quantum.as_tuple().exponent) - 4  # money's (cost_quantum)
     new_cost = Cost(tidy(cost.number + step, places), cost.currency, cost.date, cost.label)
-    holding.remove(cost, units)
-    holding.add(new_cost, units)
+    holding.revalue(cost, new_cost)
     txn.post(holding.account, -units, holding.item, cost)
     txn.post(holding.account, units, holding.item, new_cost)
     return units * step

@@ -169,6 +169,17 @@ class Holding:
             qty -= held
         return taken
 
+    def revalue(self, cost: Cost, new_cost: Cost) -> Decimal:
+        """Move all of one lot to a new cost (a bill's price difference, a landed
+        cost) keeping its place in the order lots are taken: the lots of its
+        day that came after it still come after it. Returns its units."""
+        units = self.lots.pop(cost)
+        self.units -= units
+        if new_cost not in self._seq:
+            self._seq[new_cost] = self._seq[cost]
+        self.add(new_cost, units)
+        return units
+
     def replace_all(self, cost: Cost) -> list[Lot]:
         """Re-lot everything held into one lot at ``cost``; return the old lots."""
         old = [Lot(cost, units) for cost, units in self.lots.items()]

@@ -1,6 +1,6 @@
 """Fava report pages for the order books: orders, receivables, loyalty, margin,
-stock, credits and returns, foreign receivables (fx), and purchases (purchase
-orders and aged payables).
+stock, credits and returns, foreign receivables (fx), purchases (purchase
+orders and aged payables) and tax.
 
 Enable them in the ledger (beside ``plugin "beancount_orders.orders"``)::
 
@@ -28,6 +28,7 @@ from beancount_orders.reports import ageing
 from beancount_orders.reports import fx
 from beancount_orders.reports import margin
 from beancount_orders.reports import payables
+from beancount_orders.reports import tax
 
 
 class Orders(base.ReportPage, printing.Printable):
@@ -184,3 +185,28 @@ class Purchases(base.ReportPage):
     def bases(self) -> tuple[str, ...]:
         """The ageing bases of the payables: ``date`` and ``due``."""
         return payables.BASES
+
+
+class Tax(base.ReportPage):
+    """Net sales and purchases, output and input tax per month or quarter and rate,
+    beside the change of the tax accounts."""
+
+    report_title = "Tax"
+
+    def page(self) -> base.Page[views.TaxView]:
+        """The page's view for the period asked for (``month`` by default)."""
+        period_kind = self.arg("period") or "month"
+        return self.build(
+            lambda: views.tax_view(
+                self.book,
+                self.ledger.all_entries,  # type: ignore[arg-type]
+                period_kind,
+                self.period(),
+                self.pager(),
+            ),
+            period=period_kind,
+        )
+
+    def period_kinds(self) -> tuple[str, ...]:
+        """The periods a row may cover: ``month`` and ``quarter``."""
+        return tax.PERIODS

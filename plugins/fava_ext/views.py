@@ -34,6 +34,7 @@ from beancount_orders.reports import orders
 from beancount_orders.reports import payables
 from beancount_orders.reports import purchases
 from beancount_orders.reports import stock
+from beancount_orders.reports import tax
 from beancount_orders.reports.movements import Movement
 from beancount_orders.reports.period import Period
 
@@ -388,5 +389,51 @@ def purchases_view(
             )
         ),
         purchase_status_choices(),
+        tuple(chart_list),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class TaxView:
+    """The Tax page: the report, its rows and documents paged, its charts."""
+
+    report: tax.TaxReport
+    rows: Paged[tax.TaxRow]
+    documents: Paged[tax.TaxItem]
+    charts: tuple[Markup, ...]  # per currency: sales tax and input tax per period
+
+
+def tax_view(
+    book: Book,
+    entries: Iterable[data.Directive],
+    period_kind: str,
+    dates: Dates,
+    pager: Pager,
+) -> TaxView:
+    """The tax report over Fava's time filter by month or quarter, with a chart per
+    currency of the documents' sales tax and input tax and the accounts' change."""
+    if period_kind not in tax.PERIODS:
+        raise OptionError(
+            f"Unknown period {period_kind!r}: expected one of {', '.join(tax.PERIODS)}"
+        )
+    report = tax.tax_report(book, entries, period_kind, Period(*dates))
+    chart_list = []
+    for currency in sorted({total.currency for total in report.totals}):
+        totals = [total for total in report.totals if total.currency == currency]
+        chart_list.append(
+            charts.bar_chart(
+                [total.period or "" for total in totals],
+                (
+                    charts.Series("sales tax", tuple(t.figures.sales_tax for t in totals)),
+                    charts.Series("input tax", tuple(t.figures.input_tax for t in totals)),
+                    charts.Series("net tax", tuple(t.figures.net_tax for t in totals)),
+                ),
+                f"Tax in {currency} per {period_kind}",
+            )
+        )
+    return TaxView(
+        report,
+        pager.take(report.rows),
+        pager.take(report.items, "documents_page"),
         tuple(chart_list),
     )

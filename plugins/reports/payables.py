@@ -61,17 +61,13 @@ class PayableItem:
 
 
 @dataclasses.dataclass(frozen=True)
-class PayablesRow:
-    """One supplier's payables in one currency."""
+class _Aged:
+    """Money by age bucket: open documents, bill payments on account (by their
+    own date) and postings by hand (by their own date)."""
 
-    supplier: str
-    name: str
-    currency: str
-    account: str  # the payable account
     buckets: tuple[Decimal, ...]  # open documents, by bucket
     unallocated: tuple[Decimal, ...]  # bill payments on account, by their own date
     other: tuple[Decimal, ...]  # postings by hand, by their own date
-    items: tuple[PayableItem, ...]
 
     @property
     def billed_open(self) -> Decimal:
@@ -90,7 +86,7 @@ class PayablesRow:
 
     @property
     def total(self) -> Decimal:
-        """What is owed to the supplier: the payable account's balance, negated."""
+        """What is owed: the payable accounts' balance, negated."""
         return self.billed_open + self.unallocated_total + self.other_total
 
     @property
@@ -104,34 +100,22 @@ class PayablesRow:
         )
 
 
-@dataclasses.dataclass(frozen=True)
-class PayablesTotal:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PayablesRow(_Aged):
+    """One supplier's payables in one currency."""
+
+    supplier: str
+    name: str
+    currency: str
+    account: str  # the payable account
+    items: tuple[PayableItem, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PayablesTotal(_Aged):
     """One currency's totals over every supplier."""
 
     currency: str
-    buckets: tuple[Decimal, ...]
-    unallocated: tuple[Decimal, ...]
-    other: tuple[Decimal, ...]
-
-    @property
-    def billed_open(self) -> Decimal:
-        """The open documents, over every bucket."""
-        return sum(self.buckets, ZERO)
-
-    @property
-    def unallocated_total(self) -> Decimal:
-        """The bill payments on account, over every bucket."""
-        return sum(self.unallocated, ZERO)
-
-    @property
-    def other_total(self) -> Decimal:
-        """The postings by hand, over every bucket."""
-        return sum(self.other, ZERO)
-
-    @property
-    def total(self) -> Decimal:
-        """What is owed in the currency: every supplier's total."""
-        return self.billed_open + self.unallocated_total + self.other_total
 
 
 @dataclasses.dataclass(frozen=True)
@@ -291,14 +275,16 @@ def _row(
     for item in aged:
         sums["document" if item.is_document else item.kind][item.bucket] += item.amount
     return PayablesRow(
-        supplier_id,
-        supplier.name if supplier is not None else supplier_id,
-        currency,
-        accounts.account_of(supplier_id),
         tuple(sums["document"]),
         tuple(sums[PAYMENT]),
         tuple(sums[POSTING]),
-        tuple(sorted(aged, key=lambda item: (item.date, item.document or "", item.kind))),
+        supplier=supplier_id,
+        name=supplier.name if supplier is not None else supplier_id,
+        currency=currency,
+        account=accounts.account_of(supplier_id),
+        items=tuple(
+            sorted(aged, key=lambda item: (item.date, item.document or "", item.kind))
+        ),
     )
 
 
@@ -314,7 +300,7 @@ def _totals(rows: Sequence[PayablesRow], width: int) -> tuple[PayablesTotal, ...
             total[1][index] += row.unallocated[index]
             total[2][index] += row.other[index]
     return tuple(
-        PayablesTotal(currency, tuple(b), tuple(u), tuple(o))
+        PayablesTotal(tuple(b), tuple(u), tuple(o), currency=currency)
         for currency, (b, u, o) in sorted(sums.items())
     )
 

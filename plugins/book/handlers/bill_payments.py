@@ -188,7 +188,9 @@ def _method_account(e: State, method: directives.Method, what: str) -> tuple[str
 def allocate_bill_payment(e: State, d: Directive[AllocateArgs]) -> None:
     """``allocate`` of a bill payment on account to a bill of its supplier.
 
-    Posts nothing: it changes the payables ageing and the PO's paid status.
+    Posts no money: it changes the payables ageing and the PO's paid status. It
+    is recorded as a transaction without postings, linked to the payment, the
+    bill and its purchase order.
     """
     source_id, bill_id, amount = d.args.source, d.args.invoice, d.args.amount
     what = f'Allocation of "{source_id}" to bill "{bill_id}"'
@@ -221,3 +223,23 @@ def allocate_bill_payment(e: State, d: Directive[AllocateArgs]) -> None:
     allocation = BillAllocation(source_id, bill_id, d.date, amount.number)
     payment.match(allocation)
     bill.match(allocation)
+    supplier = purchasing.suppliers.get(bill.supplier)
+    links = (source_id, bill_id, bill.po or "")
+    what_for = f"{bill.kind} {bill_id}" + (
+        f" (purchase order {bill.po})" if bill.po else ""
+    )
+    e.emit(
+        TxnBuilder(
+            d.meta,
+            d.date,
+            supplier.name if supplier is not None else bill.supplier,
+            f"Allocation of {amount} of {source_id} to {what_for}",
+            links,
+            {
+                "supplier": bill.supplier,
+                "bill": bill_id,
+                "po": bill.po,
+                "allocate": source_id,
+            },
+        )
+    )

@@ -355,7 +355,9 @@ def on_allocate(e: State, d: Directive[AllocateArgs]) -> None:
     """Matches unallocated money (a payment with an id, a credit order, a memo)
     to an invoice of the same customer.
 
-    Posts nothing: it changes ageing and order status, not balances.
+    Posts no money: it changes ageing and order status, not balances. It is
+    recorded as a transaction without postings, linked to the money, the
+    invoice and their orders, so that an order's journal shows its money.
     """
     source_id, invoice_id, amount = d.args.source, d.args.invoice, d.args.amount
     if source_id in e.book.purchasing.payments:  # money paid to a supplier
@@ -404,6 +406,17 @@ def on_allocate(e: State, d: Directive[AllocateArgs]) -> None:
             f"{amount.currency} still open on the invoice"
         )
     allocate(e, settlement, invoice, d.date, amount.number)
+    customer = e.book.customers[invoice.customer]
+    e.emit(
+        allocation_record(
+            d,
+            customer.name,
+            f"Allocation of {amount} of {source_id} to invoice {invoice.id} "
+            f"(order {invoice.order})",
+            (source_id, invoice.id, invoice.order, settlement.order or ""),
+            {"customer": customer.id, "order": invoice.order, "invoice": invoice.id},
+        )
+    )
     if settlement.kind.is_money:  # money on account, matched in the window
         take_discount(e, invoice, d)
     if e.book.fx.foreign(invoice.currency):  # money held ahead meets its invoice
@@ -422,10 +435,25 @@ def on_allocate(e: State, d: Directive[AllocateArgs]) -> None:
                 previous.credited -= amount.number
 
 
+def allocation_record(
+    d: Directive[AllocateArgs],
+    payee: str,
+    narration: str,
+    links: tuple[str, ...],
+    meta: dict[str, Any],
+) -> TxnBuilder:
+    """An ``allocate`` as a transaction without postings: what it matched, linked
+    to both sides and their orders (it moves no money)."""
+    return TxnBuilder(
+        d.meta, d.date, payee, narration, links, {**meta, "allocate": d.args.source}
+    )
+
+
 def _payment_links(
     order: Order | None, invoice: Invoice | None, doc_id: str | None
 ) -> tuple[str, ...] | frozenset[str]:
-    """The links of a payment: its order, its invoice and its own id where it has one."""
+    """The links of a payment: its order, its invoice and its own id where it has
+    one (money matched later is linked by its ``allocate``'s record)."""
     if doc_id:
         return (order.id if order else "", invoice.id if invoice else "", doc_id)
     if invoice is not None:
