@@ -8,6 +8,9 @@ Commands::
     bean-orders report REPORT LEDGER
                                   orders, ageing, loyalty, margin, stock or credits
                                   as a table, CSV or JSON
+    bean-orders print LEDGER DOCUMENT
+                                  an invoice or credit note (or --statement CUSTOMER)
+                                  as HTML, or PDF with --pdf FILE
     bean-orders demo OUT          write a generated ledger (--orders N --seed S)
     bean-orders diff REV [REV2] --ledger FILE
                                   the generated entries that changed between revisions
@@ -48,6 +51,7 @@ from beancount_orders.cli_ledger import check_readable
 from beancount_orders.cli_ledger import echo_errors
 from beancount_orders.cli_ledger import format_error
 from beancount_orders.cli_ledger import sorted_errors
+from beancount_orders.cli_print import print_
 from beancount_orders.cli_report import DateType
 from beancount_orders.cli_report import report
 from beancount_orders.cliformat import plural
@@ -73,8 +77,8 @@ def _article(noun: str) -> str:
 @click.group(name="bean-orders", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="beancount-orders", prog_name="bean-orders")
 def main() -> None:
-    """Order books for Beancount: check, expand, report, diff, lock, import, demo
-    and serve.
+    """Order books for Beancount: check, expand, report, print, diff, lock, import,
+    demo and serve.
 
     LEDGER is the top-level Beancount file; it should load the plugin with
     plugin "beancount_orders.orders".
@@ -83,6 +87,7 @@ def main() -> None:
 
 main.add_command(check)
 main.add_command(report)
+main.add_command(print_)
 
 
 @main.command()

@@ -129,7 +129,17 @@ def test_main_help_lists_every_command() -> None:
     assert result.exit_code == 0
     commands = result.stdout.split("Commands:\n", 1)[1]
     names = [line.split()[0] for line in commands.splitlines() if line.strip()]
-    assert names == ["check", "demo", "diff", "expand", "import", "lock", "report", "serve"]
+    assert names == [
+        "check",
+        "demo",
+        "diff",
+        "expand",
+        "import",
+        "lock",
+        "print",
+        "report",
+        "serve",
+    ]
 
 
 def test_report_help_lists_the_reports() -> None:

@@ -130,6 +130,7 @@ NEAR_MISSES = st.sampled_from(NEAR_MISS_VALUES)
 
 # One valid directive of each type, in the order of its values.
 EXAMPLES: dict[str, list[Any]] = {
+    "company": ["Kiln & Co"],
     "customer": ["acme", "Acme Ltd"],
     "order": ["SO-1", "acme"],
     "line": ["SO-1", "WIDGET", (Decimal(2), Decimal), Amount(Decimal("25.00"), "GBP")],

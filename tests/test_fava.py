@@ -163,7 +163,7 @@ def test_orders_figures_of_a_known_order(client: Any) -> None:
     # SO-2: 20 WIDGET at 10.00 (net 200.00, gross 240.00), 100.00 paid, a credit
     # order of 24.00 gross, 2 of 20 units back at 4.00: cost 80.00 - 8.00.
     assert html.row(order="SO-2") == [
-        "SO-2 ✎", "2024-02-01", SCRIPT, "", "INV-2 ✎", "open",
+        "SO-2 ✎", "2024-02-01", SCRIPT, "", "INV-2 ✎ print", "open",
         "none", "full", "full", "partial",
         "200.00", "240.00", "100.00", "24.00", "116.00", "72.00",
     ]  # fmt: skip
@@ -263,7 +263,7 @@ def test_receivables_as_of_differs_from_today(client: Any) -> None:
     # On 2024-02-15 only INV-2 is open, 14 days old, and nothing is allocated yet.
     assert html.keys("customer") == ["xss"]
     assert html.row(customer="xss", currency="GBP") == [
-        SCRIPT, "GBP", "0.00", "240.00", "0.00", "0.00", "0.00",
+        f"{SCRIPT} statement", "GBP", "0.00", "240.00", "0.00", "0.00", "0.00",
         "240.00", "0.00", "240.00", "100.00", "over limit",
     ]  # fmt: skip
     assert html.row(document="INV-2")[4:7] == ["14", "1-30", "240.00"]
@@ -413,7 +413,7 @@ def test_credits_figures(client: Any) -> None:
     text = get(client, "Credits")
     html = Page(text)
     assert html.row(**{"credit-order": "CO-1"}) == [
-        "CO-1 ✎", "2024-03-05", "2024-03-05", SCRIPT, "INV-2 ✎", "SO-2 ✎", "too many",
+        "CO-1 ✎ print", "2024-03-05", "2024-03-05", SCRIPT, "INV-2 ✎", "SO-2 ✎", "too many",
         "WIDGET ✎", "return", "2", "10.00", "20.00", "4.00", "costed", "8.00",
     ]  # fmt: skip
     assert html.row(**{"credit-order": "CO-2"})[13] == "open"

@@ -16,6 +16,7 @@ from pathlib import Path
 from beancount_orders.book import registry
 from beancount_orders.book.handlers import bill_payments
 from beancount_orders.book.handlers import bills
+from beancount_orders.book.handlers import company
 from beancount_orders.book.handlers import credit_orders
 from beancount_orders.book.handlers import loyalty
 from beancount_orders.book.handlers import orders
@@ -38,6 +39,7 @@ FAMILIES = {
     "purchasing": purchasing,
     "bills": bills,
     "bill_payments": bill_payments,
+    "company": company,
 }
 
 

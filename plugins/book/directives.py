@@ -192,6 +192,10 @@ class SupplierArgs(NamedTuple):
     name: str
 
 
+class CompanyArgs(NamedTuple):
+    name: str
+
+
 class PurchaseOrderArgs(NamedTuple):
     po: str
     supplier: str

@@ -43,9 +43,9 @@ __all__ = ["DIRECTIVE_TYPES", "Book", "Engine", "build_book", "paused_gc"]
 # Custom types of ours that the pass does not sort, and other tools' types that
 # look like ours.
 OTHER_TYPES = frozenset({"period-lock", "fava-option", "fava-extension", "budget"})
-# Directives of the SPEC's Revision 2 that this version does not apply yet: each
-# is reported, never dropped in silence.
-NOT_YET = frozenset({"company"}) - frozenset(REGISTRY)
+# Directives of the SPEC that this version does not apply yet: each is reported,
+# never dropped in silence. (None today: every directive of the SPEC applies.)
+NOT_YET: frozenset[str] = frozenset[str]() - frozenset(REGISTRY)
 KNOWN_TYPES = sorted([*REGISTRY, "period-lock"])
 # Directives whose first value names what they declare or place: the first date
 # each is written, to tell "unknown" from "not yet".

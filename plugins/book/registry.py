@@ -21,6 +21,7 @@ from typing import Literal
 from beancount_orders.book import directives as d
 from beancount_orders.book.handlers import bill_payments
 from beancount_orders.book.handlers import bills
+from beancount_orders.book.handlers import company
 from beancount_orders.book.handlers import credit_orders
 from beancount_orders.book.handlers import loyalty
 from beancount_orders.book.handlers import orders
@@ -107,6 +108,21 @@ _REFERENCE = (
 )
 
 SPECS: tuple[Spec, ...] = (
+    Spec(
+        "company",
+        d.CompanyArgs,
+        (("NAME", "text"),),
+        _keys(
+            ("address", "string", "the postal address (lines separated by newlines or ;)"),
+            ("tax-id", "string", "the VAT or other tax registration number"),
+            ("email", "string", "the address customers write to"),
+            ("bank", "string", "the bank details customers pay to"),
+        ),
+        0,
+        company.on_company,
+        "company",
+        "documents.md#company",
+    ),
     Spec(
         "customer",
         d.CustomerArgs,

@@ -20,6 +20,7 @@ from beancount.core.position import Cost
 
 from beancount_orders.book import directives
 from beancount_orders.book import rules
+from beancount_orders.book.company import Company
 from beancount_orders.book.config import Config
 from beancount_orders.book.credits import CreditMemo
 from beancount_orders.book.credits import CreditOrder
@@ -147,6 +148,8 @@ class Book:
     voids: VoidLog = dataclasses.field(default_factory=VoidLog)
     # Suppliers, purchase orders, receipts, bills and payables (book/purchasing.py).
     purchasing: Purchasing = dataclasses.field(default_factory=Purchasing)
+    # The seller on printed documents (the ``company`` directive), if declared.
+    company: Company | None = None
 
     @property
     def generated(self) -> list[data.Directive]:

@@ -27,6 +27,7 @@ from beancount_orders import clitables_receivables
 from beancount_orders import clitables_tax
 from beancount_orders.cliformat import Document
 from beancount_orders.fava_ext import base
+from beancount_orders.fava_ext import printing
 from beancount_orders.fava_ext import views
 from beancount_orders.reports import ageing
 from beancount_orders.reports import fx
@@ -42,7 +43,7 @@ AS_OF_MEANING = (
 )
 
 
-class Orders(base.ReportPage):
+class Orders(base.ReportPage, printing.Printable):
     """Every order with its four status axes, totals and outstanding."""
 
     report_title = "Orders"
@@ -92,7 +93,7 @@ class Orders(base.ReportPage):
         return views.status_choices()
 
 
-class Receivables(base.ReportPage):
+class Receivables(base.ReportPage, printing.Printable):
     """Aged receivables as of a date, by invoice or due date."""
 
     report_title = "Aged receivables"
@@ -194,7 +195,7 @@ class Stock(base.ReportPage):
         return (clitables.stock_document(view.report),)
 
 
-class Credits(base.ReportPage):
+class Credits(base.ReportPage, printing.Printable):
     """Credit orders, returns, credit memos, customer credits and balances."""
 
     report_title = "Credits and returns"
