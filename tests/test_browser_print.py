@@ -19,8 +19,6 @@ import pytest
 from tests.test_browser import ARTIFACTS
 from tests.test_browser import _free_port
 from tests.test_browser import _server
-from tests.test_browser import browser  # noqa: F401 - a fixture
-from tests.test_browser import chromium  # noqa: F401 - a fixture
 from tests.test_browser import page  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -375,22 +375,70 @@ CHECKS: dict[str, Check] = {
 }
 
 
+# The kinds :func:`parse` accepts at once when their value is what they promise
+# (the common case); any other value goes through its check, which says why.
+FAST_TEXT, FAST_QTY, FAST_AMOUNT, FAST_ITEM, FAST_NONE = range(5)
+FAST: dict[str, int] = {
+    "ref": FAST_TEXT,
+    "text": FAST_TEXT,
+    "qty": FAST_QTY,
+    "amount": FAST_AMOUNT,
+    "item": FAST_ITEM,
+}
+# Item names already checked (a ledger has few, written many times).
+_ITEMS_SEEN: set[str] = set()
+
+
+def plain(number: Decimal) -> bool:
+    """Whether a number is plainly within range: finite, below 10^15 in size, at
+    most 12 decimal places, written without exponent (else :func:`number_problem`
+    looks closer)."""
+    if not number.is_finite() or not -NUMBER_LIMIT < number < NUMBER_LIMIT:
+        return False
+    text = str(number)
+    if "E" in text:
+        return False
+    dot = text.find(".")
+    return dot < 0 or len(text) - dot - 1 <= MAX_PLACES
+
+
 def parse(entry: data.Custom, spec: Spec) -> tuple[Directive[Any] | None, str | None]:
     """Check a custom entry against its usage; return the directive or a problem."""
-    checks, tail = spec.checks, spec.tail
+    fast_checks, tail = spec.fast_checks, spec.tail
     values = entry.values or []
-    count, fixed = len(values), len(checks)
+    count, fixed = len(values), len(fast_checks)
     if count < fixed or (tail is None and count > fixed):
         return None, (
             f"Invalid {spec.usage}: expected {fixed} "
             f"value{'s' if fixed != 1 else ''}, got {count}"
         )
     args: list[Any] = []
-    for (name, check), value_type in zip(checks, values, strict=False):
-        value, problem = check(name, value_type.value, value_type.dtype)
+    append = args.append
+    for (name, check, fast), value_type in zip(fast_checks, values, strict=False):
+        value, dtype = value_type
+        if fast == FAST_TEXT:
+            if dtype is str and value.strip():
+                append(value)
+                continue
+        elif fast == FAST_AMOUNT:
+            if value.__class__ is Amount:
+                number = value.number
+                if number.__class__ is Decimal and plain(number):
+                    append(Money(number, value.currency))
+                    continue
+        elif fast == FAST_QTY:
+            if value.__class__ is Decimal and value > 0 and plain(value):
+                append(value)
+                continue
+        elif fast == FAST_ITEM and dtype is str and value in _ITEMS_SEEN:
+            append(value)
+            continue
+        value, problem = check(name, value, dtype)
         if problem:
             return None, f"Invalid {spec.usage}: {problem}"
-        args.append(value)
+        if fast == FAST_ITEM:
+            _ITEMS_SEEN.add(value)
+        append(value)
     if tail == "triples":
         triples, problem = _triples(values[fixed:])
         if problem:
@@ -521,10 +569,12 @@ def number_problem(value: Any) -> str | None:
     number = value.number if isinstance(value, Amount | Money) else value
     if number.__class__ is not Decimal:
         return None
+    if plain(number):
+        return None  # the common case, at once
     if number.is_finite() and -NUMBER_LIMIT < number < NUMBER_LIMIT:
         exponent = number.as_tuple().exponent
         if isinstance(exponent, int) and exponent >= -MAX_PLACES:
-            return None  # the common case, at once
+            return None
     if not number.is_finite():
         return f"{number} is not a number"
     if isinstance(value, Decimal):

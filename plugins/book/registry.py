@@ -61,6 +61,8 @@ class Spec:
     # and the usage line that error messages quote.
     fixed: tuple[tuple[str, d.Kind], ...] = dataclasses.field(init=False)
     checks: tuple[tuple[str, d.Check], ...] = dataclasses.field(init=False)
+    # (position, check, its fast path in ``directives.parse``) per fixed value.
+    fast_checks: tuple[tuple[str, d.Check, int], ...] = dataclasses.field(init=False)
     tail: str | None = dataclasses.field(init=False)  # "pairs", "triples" or None
     usage: str = dataclasses.field(init=False)
     # Its metadata keys' names, and those with the keys every entry carries.
@@ -72,6 +74,10 @@ class Spec:
         object.__setattr__(self, "fixed", fixed)
         checks = tuple((name, d.CHECKS[kind]) for name, kind in fixed)
         object.__setattr__(self, "checks", checks)
+        fast_checks = tuple(
+            (name, d.CHECKS[kind], d.FAST.get(kind, d.FAST_NONE)) for name, kind in fixed
+        )
+        object.__setattr__(self, "fast_checks", fast_checks)
         tails = [kind for _, kind in self.values if kind in d.TAILS]
         object.__setattr__(self, "tail", tails[0] if tails else None)
         usage = " ".join([f'"{self.name}"', *(name for name, _ in self.values)])
