@@ -54,10 +54,10 @@ from beancount_orders.cli_ledger import sorted_errors
 from beancount_orders.cli_print import print_
 from beancount_orders.cli_report import DateType
 from beancount_orders.cli_report import report
-from beancount_orders.cliformat import plural
 from beancount_orders.demo import generate
 from beancount_orders.gitdiff import DiffError
 from beancount_orders.gitdiff import diff as compare
+from beancount_orders.words import plural
 
 # Names kept here for whoever imports them from this module.
 __all__ = [

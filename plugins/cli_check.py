@@ -23,8 +23,8 @@ from beancount_orders.cli_ledger import Loaded
 from beancount_orders.cli_ledger import echo_errors
 from beancount_orders.cli_ledger import format_error
 from beancount_orders.cli_ledger import sorted_errors
-from beancount_orders.cliformat import plural
 from beancount_orders.reports.numbering import numbering_problems
+from beancount_orders.words import plural
 
 # Markup: an HTML tag (< then a letter, / or !) or an entity (&amp; &#38; &#x26;).
 MARKUP_RE = re.compile(

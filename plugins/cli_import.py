@@ -46,8 +46,8 @@ import beangulp.identify
 import beangulp.testing
 import click
 
-from beancount_orders.cliformat import plural
 from beancount_orders.importers import report_errors
+from beancount_orders.words import plural
 
 #: The commands of beangulp that are wrapped.
 WRAPPED = ("identify", "extract", "archive")

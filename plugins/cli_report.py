@@ -28,7 +28,6 @@ from beancount_orders.cli_ledger import Loaded
 from beancount_orders.cli_ledger import echo_errors
 from beancount_orders.cliformat import FORMATS
 from beancount_orders.cliformat import Document
-from beancount_orders.cliformat import plural
 from beancount_orders.cliformat import render
 from beancount_orders.clitables import SECTIONS
 from beancount_orders.clitables import credits_document
@@ -63,6 +62,7 @@ from beancount_orders.reports.purchases import purchases_report
 from beancount_orders.reports.stock import stock_report
 from beancount_orders.reports.tax import PERIODS as TAX_PERIODS
 from beancount_orders.reports.tax import tax_report
+from beancount_orders.words import plural
 
 F = TypeVar("F", bound=Callable[..., Any])
 

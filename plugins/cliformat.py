@@ -241,14 +241,6 @@ def render(document: Document, fmt: str, section: str | None = None) -> str:
     return RENDERERS[fmt](document, section)
 
 
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """``count`` and the noun, plural unless one: "1 order", "2 orders", "3 batches"
-    (``nouns`` for a plural not made by adding "s")."""
-    if count == 1:
-        return f"{count} {noun}"
-    return f"{count} {nouns or noun + 's'}"
-
-
 def display_name(filename: str) -> str:
     """A filename relative to the working directory when it lies below it."""
     if not filename or filename.startswith("<"):

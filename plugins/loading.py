@@ -33,7 +33,7 @@ from beancount_orders.book import OrdersError
 from beancount_orders.book import build_book
 from beancount_orders.book import parse_config
 from beancount_orders.book.postings import is_generated
-from beancount_orders.cliformat import plural
+from beancount_orders.words import plural
 
 __all__ = [
     "HANDOFF_KEY",

@@ -39,7 +39,6 @@ from beancount_orders.book import Book
 from beancount_orders.book.directives import ID_RE
 from beancount_orders.book.postings import is_generated
 from beancount_orders.cliformat import Document
-from beancount_orders.cliformat import plural
 from beancount_orders.cliformat import render_csv
 from beancount_orders.fava_ext.views import OptionError
 from beancount_orders.fava_ext.views import Pager
@@ -48,6 +47,7 @@ from beancount_orders.loading import load_book
 from beancount_orders.loading import plugin_config
 from beancount_orders.reports.ageing import AgeingError
 from beancount_orders.reports.orders import ReportError
+from beancount_orders.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from fava.core import FavaLedger
