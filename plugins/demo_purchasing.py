@@ -187,7 +187,7 @@ class Buying:
         if location != "Main":
             out.append(f'  location: "{location}"')
         amount = rules.line_value(Decimal(qty), cost, CENT)
-        if self.rng.random() < 0.6:
+        if self.rng.random() < 0.95:  # a few are still owed
             self.settle(_Payable(doc, supplier, amount), by_bill=True)
         return out
 
@@ -271,7 +271,7 @@ class Buying:
                 self.demo.within(31, 60, "bill-payment", self.pay(payable, None))
             else:
                 self.demo.within(10, 45, "bill-payment", self.pay(payable, None))
-        elif roll < 0.85:
+        elif roll < 0.95:
             self.demo.within(10, 45, "bill-payment", lambda d: self.on_account(d, payable))
 
     def pay(
