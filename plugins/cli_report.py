@@ -170,6 +170,24 @@ def _period_options(what: str) -> Callable[[F], F]:
     return decorate
 
 
+# Options the ageing of receivables and of payables share.
+_AGEING_AS_OF = click.option(
+    "--as-of",
+    type=DATE,
+    metavar="DATE",
+    help="The date of the ageing: anything dated after it is ignored.  "
+    "[default: the configured today, else today]",
+)
+_BUCKETS = click.option(
+    "--buckets",
+    type=BucketsType(),
+    default="0,30,60,90",
+    show_default=True,
+    help="The buckets' upper bounds in days, increasing from 0: 0,30,60,90 gives "
+    "current, 1-30, 31-60, 61-90 and 90+.",
+)
+
+
 def _period(start: datetime.date | None, end: datetime.date | None) -> Period:
     """The period of --start and --end, both included."""
     if start and end and end < start:
@@ -253,13 +271,7 @@ def report_orders(
 
 @report.command("ageing")
 @LEDGER
-@click.option(
-    "--as-of",
-    type=DATE,
-    metavar="DATE",
-    help="The date of the ageing: anything dated after it is ignored.  "
-    "[default: the configured today, else today]",
-)
+@_AGEING_AS_OF
 @click.option(
     "--basis",
     type=click.Choice(BASES),
@@ -267,14 +279,7 @@ def report_orders(
     show_default=True,
     help="Age each invoice from its invoice date or from its due date.",
 )
-@click.option(
-    "--buckets",
-    type=BucketsType(),
-    default="0,30,60,90",
-    show_default=True,
-    help="The buckets' upper bounds in days, increasing from 0: 0,30,60,90 gives "
-    "current, 1-30, 31-60, 61-90 and 90+.",
-)
+@_BUCKETS
 @_format_options("ageing")
 def report_ageing(
     ledger: Path,
@@ -480,13 +485,7 @@ def report_purchases(
 
 @report.command("payables")
 @LEDGER
-@click.option(
-    "--as-of",
-    type=DATE,
-    metavar="DATE",
-    help="The date of the ageing: anything dated after it is ignored.  "
-    "[default: the configured today, else today]",
-)
+@_AGEING_AS_OF
 @click.option(
     "--by",
     "basis",
@@ -495,14 +494,7 @@ def report_purchases(
     show_default=True,
     help="Age each bill, landed cost and stock-in from its date or its due date.",
 )
-@click.option(
-    "--buckets",
-    type=BucketsType(),
-    default="0,30,60,90",
-    show_default=True,
-    help="The buckets' upper bounds in days, increasing from 0: 0,30,60,90 gives "
-    "current, 1-30, 31-60, 61-90 and 90+.",
-)
+@_BUCKETS
 @_format_options("payables")
 def report_payables(
     ledger: Path,
