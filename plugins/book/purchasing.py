@@ -142,6 +142,11 @@ class Payable:
     # What it sent to COGS by item: price differences and landed costs on goods
     # already gone, and a bill's cents of rounding (the margin report's).
     cogs: dict[str, Decimal] = dataclasses.field(default_factory=dict)
+    # Its net and input tax at each rate, as its postings have them (a bill's or
+    # landed cost's; none for a stock-in).
+    by_rate: dict[Decimal, tuple[Decimal, Decimal]] = dataclasses.field(
+        default_factory=dict
+    )
     # A stock-in written several times (each its date and amount).
     parts: list[tuple[datetime.date, Decimal]] = dataclasses.field(default_factory=list)
 
@@ -182,7 +187,6 @@ class BillLine:
     price: Decimal
     net: Decimal  # qty x price, rounded
     at_cost: Decimal  # qty x the PO cost, rounded: what leaves GRNI
-    tax: Decimal  # this line's share of the input tax (for reports)
 
 
 @dataclasses.dataclass(slots=True)

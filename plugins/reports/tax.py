@@ -44,7 +44,6 @@ from beancount_orders.book.model import Invoice
 from beancount_orders.book.postings import is_generated
 from beancount_orders.book.purchasing import BILL
 from beancount_orders.book.purchasing import LANDED_COST
-from beancount_orders.book.purchasing import Bill
 from beancount_orders.book.purchasing import Payable
 from beancount_orders.reports.period import ALL
 from beancount_orders.reports.period import Period
@@ -353,19 +352,9 @@ def _discount_items(book: Book) -> Iterator[tuple[TaxItem, datetime.date | None]
             )
 
 
-def _purchase_items(payable: Payable, book: Book) -> Iterator[TaxItem]:
-    """A bill's or landed cost's net and input tax per rate (as its postings: the
-    tax of each rate is its net at the rate, rounded once)."""
-    net: dict[Decimal, Decimal] = {}
-    if isinstance(payable, Bill):
-        po = book.purchasing.orders[payable.po or ""]
-        rates = {line.number: line.tax for line in po.lines}
-        for line in payable.lines:
-            net[rates[line.line]] = net.get(rates[line.line], ZERO) + line.net
-    else:
-        rate = payable.meta.get("tax", ZERO)
-        net[rate if isinstance(rate, Decimal) else ZERO] = payable.net
-    for rate, amount in sorted(net.items()):
+def _purchase_items(payable: Payable) -> Iterator[TaxItem]:
+    """A bill's or landed cost's net and input tax per rate, as it posted them."""
+    for rate, (net, tax) in sorted(payable.by_rate.items()):
         yield TaxItem(
             payable.date,
             payable.kind,
@@ -375,8 +364,8 @@ def _purchase_items(payable: Payable, book: Book) -> Iterator[TaxItem]:
             None,
             "net_purchases",
             "input_tax",
-            amount,
-            rules.round_money(amount * rate, book.config.quantum),
+            net,
+            tax,
             payable.meta,
         )
 
@@ -403,7 +392,7 @@ def tax_items(book: Book) -> list[TaxItem]:
         items.extend(_voided(item, undone))
     for payable in book.purchasing.payables.values():
         if payable.kind in (BILL, LANDED_COST):
-            for item in _purchase_items(payable, book):
+            for item in _purchase_items(payable):
                 items.extend(_voided(item, payable.voided))
     items.sort(
         key=lambda item: (

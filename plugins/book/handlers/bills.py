@@ -51,17 +51,18 @@ def _due(d: Directive[Any], supplier: Supplier, what: str) -> datetime.date:
 
 
 def _input_tax(
-    e: State, txn: TxnBuilder, by_rate: dict[Decimal, Decimal], currency: str
-) -> Decimal:
-    """Dr input tax at each rate on the net billed at it; the total."""
+    e: State, txn: TxnBuilder, nets: dict[Decimal, Decimal], currency: str
+) -> dict[Decimal, tuple[Decimal, Decimal]]:
+    """Dr input tax at each rate on the net billed at it (rounded once per
+    rate); the net and tax of each rate."""
     account = e.config.account("input_tax")
-    total = ZERO
-    for rate in sorted(by_rate):
-        tax = rules.round_money(by_rate[rate] * rate, e.quantum)
+    by_rate = {}
+    for rate in sorted(nets):
+        tax = rules.round_money(nets[rate] * rate, e.quantum)
         if rate and tax:
             txn.post(account, tax, currency, rate=rate)
-            total += tax
-    return total
+        by_rate[rate] = (nets[rate], tax)
+    return by_rate
 
 
 def on_bill(e: State, d: Directive[BillArgs]) -> None:
@@ -110,7 +111,7 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
         net = rules.line_value(qty, price, quantum)
         at_cost = _release(line, qty, quantum)
         by_rate[line.tax] = by_rate.get(line.tax, ZERO) + net
-        lines.append(BillLine(line.number, line.item, qty, price, net, at_cost, ZERO))
+        lines.append(BillLine(line.number, line.item, qty, price, net, at_cost))
         if net == at_cost:
             continue
         if price == line.cost:  # a rounding gap only: no re-lot (SPEC)
@@ -132,12 +133,10 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
     cogs = rules.cogs_account(e.config, po.location or e.config.location)
     for item, rounding in roundings.items():
         txn.post(cogs, rounding, currency, item=item)
-    tax = _input_tax(e, txn, by_rate, currency)
+    taxes = _input_tax(e, txn, by_rate, currency)
+    tax = sum((tax for _, tax in taxes.values()), ZERO)
     net = sum((line.net for line in lines), ZERO)
     txn.post(supplier.payable, -(net + tax), currency)
-    for bill_line in lines:  # each line's share of the tax, for the reports
-        rate = po.lines[bill_line.line - 1].tax  # (lines are numbered from 1)
-        bill_line.tax = rules.round_money(bill_line.net * rate, quantum)
     bill = Bill(
         bill_id,
         BILL,
@@ -151,6 +150,7 @@ def on_bill(e: State, d: Directive[BillArgs]) -> None:
         d.meta,
         lines=lines,
         ref=ref,
+        by_rate=taxes,
     )
     e.register(bill_id, BILL)
     e.book.purchasing.payables[bill_id] = bill
@@ -270,7 +270,8 @@ def on_landed_cost(e: State, d: Directive[LandedCostArgs]) -> None:
         revalue.spread(e, po, item, share, amount.currency, txn)
         for item, share in shares.items()
     ]
-    tax = _input_tax(e, txn, {rate: amount.number}, amount.currency)
+    taxes = _input_tax(e, txn, {rate: amount.number}, amount.currency)
+    tax = taxes[rate][1]
     txn.post(supplier.payable, -(amount.number + tax), amount.currency)
     txn.meta["split"] = "; ".join(split.describe(amount.currency) for split in splits)
     landed = LandedCost(
@@ -287,6 +288,7 @@ def on_landed_cost(e: State, d: Directive[LandedCostArgs]) -> None:
         basis=basis,
         shares={split.item: (split.stock, split.cogs) for split in splits},
         cogs={split.item: split.cogs for split in splits},
+        by_rate=taxes,
     )
     e.register(bill_id, LANDED_COST)
     e.book.purchasing.payables[bill_id] = landed

@@ -20,6 +20,7 @@ from beancount.core.position import Cost
 from beancount_orders.book.directives import Directive
 from beancount_orders.book.directives import VoidArgs
 from beancount_orders.book.model import ZERO
+from beancount_orders.book.purchasing import Bill
 from beancount_orders.book.purchasing import BillAllocation
 from beancount_orders.book.purchasing import Payable
 from beancount_orders.book.state import Invalid
@@ -122,7 +123,7 @@ def void_bill(e: State, d: Directive[VoidArgs], doc_id: str, what: str) -> Any:
     )
     po = purchasing.orders[bill.po] if bill.po else None
     lines = {line.number: line for line in po.lines} if po else {}
-    for bill_line in getattr(bill, "lines", []):
+    for bill_line in bill.lines if isinstance(bill, Bill) else ():
         line = lines[bill_line.line]
         line.billed -= bill_line.qty
         line.grni_out -= bill_line.at_cost
